@@ -1,0 +1,323 @@
+//! The tamper-evident audit trail (45 CFR 164.312(b)). Each entry records the SHA-256 of the
+//! stored bytes of the entry before it, so changing, removing or reordering any entry breaks the
+//! chain at a place `chartroom audit verify` can name.
+
+use super::role::Role;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    DatabaseCreated,
+    DataSeeded,
+    Login,
+    LoginFailed,
+    Lockout,
+    Logout,
+    IdleLogoff,
+    PasswordChanged,
+    PasswordReset,
+    UserCreated,
+    UserLocked,
+    UserUnlocked,
+    UserDeactivated,
+    UserReactivated,
+    ScreenOpened,
+    ScreenDenied,
+    OperationDenied,
+    ChartOpened,
+    PatientRegistered,
+    AuditViewed,
+    SettingsChanged,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::DatabaseCreated => "database_created",
+            AuditAction::DataSeeded => "data_seeded",
+            AuditAction::Login => "login",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::Lockout => "lockout",
+            AuditAction::Logout => "logout",
+            AuditAction::IdleLogoff => "idle_logoff",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::UserCreated => "user_created",
+            AuditAction::UserLocked => "user_locked",
+            AuditAction::UserUnlocked => "user_unlocked",
+            AuditAction::UserDeactivated => "user_deactivated",
+            AuditAction::UserReactivated => "user_reactivated",
+            AuditAction::ScreenOpened => "screen_opened",
+            AuditAction::ScreenDenied => "screen_denied",
+            AuditAction::OperationDenied => "operation_denied",
+            AuditAction::ChartOpened => "chart_opened",
+            AuditAction::PatientRegistered => "patient_registered",
+            AuditAction::AuditViewed => "audit_viewed",
+            AuditAction::SettingsChanged => "settings_changed",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+/// What the service asks to record; the store adds sequence number and chain hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub at: DateTime<Utc>,
+    pub user: String,
+    pub roles: Vec<Role>,
+    pub action: AuditAction,
+    pub patient: Option<String>,
+    pub outcome: Outcome,
+    /// Why, in words: the screen denied, the reason given, the failure cause. Never a password.
+    pub reason: String,
+    /// The Unix user of the connecting process, when known (multi-user mode).
+    #[serde(default)]
+    pub peer: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub event: AuditEvent,
+    pub prev_hash: String,
+}
+
+/// SHA-256 of an entry's stored bytes, as lowercase hex.
+pub fn entry_hash(stored: &[u8]) -> String {
+    hex::encode(Sha256::digest(stored))
+}
+
+/// Where the chain first breaks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainBreak {
+    /// The first entry that is not as it was written (or the first missing one).
+    pub seq: u64,
+    pub problem: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainSummary {
+    pub entries: u64,
+    pub head_hash: String,
+}
+
+/// Walks the chain in key order; feed it every stored entry, then `finish` with the recorded head.
+pub struct ChainCheck {
+    next_seq: u64,
+    prev_hash: String,
+}
+
+impl Default for ChainCheck {
+    fn default() -> Self {
+        ChainCheck {
+            next_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+        }
+    }
+}
+
+impl ChainCheck {
+    /// `key` is the table key, `stored` the bytes as stored, `entry` their decoding (or None
+    /// when they do not decode).
+    pub fn push(
+        &mut self,
+        key: u64,
+        stored: &[u8],
+        entry: Option<&AuditEntry>,
+    ) -> Result<(), ChainBreak> {
+        if key != self.next_seq {
+            let seq = self.next_seq;
+            return Err(ChainBreak {
+                seq,
+                problem: if key > seq {
+                    format!("entry {seq} is missing (the next stored entry is {key})")
+                } else {
+                    format!("entry {key} appears again after entry {}", seq - 1)
+                },
+            });
+        }
+        let Some(entry) = entry else {
+            return Err(ChainBreak {
+                seq: key,
+                problem: format!("entry {key} cannot be decoded: its bytes were changed"),
+            });
+        };
+        if entry.seq != key {
+            return Err(ChainBreak {
+                seq: key,
+                problem: format!(
+                    "the entry stored as {key} says it is entry {}: entries were moved or reordered",
+                    entry.seq
+                ),
+            });
+        }
+        if entry.prev_hash != self.prev_hash {
+            let changed = key.saturating_sub(1).max(1);
+            return Err(ChainBreak {
+                seq: changed,
+                problem: if key == 1 {
+                    "entry 1 does not start the chain: it was changed".to_string()
+                } else {
+                    format!(
+                        "entry {changed} was changed: its hash no longer matches the one entry {key} recorded"
+                    )
+                },
+            });
+        }
+        self.prev_hash = entry_hash(stored);
+        self.next_seq = key + 1;
+        Ok(())
+    }
+
+    /// `head` is the (count, hash) the database recorded with the last append.
+    pub fn finish(self, head: Option<(u64, String)>) -> Result<ChainSummary, ChainBreak> {
+        let count = self.next_seq - 1;
+        if let Some((head_count, head_hash)) = head {
+            if head_count > count {
+                return Err(ChainBreak {
+                    seq: count + 1,
+                    problem: format!(
+                        "entries {} to {head_count} are missing from the end of the log",
+                        count + 1
+                    ),
+                });
+            }
+            if head_count < count {
+                return Err(ChainBreak {
+                    seq: head_count + 1,
+                    problem: format!(
+                        "entry {} was added outside chartroom (the log head says {head_count})",
+                        head_count + 1
+                    ),
+                });
+            }
+            if count > 0 && head_hash != self.prev_hash {
+                return Err(ChainBreak {
+                    seq: count,
+                    problem: format!("entry {count} (the last) was changed"),
+                });
+            }
+        } else if count > 0 {
+            return Err(ChainBreak {
+                seq: 1,
+                problem: "the log head record is missing".into(),
+            });
+        }
+        Ok(ChainSummary {
+            entries: count,
+            head_hash: self.prev_hash,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: u64) -> Vec<(u64, Vec<u8>, AuditEntry)> {
+        let mut prev = GENESIS_HASH.to_string();
+        let mut out = Vec::new();
+        for seq in 1..=n {
+            let entry = AuditEntry {
+                seq,
+                event: AuditEvent {
+                    at: DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap(),
+                    user: format!("user{seq}"),
+                    roles: vec![Role::Coder],
+                    action: AuditAction::Login,
+                    patient: None,
+                    outcome: Outcome::Success,
+                    reason: String::new(),
+                    peer: None,
+                },
+                prev_hash: prev.clone(),
+            };
+            let bytes = serde_json::to_vec(&entry).unwrap();
+            prev = entry_hash(&bytes);
+            out.push((seq, bytes, entry));
+        }
+        out
+    }
+
+    fn verify(
+        entries: &[(u64, Vec<u8>, AuditEntry)],
+        head: Option<(u64, String)>,
+    ) -> Result<ChainSummary, ChainBreak> {
+        let mut c = ChainCheck::default();
+        for (k, b, e) in entries {
+            let decoded: Option<AuditEntry> = serde_json::from_slice(b).ok();
+            let _ = e;
+            c.push(*k, b, decoded.as_ref())?;
+        }
+        c.finish(head)
+    }
+
+    fn head(entries: &[(u64, Vec<u8>, AuditEntry)]) -> Option<(u64, String)> {
+        entries.last().map(|(k, b, _)| (*k, entry_hash(b)))
+    }
+
+    #[test]
+    fn intact_chain_verifies() {
+        let c = chain(5);
+        let s = verify(&c, head(&c)).unwrap();
+        assert_eq!(s.entries, 5);
+        assert_eq!(verify(&[], None).unwrap().entries, 0);
+    }
+
+    #[test]
+    fn each_kind_of_tampering_names_the_first_bad_entry() {
+        let c = chain(6);
+        let h = head(&c);
+
+        // changed content of entry 3
+        let mut t = c.clone();
+        t[2].1 = String::from_utf8(t[2].1.clone())
+            .unwrap()
+            .replace("user3", "userX")
+            .into_bytes();
+        assert_eq!(verify(&t, h.clone()).unwrap_err().seq, 3);
+
+        // entry 4 removed
+        let mut t = c.clone();
+        t.remove(3);
+        assert_eq!(verify(&t, h.clone()).unwrap_err().seq, 4);
+
+        // entries 2 and 3 swapped in place
+        let mut t = c.clone();
+        let (b2, b3) = (t[1].1.clone(), t[2].1.clone());
+        t[1].1 = b3;
+        t[2].1 = b2;
+        assert_eq!(verify(&t, h.clone()).unwrap_err().seq, 2);
+
+        // last entry changed
+        let mut t = c.clone();
+        t[5].1 = String::from_utf8(t[5].1.clone())
+            .unwrap()
+            .replace("user6", "userY")
+            .into_bytes();
+        assert_eq!(verify(&t, h.clone()).unwrap_err().seq, 6);
+
+        // last entry removed
+        let mut t = c.clone();
+        t.pop();
+        assert_eq!(verify(&t, h.clone()).unwrap_err().seq, 6);
+
+        // garbage bytes
+        let mut t = c.clone();
+        t[0].1 = b"garbage".to_vec();
+        assert_eq!(verify(&t, h).unwrap_err().seq, 1);
+    }
+}

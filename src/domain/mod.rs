@@ -1,0 +1,15 @@
+//! Plain HIM types and rules. No I/O lives here: every function is testable with values alone.
+
+pub mod audit;
+pub mod mrn;
+pub mod password;
+pub mod patient;
+pub mod role;
+pub mod settings;
+pub mod user;
+
+pub use audit::{AuditAction, AuditEntry, Outcome};
+pub use patient::{Document, Encounter, EncounterClass, NewPatient, Patient, Sensitivity, Sex};
+pub use role::Role;
+pub use settings::Settings;
+pub use user::{User, UserStatus};

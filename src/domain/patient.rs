@@ -1,0 +1,228 @@
+//! Patients, encounters and documents as the store keeps them. Fields may be added; serde
+//! defaults keep older records readable.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+    Unknown,
+}
+
+impl Sex {
+    pub fn letter(self) -> &'static str {
+        match self {
+            Sex::Female => "F",
+            Sex::Male => "M",
+            Sex::Unknown => "U",
+        }
+    }
+}
+
+/// Categories that make a chart or encounter sensitive (break-the-glass applies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    Employee,
+    Vip,
+    BehavioralHealth,
+    SubstanceUseDisorder,
+    Hiv,
+    ReproductiveHealth,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub line: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patient {
+    pub mrn: String,
+    pub family_name: String,
+    pub given_names: Vec<String>,
+    #[serde(default)]
+    pub preferred_name: Option<String>,
+    pub dob: NaiveDate,
+    pub sex: Sex,
+    #[serde(default)]
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Stored whole; screens show only the last four.
+    #[serde(default)]
+    pub ssn: Option<String>,
+    #[serde(default)]
+    pub deceased: Option<NaiveDate>,
+    #[serde(default)]
+    pub sensitivity: Option<Sensitivity>,
+    /// Set when this chart was merged into another; the record stays readable.
+    #[serde(default)]
+    pub merged_into: Option<String>,
+    pub version: u64,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+impl Patient {
+    /// `FAMILY, Given Middle` as HIM lists print names.
+    pub fn display_name(&self) -> String {
+        format!(
+            "{}, {}",
+            self.family_name.to_uppercase(),
+            self.given_names.join(" ")
+        )
+    }
+
+    /// Age in whole years on `on`.
+    pub fn age_on(&self, on: NaiveDate) -> u32 {
+        age_on(self.dob, on)
+    }
+}
+
+pub fn age_on(dob: NaiveDate, on: NaiveDate) -> u32 {
+    use chrono::Datelike;
+    let mut years = on.year() - dob.year();
+    if (on.month(), on.day()) < (dob.month(), dob.day()) {
+        years -= 1;
+    }
+    u32::try_from(years.max(0)).unwrap_or(0)
+}
+
+/// What a registrar enters; the service assigns MRN and version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPatient {
+    pub family_name: String,
+    pub given_names: Vec<String>,
+    pub dob: NaiveDate,
+    pub sex: Sex,
+    #[serde(default)]
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub ssn: Option<String>,
+}
+
+impl NewPatient {
+    /// Field rules that need no database: names present, DOB not in the future.
+    pub fn validate(&self, today: NaiveDate) -> Result<(), String> {
+        if self.family_name.trim().is_empty() {
+            return Err("family name is required".into());
+        }
+        if self.given_names.iter().all(|g| g.trim().is_empty()) {
+            return Err("at least one given name is required".into());
+        }
+        if self.dob > today {
+            return Err(format!("date of birth {} is in the future", self.dob));
+        }
+        if let Some(ssn) = &self.ssn {
+            let digits: String = ssn.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() != 9 || ssn.chars().any(|c| !c.is_ascii_digit() && c != '-') {
+                return Err("SSN must be 9 digits (123-45-6789)".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncounterClass {
+    Inpatient,
+    Outpatient,
+    Emergency,
+    Observation,
+}
+
+impl EncounterClass {
+    pub fn label(self) -> &'static str {
+        match self {
+            EncounterClass::Inpatient => "Inpatient",
+            EncounterClass::Outpatient => "Outpatient",
+            EncounterClass::Emergency => "Emergency",
+            EncounterClass::Observation => "Observation",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Encounter {
+    pub id: String,
+    pub mrn: String,
+    pub class: EncounterClass,
+    pub admitted: NaiveDate,
+    #[serde(default)]
+    pub discharged: Option<NaiveDate>,
+    pub location: String,
+    pub attending: String,
+    #[serde(default)]
+    pub discharge_status: Option<String>,
+    #[serde(default)]
+    pub sensitivity: Option<Sensitivity>,
+    pub version: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    pub id: String,
+    pub mrn: String,
+    pub encounter_id: String,
+    pub kind: String,
+    pub author: String,
+    pub written: NaiveDate,
+    pub text: String,
+    pub version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn ages() {
+        for (dob, on, want) in [
+            ("1980-03-04", "2026-03-03", 45),
+            ("1980-03-04", "2026-03-04", 46),
+            ("2000-02-29", "2026-02-28", 25),
+            ("2000-02-29", "2026-03-01", 26),
+            ("2026-01-01", "2025-01-01", 0),
+        ] {
+            assert_eq!(age_on(d(dob), d(on)), want, "{dob} on {on}");
+        }
+    }
+
+    #[test]
+    fn new_patient_rules() {
+        let today = d("2026-11-23");
+        let ok = NewPatient {
+            family_name: "Alemán".into(),
+            given_names: vec!["José".into()],
+            dob: d("1980-03-04"),
+            sex: Sex::Male,
+            address: None,
+            phone: None,
+            ssn: Some("123-45-6789".into()),
+        };
+        assert!(ok.validate(today).is_ok());
+        let mut p = ok.clone();
+        p.family_name = " ".into();
+        assert!(p.validate(today).unwrap_err().contains("family"));
+        let mut p = ok.clone();
+        p.dob = d("2026-11-24");
+        assert!(p.validate(today).unwrap_err().contains("future"));
+        let mut p = ok.clone();
+        p.ssn = Some("12-345".into());
+        assert!(p.validate(today).unwrap_err().contains("SSN"));
+    }
+}

@@ -1,0 +1,57 @@
+//! Department settings kept in the database.
+
+use serde::{Deserialize, Serialize};
+
+/// The longest idle time HIPAA practice allows us (DESIGN §5): a setting may lower it, never raise it.
+pub const MAX_IDLE_MINUTES: u32 = 15;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Consecutive failed logins before an account locks.
+    pub lockout_threshold: u32,
+    /// Minutes of inactivity before a session ends; clamped to 1..=15.
+    pub idle_timeout_minutes: u32,
+    /// Set on databases built by `chartroom demo`; every screen then says DEMO.
+    pub demo: bool,
+    /// Name of the organisation, shown in the header.
+    pub organisation: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            lockout_threshold: 10,
+            idle_timeout_minutes: MAX_IDLE_MINUTES,
+            demo: false,
+            organisation: String::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Idle timeout actually enforced: never above 15 minutes, never below 1.
+    pub fn effective_idle_minutes(&self) -> u32 {
+        self.idle_timeout_minutes.clamp(1, MAX_IDLE_MINUTES)
+    }
+
+    pub fn effective_lockout_threshold(&self) -> u32 {
+        self.lockout_threshold.max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_timeout_may_be_lowered_never_raised() {
+        for (set, want) in [(15, 15), (5, 5), (60, 15), (0, 1), (1, 1)] {
+            let s = Settings {
+                idle_timeout_minutes: set,
+                ..Settings::default()
+            };
+            assert_eq!(s.effective_idle_minutes(), want, "setting {set}");
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Every operation a clerk can do, as one trait (DESIGN §2). The UI holds a `dyn Records` and
+//! never knows whether it is in-process ([`LocalRecords`]) or across the daemon's socket.
+//! Requests and responses are serde types so the same calls can travel as frames.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod clock;
+mod local;
+mod session;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use local::LocalRecords;
+
+use crate::domain::Role;
+use crate::domain::audit::{AuditEntry, ChainBreak, ChainSummary};
+use crate::domain::patient::{Encounter, NewPatient, Patient};
+use crate::domain::user::UserSummary;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Opaque session handle handed out by `login`. The roles behind it live in the service's
+/// session table, never in the client.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SessionToken(pub String);
+
+/// The workstation screens reachable by function keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Screen {
+    Search,
+    Chart,
+    Coding,
+    Roi,
+    WorkQueue,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 5] = [
+        Screen::Search,
+        Screen::Chart,
+        Screen::Coding,
+        Screen::Roi,
+        Screen::WorkQueue,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Search => "Patient search",
+            Screen::Chart => "Chart",
+            Screen::Coding => "Coding queue",
+            Screen::Roi => "Release of information",
+            Screen::WorkQueue => "My work queue",
+        }
+    }
+
+    pub fn permission(self) -> crate::policy::Permission {
+        use crate::policy::Permission::*;
+        match self {
+            Screen::Search => UseSearch,
+            Screen::Chart => UseChart,
+            Screen::Coding => UseCoding,
+            Screen::Roi => UseRoi,
+            Screen::WorkQueue => UseWorkQueue,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub demo: bool,
+    pub organisation: String,
+    pub idle_timeout_minutes: u32,
+    pub patients: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The connecting Unix user, filled in by the daemon from SO_PEERCRED (never by a client).
+    #[serde(default)]
+    pub peer: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginOk {
+    pub token: SessionToken,
+    pub username: String,
+    pub full_name: String,
+    pub roles: Vec<Role>,
+    /// The screens this user may open, so the UI can say so before a key is pressed.
+    pub screens: Vec<Screen>,
+    pub must_change_password: bool,
+    pub idle_timeout_minutes: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub roles: Vec<Role>,
+    pub password: String,
+    /// Set when an admin chose the first password: the user must change it at first login.
+    pub must_change_password: bool,
+}
+
+/// What a chart open returns in this foundation: demographics and the encounter list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartSummary {
+    pub patient: Patient,
+    pub encounters: Vec<Encounter>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditVerdict {
+    Intact(ChainSummary),
+    Broken(ChainBreak),
+}
+
+/// Every failure a clerk can meet, each with a message that says what to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ServiceError {
+    /// Deliberately the same for an unknown user and a wrong password.
+    #[error("user name or password is not right")]
+    BadCredentials,
+    #[error(
+        "this account is locked after too many failed logins; ask an administrator or supervisor to unlock it"
+    )]
+    AccountLocked,
+    #[error("choose a new password before continuing")]
+    PasswordChangeRequired,
+    #[error("your session has ended; log in again")]
+    SessionExpired,
+    #[error("not permitted: {0}")]
+    NotPermitted(String),
+    #[error("this chart is restricted; opening it needs a break-the-glass reason")]
+    NeedsBreakGlass,
+    #[error("password not accepted: {0}")]
+    PasswordRejected(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the records service failed: {0}")]
+    Unavailable(String),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Everything the UI (local or attached) can ask for.
+pub trait Records: Send + Sync {
+    /// What the login screen shows before anyone logs in.
+    fn server_info(&self) -> ServiceResult<ServerInfo>;
+    fn login(&self, req: LoginRequest) -> ServiceResult<LoginOk>;
+    fn logout(&self, session: &SessionToken) -> ServiceResult<()>;
+    /// Ends the session because the UI saw no keys for the idle timeout.
+    fn idle_logoff(&self, session: &SessionToken) -> ServiceResult<()>;
+    /// Activity outside service calls (typing in a form) keeps the session alive.
+    fn keep_alive(&self, session: &SessionToken) -> ServiceResult<()>;
+    fn change_password(&self, session: &SessionToken, old: &str, new: &str) -> ServiceResult<()>;
+    /// Checks that the user may open `screen`; a refusal is audited as a denied attempt.
+    fn open_screen(&self, session: &SessionToken, screen: Screen) -> ServiceResult<()>;
+    fn open_chart(&self, session: &SessionToken, mrn: &str) -> ServiceResult<ChartSummary>;
+    fn register_patient(&self, session: &SessionToken, p: NewPatient) -> ServiceResult<Patient>;
+    fn list_users(&self, session: &SessionToken) -> ServiceResult<Vec<UserSummary>>;
+    fn add_user(&self, session: &SessionToken, u: NewUser) -> ServiceResult<()>;
+    fn set_locked(&self, session: &SessionToken, username: &str, locked: bool)
+    -> ServiceResult<()>;
+    fn set_active(&self, session: &SessionToken, username: &str, active: bool)
+    -> ServiceResult<()>;
+    /// Sets a temporary password the user must change at next login.
+    fn reset_password(
+        &self,
+        session: &SessionToken,
+        username: &str,
+        temporary: &str,
+    ) -> ServiceResult<()>;
+    fn audit_entries(
+        &self,
+        session: &SessionToken,
+        from_seq: u64,
+        limit: usize,
+    ) -> ServiceResult<Vec<AuditEntry>>;
+    fn verify_audit(&self, session: &SessionToken) -> ServiceResult<AuditVerdict>;
+}
+
+/// When a session started and was last active, for the idle clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTimes {
+    pub started: DateTime<Utc>,
+    pub last_active: DateTime<Utc>,
+}

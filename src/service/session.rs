@@ -1,0 +1,98 @@
+//! The service's session table: token -> who, with which roles, active when.
+
+use super::{ServiceError, SessionToken};
+use crate::domain::Role;
+use crate::policy::Subject;
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub last_active: DateTime<Utc>,
+    pub must_change_password: bool,
+    pub peer: Option<String>,
+}
+
+impl Session {
+    pub fn subject(&self) -> Subject {
+        Subject {
+            username: self.username.clone(),
+            roles: self.roles.clone(),
+        }
+    }
+}
+
+/// What looking a token up found.
+pub enum Lookup {
+    Active(Session),
+    /// The session was idle too long and has just been removed.
+    Expired(Session),
+    Unknown,
+}
+
+#[derive(Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<SessionToken, Session>>,
+}
+
+fn new_token() -> SessionToken {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    SessionToken(hex::encode(bytes))
+}
+
+impl Sessions {
+    fn lock(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, HashMap<SessionToken, Session>>, ServiceError> {
+        self.map
+            .lock()
+            .map_err(|_| ServiceError::Unavailable("session table poisoned".into()))
+    }
+
+    pub fn insert(&self, session: Session) -> Result<SessionToken, ServiceError> {
+        let token = new_token();
+        self.lock()?.insert(token.clone(), session);
+        Ok(token)
+    }
+
+    /// Finds the session and marks it active now, or expires it when idle past `idle`.
+    pub fn touch(
+        &self,
+        token: &SessionToken,
+        now: DateTime<Utc>,
+        idle: Duration,
+    ) -> Result<Lookup, ServiceError> {
+        let mut map = self.lock()?;
+        let Some(s) = map.get_mut(token) else {
+            return Ok(Lookup::Unknown);
+        };
+        if now - s.last_active > idle {
+            let s = map.remove(token);
+            return Ok(s.map_or(Lookup::Unknown, Lookup::Expired));
+        }
+        s.last_active = now;
+        Ok(Lookup::Active(s.clone()))
+    }
+
+    pub fn remove(&self, token: &SessionToken) -> Result<Option<Session>, ServiceError> {
+        Ok(self.lock()?.remove(token))
+    }
+
+    pub fn clear_password_flag(&self, token: &SessionToken) -> Result<(), ServiceError> {
+        if let Some(s) = self.lock()?.get_mut(token) {
+            s.must_change_password = false;
+        }
+        Ok(())
+    }
+
+    /// Ends every session of `username` (deactivation, lock, password reset).
+    pub fn end_user(&self, username: &str) -> Result<(), ServiceError> {
+        self.lock()?.retain(|_, s| s.username != username);
+        Ok(())
+    }
+}

@@ -1,0 +1,42 @@
+//! Schema version and migrations, run at open in one write transaction.
+
+use super::tables::{self, meta};
+use super::{StoreError, WriteTx, codec};
+use redb::ReadTransaction;
+
+/// Bump with each migration added to [`migrate`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The stored schema version, or None when this is not a chartroom database.
+pub fn read_schema_version(rtx: &ReadTransaction) -> Result<Option<u32>, StoreError> {
+    let table = match rtx.open_table(tables::META) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    match table.get(meta::SCHEMA_VERSION)? {
+        Some(v) => codec::decode(tables::names::META, meta::SCHEMA_VERSION, v.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A new database: every table created, schema version recorded.
+pub fn initialise(tx: &mut WriteTx) -> Result<(), StoreError> {
+    tx.create_all_tables()?;
+    tx.put_meta(meta::SCHEMA_VERSION, &SCHEMA_VERSION)?;
+    tx.put_meta(meta::CREATED_AT, &chrono::Utc::now())?;
+    Ok(())
+}
+
+/// Brings a database at `from` up to [`SCHEMA_VERSION`]. Each step is one match arm; all steps
+/// run in the caller's single transaction, so a failed migration leaves the file as it was.
+pub fn migrate(tx: &mut WriteTx, from: u32) -> Result<(), StoreError> {
+    let mut version = from;
+    while version < SCHEMA_VERSION {
+        // No migrations yet: version 1 is the first schema. A step looks like
+        // `1 => { tx.create_all_tables()?; /* rewrite records */ }`.
+        tx.create_all_tables()?;
+        version += 1;
+    }
+    tx.put_meta(meta::SCHEMA_VERSION, &version)
+}

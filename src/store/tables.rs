@@ -1,0 +1,43 @@
+//! Table definitions. Private to `store`: nothing outside names redb.
+
+use redb::{MultimapTableDefinition, TableDefinition};
+
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
+pub const PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("patients");
+/// Earlier versions of patient records: (mrn, version) -> the record as it was.
+pub const PATIENT_HISTORY: TableDefinition<(&str, u64), &[u8]> =
+    TableDefinition::new("patient_history");
+pub const ENCOUNTERS: TableDefinition<&str, &[u8]> = TableDefinition::new("encounters");
+pub const DOCUMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("documents");
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+
+pub const ENCOUNTERS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("encounters_by_patient");
+pub const DOCUMENTS_BY_ENCOUNTER: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("documents_by_encounter");
+pub const AUDIT_BY_PATIENT: MultimapTableDefinition<&str, u64> =
+    MultimapTableDefinition::new("audit_by_patient");
+pub const AUDIT_BY_USER: MultimapTableDefinition<&str, u64> =
+    MultimapTableDefinition::new("audit_by_user");
+
+/// Names used in error messages ("table patients, key 00000018").
+pub mod names {
+    pub const META: &str = "meta";
+    pub const USERS: &str = "users";
+    pub const PATIENTS: &str = "patients";
+    pub const ENCOUNTERS: &str = "encounters";
+    pub const DOCUMENTS: &str = "documents";
+    pub const AUDIT: &str = "audit";
+}
+
+/// Meta keys.
+pub mod meta {
+    pub const SCHEMA_VERSION: &str = "schema_version";
+    pub const SETTINGS: &str = "settings";
+    pub const AUDIT_HEAD: &str = "audit_head";
+    pub const MRN_SEQ: &str = "mrn_seq";
+    pub const ENCOUNTER_SEQ: &str = "encounter_seq";
+    pub const DOCUMENT_SEQ: &str = "document_seq";
+    pub const CREATED_AT: &str = "created_at";
+}

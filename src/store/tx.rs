@@ -1,0 +1,463 @@
+//! Typed access inside one transaction. The service composes these calls so that a change and
+//! its audit entry commit together or not at all.
+
+use super::tables::{self, meta, names};
+use super::{StoreError, codec};
+use crate::domain::audit::{
+    AuditEntry, AuditEvent, ChainBreak, ChainCheck, ChainSummary, GENESIS_HASH, entry_hash,
+};
+use crate::domain::{Document, Encounter, Patient, Sensitivity, Settings, User};
+use crate::policy::{Grant, Permission};
+use chrono::{DateTime, Utc};
+use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A record that two people can edit.
+pub trait Versioned {
+    fn version(&self) -> u64;
+    fn set_version(&mut self, v: u64);
+    /// Who wrote the current version and when, for the conflict message.
+    fn changed_by(&self) -> Option<(String, DateTime<Utc>)>;
+}
+
+impl Versioned for User {
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn set_version(&mut self, v: u64) {
+        self.version = v;
+    }
+    fn changed_by(&self) -> Option<(String, DateTime<Utc>)> {
+        None
+    }
+}
+
+impl Versioned for Patient {
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn set_version(&mut self, v: u64) {
+        self.version = v;
+    }
+    fn changed_by(&self) -> Option<(String, DateTime<Utc>)> {
+        Some((self.updated_by.clone(), self.updated_at))
+    }
+}
+
+fn get_str<T: DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    name: &str,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    match table.get(key)? {
+        Some(v) => codec::decode(name, key, v.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn all_str<T: DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    name: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for row in table.iter()? {
+        let (k, v) = row?;
+        out.push(codec::decode(name, k.value(), v.value())?);
+    }
+    Ok(out)
+}
+
+fn audit_head(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Option<(u64, String)>, StoreError> {
+    get_str(table, names::META, meta::AUDIT_HEAD)
+}
+
+/// Walks the whole audit table; see [`ChainCheck`].
+fn verify_chain(
+    audit: &impl ReadableTable<u64, &'static [u8]>,
+    head: Option<(u64, String)>,
+) -> Result<Result<ChainSummary, ChainBreak>, StoreError> {
+    let mut check = ChainCheck::default();
+    for row in audit.iter()? {
+        let (k, v) = row?;
+        let key = k.value();
+        let bytes = v.value();
+        let entry: Option<AuditEntry> = codec::decode(names::AUDIT, &key.to_string(), bytes).ok();
+        if let Err(b) = check.push(key, bytes, entry.as_ref()) {
+            return Ok(Err(b));
+        }
+    }
+    Ok(check.finish(head))
+}
+
+fn audit_range(
+    audit: &impl ReadableTable<u64, &'static [u8]>,
+    from_seq: u64,
+    limit: usize,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut out = Vec::new();
+    for row in audit.range(from_seq..)?.take(limit) {
+        let (k, v) = row?;
+        out.push(codec::decode(
+            names::AUDIT,
+            &k.value().to_string(),
+            v.value(),
+        )?);
+    }
+    Ok(out)
+}
+
+/// Grants that let a caller read a patient's demographics.
+const DEMOGRAPHIC_GRANTS: [Permission; 4] = [
+    Permission::ViewDemographics,
+    Permission::EditDemographics,
+    Permission::RegisterPatient,
+    Permission::UseChart,
+];
+
+fn require(grant: &Grant, any_of: &[Permission]) -> Result<(), StoreError> {
+    if any_of.iter().any(|p| grant.covers(*p)) {
+        Ok(())
+    } else {
+        Err(StoreError::NotGranted)
+    }
+}
+
+pub struct WriteTx {
+    tx: redb::WriteTransaction,
+}
+
+impl WriteTx {
+    pub(super) fn new(tx: redb::WriteTransaction) -> Self {
+        WriteTx { tx }
+    }
+
+    pub(super) fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit()?)
+    }
+
+    pub(super) fn create_all_tables(&mut self) -> Result<(), StoreError> {
+        self.tx.open_table(tables::META)?;
+        self.tx.open_table(tables::USERS)?;
+        self.tx.open_table(tables::PATIENTS)?;
+        self.tx.open_table(tables::PATIENT_HISTORY)?;
+        self.tx.open_table(tables::ENCOUNTERS)?;
+        self.tx.open_table(tables::DOCUMENTS)?;
+        self.tx.open_table(tables::AUDIT)?;
+        self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
+        self.tx
+            .open_multimap_table(tables::DOCUMENTS_BY_ENCOUNTER)?;
+        self.tx.open_multimap_table(tables::AUDIT_BY_PATIENT)?;
+        self.tx.open_multimap_table(tables::AUDIT_BY_USER)?;
+        Ok(())
+    }
+
+    pub fn get_meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        get_str(&self.tx.open_table(tables::META)?, names::META, key)
+    }
+
+    pub fn put_meta<T: Serialize>(&mut self, key: &str, value: &T) -> Result<(), StoreError> {
+        let bytes = codec::encode(value)?;
+        self.tx
+            .open_table(tables::META)?
+            .insert(key, bytes.as_slice())?;
+        Ok(())
+    }
+
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        Ok(self.get_meta(meta::SETTINGS)?.unwrap_or_default())
+    }
+
+    pub fn put_settings(&mut self, s: &Settings) -> Result<(), StoreError> {
+        self.put_meta(meta::SETTINGS, s)
+    }
+
+    /// Next value of a counter kept in `meta` (MRNs, encounter and document ids).
+    fn next_seq(&mut self, key: &str) -> Result<u64, StoreError> {
+        let n: u64 = self.get_meta(key)?.unwrap_or(0) + 1;
+        self.put_meta(key, &n)?;
+        Ok(n)
+    }
+
+    pub fn next_mrn_seq(&mut self) -> Result<u64, StoreError> {
+        self.next_seq(meta::MRN_SEQ)
+    }
+    pub fn next_encounter_id(&mut self) -> Result<String, StoreError> {
+        Ok(format!("E{:09}", self.next_seq(meta::ENCOUNTER_SEQ)?))
+    }
+    pub fn next_document_id(&mut self) -> Result<String, StoreError> {
+        Ok(format!("D{:09}", self.next_seq(meta::DOCUMENT_SEQ)?))
+    }
+
+    // ---- users -------------------------------------------------------------------------
+
+    pub fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
+        get_str(&self.tx.open_table(tables::USERS)?, names::USERS, username)
+    }
+
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        all_str(&self.tx.open_table(tables::USERS)?, names::USERS)
+    }
+
+    /// Writes `user` if the stored version is `expected` (None: the user must not exist yet).
+    pub fn put_user(&mut self, user: &mut User, expected: Option<u64>) -> Result<(), StoreError> {
+        let current = self.user(&user.username)?;
+        check_version(names::USERS, &user.username, current.as_ref(), expected)?;
+        user.set_version(expected.unwrap_or(0) + 1);
+        let bytes = codec::encode(user)?;
+        self.tx
+            .open_table(tables::USERS)?
+            .insert(user.username.as_str(), bytes.as_slice())?;
+        Ok(())
+    }
+
+    // ---- patients ----------------------------------------------------------------------
+
+    /// Whether a patient exists and how sensitive the chart is: what the policy needs before
+    /// any protected information is read.
+    pub fn patient_sensitivity(
+        &self,
+        mrn: &str,
+    ) -> Result<Option<Option<Sensitivity>>, StoreError> {
+        let p: Option<Patient> =
+            get_str(&self.tx.open_table(tables::PATIENTS)?, names::PATIENTS, mrn)?;
+        Ok(p.map(|p| p.sensitivity))
+    }
+
+    pub fn patient(&self, grant: &Grant, mrn: &str) -> Result<Option<Patient>, StoreError> {
+        require(grant, &DEMOGRAPHIC_GRANTS)?;
+        get_str(&self.tx.open_table(tables::PATIENTS)?, names::PATIENTS, mrn)
+    }
+
+    /// Inserts a new patient or a new version of one; earlier versions go to history.
+    pub fn put_patient(
+        &mut self,
+        p: &mut Patient,
+        expected: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let mut table = self.tx.open_table(tables::PATIENTS)?;
+        let current: Option<Patient> = get_str(&table, names::PATIENTS, &p.mrn)?;
+        check_version(names::PATIENTS, &p.mrn, current.as_ref(), expected)?;
+        if let Some(old) = &current {
+            let old_bytes = codec::encode(old)?;
+            self.tx
+                .open_table(tables::PATIENT_HISTORY)?
+                .insert((p.mrn.as_str(), old.version), old_bytes.as_slice())?;
+        }
+        p.set_version(expected.unwrap_or(0) + 1);
+        let bytes = codec::encode(p)?;
+        table.insert(p.mrn.as_str(), bytes.as_slice())?;
+        Ok(())
+    }
+
+    pub fn put_encounter(&mut self, e: &Encounter) -> Result<(), StoreError> {
+        let bytes = codec::encode(e)?;
+        self.tx
+            .open_table(tables::ENCOUNTERS)?
+            .insert(e.id.as_str(), bytes.as_slice())?;
+        self.tx
+            .open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?
+            .insert(e.mrn.as_str(), e.id.as_str())?;
+        Ok(())
+    }
+
+    pub fn encounters_for(&self, grant: &Grant, mrn: &str) -> Result<Vec<Encounter>, StoreError> {
+        require(grant, &[Permission::ViewEncounters, Permission::UseChart])?;
+        let index = self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
+        let table = self.tx.open_table(tables::ENCOUNTERS)?;
+        let mut out = Vec::new();
+        for id in index.get(mrn)? {
+            let id = id?;
+            let key = id.value();
+            match get_str(&table, names::ENCOUNTERS, key)? {
+                Some(e) => out.push(e),
+                None => {
+                    return Err(StoreError::Corrupt {
+                        table: "encounters_by_patient".into(),
+                        key: format!("{mrn} -> {key}"),
+                        detail: "index names an encounter that does not exist".into(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn put_document(&mut self, d: &Document) -> Result<(), StoreError> {
+        let bytes = codec::encode(d)?;
+        self.tx
+            .open_table(tables::DOCUMENTS)?
+            .insert(d.id.as_str(), bytes.as_slice())?;
+        self.tx
+            .open_multimap_table(tables::DOCUMENTS_BY_ENCOUNTER)?
+            .insert(d.encounter_id.as_str(), d.id.as_str())?;
+        Ok(())
+    }
+
+    pub fn documents_for_encounter(
+        &self,
+        grant: &Grant,
+        encounter_id: &str,
+    ) -> Result<Vec<Document>, StoreError> {
+        require(grant, &[Permission::ViewClinicalText])?;
+        let index = self
+            .tx
+            .open_multimap_table(tables::DOCUMENTS_BY_ENCOUNTER)?;
+        let table = self.tx.open_table(tables::DOCUMENTS)?;
+        let mut out = Vec::new();
+        for id in index.get(encounter_id)? {
+            let id = id?;
+            if let Some(d) = get_str(&table, names::DOCUMENTS, id.value())? {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn patient_count(&self) -> Result<u64, StoreError> {
+        Ok(self.tx.open_table(tables::PATIENTS)?.len()?)
+    }
+
+    // ---- audit -------------------------------------------------------------------------
+
+    /// Appends one entry chained to the last; the head (count, hash) is kept in `meta` in the
+    /// same transaction so a truncated log is detected too.
+    pub fn append_audit(&mut self, event: AuditEvent) -> Result<u64, StoreError> {
+        let head = audit_head(&self.tx.open_table(tables::META)?)?;
+        let (last_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
+        let seq = last_seq + 1;
+        let patient = event.patient.clone();
+        let user = event.user.clone();
+        let entry = AuditEntry {
+            seq,
+            event,
+            prev_hash,
+        };
+        let bytes = codec::encode(&entry)?;
+        let hash = entry_hash(&bytes);
+        self.tx
+            .open_table(tables::AUDIT)?
+            .insert(seq, bytes.as_slice())?;
+        if let Some(mrn) = &patient {
+            self.tx
+                .open_multimap_table(tables::AUDIT_BY_PATIENT)?
+                .insert(mrn.as_str(), seq)?;
+        }
+        self.tx
+            .open_multimap_table(tables::AUDIT_BY_USER)?
+            .insert(user.as_str(), seq)?;
+        self.put_meta(meta::AUDIT_HEAD, &(seq, hash))?;
+        Ok(seq)
+    }
+
+    /// Direct access for tests that must tamper with stored bytes the way an attacker would.
+    #[doc(hidden)]
+    pub fn raw_audit_bytes(
+        &mut self,
+        seq: u64,
+        bytes: Option<&[u8]>,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut t = self.tx.open_table(tables::AUDIT)?;
+        let old = t.get(seq)?.map(|v| v.value().to_vec());
+        match bytes {
+            Some(b) => {
+                t.insert(seq, b)?;
+            }
+            None => {
+                t.remove(seq)?;
+            }
+        }
+        Ok(old)
+    }
+}
+
+fn check_version<T: Versioned>(
+    table: &str,
+    key: &str,
+    current: Option<&T>,
+    expected: Option<u64>,
+) -> Result<(), StoreError> {
+    match (current, expected) {
+        (None, None) => Ok(()),
+        (Some(c), Some(v)) if c.version() == v => Ok(()),
+        (None, Some(_)) => Err(StoreError::NotFound {
+            what: format!("{table} {key}"),
+        }),
+        (Some(c), _) => {
+            let (by, at) = c
+                .changed_by()
+                .map_or((None, None), |(b, a)| (Some(b), Some(a)));
+            Err(StoreError::Conflict {
+                table: table.to_string(),
+                key: key.to_string(),
+                by,
+                at,
+            })
+        }
+    }
+}
+
+pub struct ReadTx {
+    tx: redb::ReadTransaction,
+}
+
+impl ReadTx {
+    pub(super) fn new(tx: redb::ReadTransaction) -> Self {
+        ReadTx { tx }
+    }
+
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        let t = self.tx.open_table(tables::META)?;
+        Ok(get_str(&t, names::META, meta::SETTINGS)?.unwrap_or_default())
+    }
+
+    pub fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
+        get_str(&self.tx.open_table(tables::USERS)?, names::USERS, username)
+    }
+
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        all_str(&self.tx.open_table(tables::USERS)?, names::USERS)
+    }
+
+    pub fn patient_count(&self) -> Result<u64, StoreError> {
+        Ok(self.tx.open_table(tables::PATIENTS)?.len()?)
+    }
+
+    /// Patients in MRN order, for tools that must see every record (crash test, export).
+    pub fn patient_mrns(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for row in self.tx.open_table(tables::PATIENTS)?.iter()? {
+            out.push(row?.0.value().to_string());
+        }
+        Ok(out)
+    }
+
+    pub fn verify_audit(&self) -> Result<Result<ChainSummary, ChainBreak>, StoreError> {
+        let head = audit_head(&self.tx.open_table(tables::META)?)?;
+        verify_chain(&self.tx.open_table(tables::AUDIT)?, head)
+    }
+
+    pub fn audit_entries(
+        &self,
+        from_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        audit_range(&self.tx.open_table(tables::AUDIT)?, from_seq, limit)
+    }
+
+    pub fn audit_len(&self) -> Result<u64, StoreError> {
+        Ok(self.tx.open_table(tables::AUDIT)?.len()?)
+    }
+
+    /// Audit sequence numbers that name `mrn`, oldest first.
+    pub fn audit_for_patient(&self, mrn: &str) -> Result<Vec<u64>, StoreError> {
+        let t = self.tx.open_multimap_table(tables::AUDIT_BY_PATIENT)?;
+        let mut out = Vec::new();
+        for v in t.get(mrn)? {
+            out.push(v?.value());
+        }
+        Ok(out)
+    }
+}
