@@ -1,3 +1,174 @@
+//! The command line (DESIGN §4 fixes these names; docs, tests and scripts rely on them).
+//! Start-up argument parsing is the one place allowed to stop the program with a message.
+
+mod admin;
+pub mod bench;
+mod demo;
+
+use crate::service::LocalRecords;
+use crate::store::Store;
+use crate::ui::keymap::Keymap;
+use crate::ui::theme::Theme;
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "chartroom",
+    version,
+    about = "HIM records workstation for the terminal"
+)]
+pub struct Cli {
+    /// Database file for the workstation UI (single PC mode).
+    #[arg(long, global = false)]
+    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub ui: UiArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct UiArgs {
+    /// Theme: default, high-contrast, monochrome, or a path to a theme TOML file.
+    #[arg(long, default_value = "default")]
+    pub theme: String,
+    /// Keymap TOML file overriding the default keys (default: $XDG_CONFIG_HOME/chartroom/keymap.toml if present).
+    #[arg(long)]
+    pub keymap: Option<PathBuf>,
+    /// Draw borders and symbols with ASCII only (also CHARTROOM_ASCII=1).
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build (or reuse) the demo database with synthetic patients and one user per role, then open the workstation.
+    Demo {
+        #[command(flatten)]
+        ui: UiArgs,
+        /// Rebuild the demo database even if one exists.
+        #[arg(long)]
+        rebuild: bool,
+        /// Number of synthetic patients in a new demo database.
+        #[arg(long, default_value_t = demo::DEMO_PATIENTS)]
+        patients: usize,
+        /// Build the database and print its path without opening the workstation.
+        #[arg(long)]
+        no_ui: bool,
+    },
+    /// Create a new database and its first administrator (password from the terminal or stdin).
+    Init {
+        #[arg(long)]
+        db: PathBuf,
+        /// User name of the first administrator.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+    },
+    /// Manage users: add, list, lock, unlock, deactivate, reactivate, reset-password.
+    User {
+        #[command(subcommand)]
+        action: admin::UserCommand,
+    },
+    /// Add deterministic synthetic patients (creates the database if missing).
+    Seed {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        patients: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Audit trail: verify the hash chain, or list entries.
+    Audit {
+        #[command(subcommand)]
+        action: admin::AuditCommand,
+    },
+    /// Check every page of the database file (needs the file to yourself).
+    Check {
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Benchmarks; each prints one JSON line.
+    Bench {
+        #[command(subcommand)]
+        which: bench::BenchCommand,
+    },
+    /// Internal: commits patients and prints each acknowledged MRN (used by the crash test).
+    #[command(hide = true)]
+    CrashWriter {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = u64::MAX)]
+        count: u64,
+    },
+}
+
+/// Opens a database for a command, with the store's own clear messages.
+pub(crate) fn open_records(db: &Path) -> Result<LocalRecords, String> {
+    Store::open(db)
+        .map(LocalRecords::new)
+        .map_err(|e| e.to_string())
+}
+
+pub(crate) fn load_ui_config(ui: &UiArgs) -> Result<(Keymap, Theme), String> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let ascii = ui.ascii || std::env::var("CHARTROOM_ASCII").is_ok_and(|v| v == "1");
+    let theme = Theme::load(&ui.theme, no_color, ascii)?;
+    let keymap = match &ui.keymap {
+        Some(p) => Keymap::from_file(p)?,
+        None => match dirs::config_dir().map(|d| d.join("chartroom").join("keymap.toml")) {
+            Some(p) if p.exists() => Keymap::from_file(&p)?,
+            _ => Keymap::default(),
+        },
+    };
+    Ok((keymap, theme))
+}
+
+pub(crate) fn run_ui(records: &LocalRecords, ui: &UiArgs) -> Result<(), String> {
+    let (keymap, theme) = load_ui_config(ui)?;
+    crate::ui::run(records, keymap, theme)
+}
+
+fn dispatch(cli: Cli) -> Result<i32, String> {
+    match cli.command {
+        None => {
+            let Some(db) = cli.db else {
+                return Err(
+                    "which database? use `chartroom --db FILE`, or `chartroom demo` to try it out"
+                        .into(),
+                );
+            };
+            // Themes and keymaps are checked before the database is opened or the screen taken.
+            load_ui_config(&cli.ui)?;
+            let records = open_records(&db)?;
+            run_ui(&records, &cli.ui)?;
+            Ok(0)
+        }
+        Some(Command::Demo {
+            ui,
+            rebuild,
+            patients,
+            no_ui,
+        }) => demo::run(&ui, rebuild, patients, no_ui),
+        Some(Command::Init { db, admin }) => admin::init(&db, &admin),
+        Some(Command::User { action }) => admin::user(action),
+        Some(Command::Seed { db, patients, seed }) => admin::seed(&db, patients, seed),
+        Some(Command::Audit { action }) => admin::audit(action),
+        Some(Command::Check { db }) => admin::check(&db),
+        Some(Command::Bench { which }) => bench::run(which),
+        Some(Command::CrashWriter { db, count }) => bench::crash_writer(&db, count),
+    }
+}
+
+/// Entry point; returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("chartroom: {msg}");
+            2
+        }
+    }
 }

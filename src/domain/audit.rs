@@ -115,9 +115,15 @@ pub struct ChainSummary {
 }
 
 /// Walks the chain in key order; feed it every stored entry, then `finish` with the recorded head.
+///
+/// A broken link between entries k-1 and k means either k-1's bytes changed or k's recorded
+/// link did. The next link decides: if it breaks too, entry k itself was changed; if it holds,
+/// k is intact and k-1 was changed. The head record plays "the next link" for the last entry.
 pub struct ChainCheck {
     next_seq: u64,
     prev_hash: String,
+    /// The first link found broken (the sequence number of the entry it leads into).
+    broken_link: Option<u64>,
 }
 
 impl Default for ChainCheck {
@@ -125,7 +131,15 @@ impl Default for ChainCheck {
         ChainCheck {
             next_seq: 1,
             prev_hash: GENESIS_HASH.to_string(),
+            broken_link: None,
         }
+    }
+}
+
+fn changed(seq: u64) -> ChainBreak {
+    ChainBreak {
+        seq,
+        problem: format!("entry {seq} was changed after it was written"),
     }
 }
 
@@ -164,18 +178,16 @@ impl ChainCheck {
                 ),
             });
         }
-        if entry.prev_hash != self.prev_hash {
-            let changed = key.saturating_sub(1).max(1);
-            return Err(ChainBreak {
-                seq: changed,
-                problem: if key == 1 {
-                    "entry 1 does not start the chain: it was changed".to_string()
-                } else {
-                    format!(
-                        "entry {changed} was changed: its hash no longer matches the one entry {key} recorded"
-                    )
-                },
+        let link_ok = entry.prev_hash == self.prev_hash;
+        if let Some(k) = self.broken_link {
+            return Err(if link_ok {
+                changed(k.saturating_sub(1).max(1))
+            } else {
+                changed(k)
             });
+        }
+        if !link_ok {
+            self.broken_link = Some(key);
         }
         self.prev_hash = entry_hash(stored);
         self.next_seq = key + 1;
@@ -185,41 +197,39 @@ impl ChainCheck {
     /// `head` is the (count, hash) the database recorded with the last append.
     pub fn finish(self, head: Option<(u64, String)>) -> Result<ChainSummary, ChainBreak> {
         let count = self.next_seq - 1;
-        if let Some((head_count, head_hash)) = head {
-            if head_count > count {
-                return Err(ChainBreak {
-                    seq: count + 1,
-                    problem: format!(
-                        "entries {} to {head_count} are missing from the end of the log",
-                        count + 1
-                    ),
-                });
-            }
-            if head_count < count {
-                return Err(ChainBreak {
-                    seq: head_count + 1,
-                    problem: format!(
-                        "entry {} was added outside chartroom (the log head says {head_count})",
-                        head_count + 1
-                    ),
-                });
-            }
-            if count > 0 && head_hash != self.prev_hash {
-                return Err(ChainBreak {
-                    seq: count,
-                    problem: format!("entry {count} (the last) was changed"),
-                });
-            }
-        } else if count > 0 {
-            return Err(ChainBreak {
-                seq: 1,
-                problem: "the log head record is missing".into(),
+        let head_hash_ok = head.as_ref().is_some_and(|(_, h)| *h == self.prev_hash);
+        if let Some(k) = self.broken_link {
+            return Err(if head_hash_ok {
+                changed(k.saturating_sub(1).max(1))
+            } else {
+                changed(k)
             });
         }
-        Ok(ChainSummary {
-            entries: count,
-            head_hash: self.prev_hash,
-        })
+        match head {
+            Some((head_count, _)) if head_count > count => Err(ChainBreak {
+                seq: count + 1,
+                problem: format!(
+                    "entries {} to {head_count} are missing from the end of the log",
+                    count + 1
+                ),
+            }),
+            Some((head_count, _)) if head_count < count => Err(ChainBreak {
+                seq: head_count + 1,
+                problem: format!(
+                    "entry {} was added outside chartroom (the log head says {head_count})",
+                    head_count + 1
+                ),
+            }),
+            Some(_) if count > 0 && !head_hash_ok => Err(changed(count)),
+            None if count > 0 => Err(ChainBreak {
+                seq: 1,
+                problem: "the log head record is missing".into(),
+            }),
+            _ => Ok(ChainSummary {
+                entries: count,
+                head_hash: self.prev_hash,
+            }),
+        }
     }
 }
 
@@ -313,6 +323,20 @@ mod tests {
         // last entry removed
         let mut t = c.clone();
         t.pop();
+        assert_eq!(verify(&t, h.clone()).unwrap_err().seq, 6);
+
+        // only entry 4's recorded link changed: entry 4 is named, not entry 3
+        let mut t = c.clone();
+        let mut e4 = t[3].2.clone();
+        e4.prev_hash = GENESIS_HASH.to_string();
+        t[3].1 = serde_json::to_vec(&e4).unwrap();
+        assert_eq!(verify(&t, h.clone()).unwrap_err().seq, 4);
+
+        // the last entry's link changed
+        let mut t = c.clone();
+        let mut e6 = t[5].2.clone();
+        e6.prev_hash = GENESIS_HASH.to_string();
+        t[5].1 = serde_json::to_vec(&e6).unwrap();
         assert_eq!(verify(&t, h.clone()).unwrap_err().seq, 6);
 
         // garbage bytes

@@ -12,7 +12,7 @@ use super::{
 use crate::domain::audit::{AuditAction, AuditEntry, AuditEvent, Outcome};
 use crate::domain::mrn::mrn_for_sequence;
 use crate::domain::password::{self, DUMMY_HASH};
-use crate::domain::patient::{NewPatient, Patient};
+use crate::domain::patient::{Document, Encounter, NewPatient, Patient};
 use crate::domain::user::{self, User, UserStatus, UserSummary};
 use crate::domain::{Role, Settings};
 use crate::policy::{self, Permission, Refusal, Resource, Subject};
@@ -197,8 +197,16 @@ impl LocalRecords {
         Ok(self.store.read(|r| r.audit_entries(from_seq, limit))?)
     }
 
+    /// Registers a patient as the system acting in the registrar role (tools, imports).
     pub fn system_register_patient(&self, p: NewPatient) -> ServiceResult<Patient> {
-        self.register_as(&Self::system_subject(), None, p)
+        self.register_as(&Self::system_registrar(), None, p)
+    }
+
+    fn system_registrar() -> Subject {
+        Subject {
+            roles: vec![Role::Registrar],
+            ..Self::system_subject()
+        }
     }
 
     /// Records a system event (database created, data seeded) in the audit trail.
@@ -206,6 +214,89 @@ impl LocalRecords {
         let ev = self.event(&Self::system_subject(), action, Outcome::Success, reason);
         self.store.write(|tx| tx.append_audit(ev))?;
         Ok(())
+    }
+
+    /// Loads generated patients with their encounters and notes in one durable transaction,
+    /// with one audit entry for the batch. Returns the MRNs assigned, in order.
+    pub fn system_load_synthetic(
+        &self,
+        batch: &[crate::synth::SynthPatient],
+    ) -> ServiceResult<Vec<String>> {
+        let who = Self::system_subject();
+        let grant = policy::authorize(
+            &Self::system_registrar(),
+            Permission::RegisterPatient,
+            Resource::Ordinary,
+        )
+        .map_err(|_| ServiceError::NotPermitted("loading patients".into()))?;
+        let now = self.now();
+        let today = now.date_naive();
+        for p in batch {
+            p.patient.validate(today).map_err(ServiceError::Invalid)?;
+        }
+        let ev = self.event(
+            &who,
+            AuditAction::DataSeeded,
+            Outcome::Success,
+            format!("{} synthetic patients loaded", batch.len()),
+        );
+        let mrns = self.store.write(|tx| {
+            let mut mrns = Vec::with_capacity(batch.len());
+            for sp in batch {
+                let mrn = mrn_for_sequence(tx.next_mrn_seq()?);
+                let np = &sp.patient;
+                let mut patient = Patient {
+                    mrn: mrn.clone(),
+                    family_name: np.family_name.clone(),
+                    given_names: np.given_names.clone(),
+                    preferred_name: None,
+                    dob: np.dob,
+                    sex: np.sex,
+                    address: np.address.clone(),
+                    phone: np.phone.clone(),
+                    ssn: np.ssn.clone(),
+                    deceased: sp.deceased,
+                    sensitivity: sp.sensitivity,
+                    merged_into: None,
+                    version: 0,
+                    updated_at: now,
+                    updated_by: grant.username().to_string(),
+                };
+                tx.put_patient(&mut patient, None)?;
+                for se in &sp.encounters {
+                    let encounter = Encounter {
+                        id: tx.next_encounter_id()?,
+                        mrn: mrn.clone(),
+                        class: se.class,
+                        admitted: se.admitted,
+                        discharged: se.discharged,
+                        location: se.location.clone(),
+                        attending: se.attending.clone(),
+                        discharge_status: se.discharge_status.clone(),
+                        sensitivity: None,
+                        version: 1,
+                    };
+                    tx.put_encounter(&encounter)?;
+                    for sd in &se.documents {
+                        let document = Document {
+                            id: tx.next_document_id()?,
+                            mrn: mrn.clone(),
+                            encounter_id: encounter.id.clone(),
+                            kind: sd.kind.clone(),
+                            author: sd.author.clone(),
+                            written: sd.written,
+                            text: sd.text.clone(),
+                            version: 1,
+                        };
+                        tx.put_document(&document)?;
+                    }
+                }
+                mrns.push(mrn);
+            }
+            tx.append_audit(ev)?;
+            Ok(mrns)
+        })?;
+        Ok(mrns)
     }
 
     pub fn update_settings(

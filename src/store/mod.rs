@@ -126,7 +126,12 @@ impl std::fmt::Debug for Store {
 
 /// redb may panic on a file altered behind its back; turn that into an error naming the file.
 fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    // Silence the default panic report for the duration: the error below says it plainly.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = catch_unwind(AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    match outcome {
         Ok(r) => r,
         Err(p) => {
             let detail = p

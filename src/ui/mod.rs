@@ -1,1 +1,16 @@
+//! The terminal workstation. Screens are an enum of views, one file each; `app` holds state
+//! and the update function, `view` draws, `effects` talks to the service, `term` runs the loop.
+//! The UI never names redb and never decides permissions: it asks the service.
 
+pub mod app;
+pub mod effects;
+pub mod help;
+pub mod input;
+pub mod keymap;
+pub mod screens;
+pub mod shell;
+pub mod term;
+pub mod theme;
+pub mod view;
+
+pub use term::run;

@@ -1,0 +1,254 @@
+//! Benchmarks (`chartroom bench ...`), each printing one JSON line, and the crash harness the
+//! crash test shares with `bench crash`.
+
+use crate::domain::patient::{NewPatient, Sex};
+use crate::service::AuditVerdict;
+use crate::store::Store;
+use chrono::NaiveDate;
+use clap::Subcommand;
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Kill (SIGKILL) a writer mid-commit N times; check every acknowledged write survives and
+    /// the audit chain verifies.
+    Crash {
+        #[arg(long, default_value_t = 100)]
+        cycles: usize,
+        /// Database to use (default: a new file in a temporary folder).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Argon2id time per login verification.
+    Login {
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
+}
+
+/// Percentile of sorted milliseconds.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p / 100.0 * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn machine() -> serde_json::Value {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    serde_json::json!({ "cpus": cpus, "os": std::env::consts::OS, "arch": std::env::consts::ARCH })
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct CrashReport {
+    pub cycles: usize,
+    pub acknowledged_writes: usize,
+    pub lost_writes: usize,
+    pub audit_intact_cycles: usize,
+    /// Reopen (recovery) times after each kill, sorted, in ms.
+    pub reopen_ms: Vec<f64>,
+}
+
+/// A small deterministic xorshift for kill delays: no need for cryptographic randomness.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// Runs `cycles` kill-and-reopen rounds of `exe crash-writer` against `db`.
+pub fn crash_cycles(
+    exe: &Path,
+    db: &Path,
+    cycles: usize,
+    seed: u64,
+) -> Result<CrashReport, String> {
+    if !db.exists() {
+        Store::create(db).map_err(|e| e.to_string())?;
+    }
+    let mut report = CrashReport {
+        cycles,
+        ..Default::default()
+    };
+    let mut acked_all: Vec<String> = Vec::new();
+    let mut rng = seed.max(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for cycle in 0..cycles {
+        let mut child = Command::new(exe)
+            .args(["crash-writer", "--db"])
+            .arg(db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout from the writer")?;
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Wait until the writer has the database open, then let it commit for a while.
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(l) if l == "ready" => {}
+            other => {
+                let _ = child.kill();
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                return Err(format!(
+                    "cycle {cycle}: writer did not start ({other:?}): {err}"
+                ));
+            }
+        }
+        let delay = 5 + next(&mut rng) % 120;
+        std::thread::sleep(Duration::from_millis(delay));
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            return Err(format!(
+                "cycle {cycle}: the writer stopped by itself ({status}): {err}"
+            ));
+        }
+        child
+            .kill()
+            .map_err(|e| format!("cannot kill the writer: {e}"))?;
+        let _ = child.wait();
+        let _ = reader.join();
+        // Only whole lines count: a line is printed after its commit returned.
+        acked_all.extend(
+            rx.try_iter()
+                .filter(|l| l.starts_with("acked "))
+                .map(|l| l["acked ".len()..].to_string()),
+        );
+
+        let started = Instant::now();
+        let store = Store::open(db).map_err(|e| format!("cycle {cycle}: reopen failed: {e}"))?;
+        report
+            .reopen_ms
+            .push(started.elapsed().as_secs_f64() * 1000.0);
+        let present: HashSet<String> = store
+            .read(|r| r.patient_mrns())
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .collect();
+        report.lost_writes = acked_all.iter().filter(|m| !present.contains(*m)).count();
+        let verdict = crate::service::LocalRecords::new(store)
+            .system_verify_audit()
+            .map_err(|e| e.to_string())?;
+        if matches!(verdict, AuditVerdict::Intact(_)) {
+            report.audit_intact_cycles += 1;
+        }
+        if report.lost_writes > 0 {
+            break;
+        }
+    }
+    report.acknowledged_writes = acked_all.len();
+    report.reopen_ms.sort_by(f64::total_cmp);
+    Ok(report)
+}
+
+/// The child side: open, say "ready", then register patients one durable commit at a time and
+/// print each MRN only after its commit returned.
+pub fn crash_writer(db: &Path, count: u64) -> Result<i32, String> {
+    let records = super::open_records(db)?;
+    let mut out = std::io::stdout().lock();
+    let io = |e: std::io::Error| e.to_string();
+    writeln!(out, "ready").map_err(io)?;
+    out.flush().map_err(io)?;
+    let dob = NaiveDate::from_ymd_opt(1970, 1, 1).ok_or("bad date")?;
+    for i in 0..count {
+        let p = records
+            .system_register_patient(NewPatient {
+                family_name: "Crashtest".into(),
+                given_names: vec![format!("Writer{i}")],
+                dob,
+                sex: Sex::Unknown,
+                address: None,
+                phone: None,
+                ssn: None,
+            })
+            .map_err(|e| e.to_string())?;
+        writeln!(out, "acked {}", p.mrn).map_err(io)?;
+        out.flush().map_err(io)?;
+    }
+    Ok(0)
+}
+
+pub fn run(which: BenchCommand) -> Result<i32, String> {
+    match which {
+        BenchCommand::Crash { cycles, db, seed } => {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            let dir = tempfile_dir()?;
+            let db = db.unwrap_or_else(|| dir.join("crash.redb"));
+            let r = crash_cycles(&exe, &db, cycles, seed)?;
+            let line = serde_json::json!({
+                "bench": "crash",
+                "cycles": r.cycles,
+                "acknowledged_writes": r.acknowledged_writes,
+                "lost_writes": r.lost_writes,
+                "audit_intact_cycles": r.audit_intact_cycles,
+                "reopen_p50_ms": percentile(&r.reopen_ms, 50.0),
+                "reopen_p95_ms": percentile(&r.reopen_ms, 95.0),
+                "reopen_p99_ms": percentile(&r.reopen_ms, 99.0),
+                "db_bytes": std::fs::metadata(&db).map_or(0, |m| m.len()),
+                "machine": machine(),
+            });
+            println!("{line}");
+            let _ = std::fs::remove_dir_all(&dir);
+            Ok(if r.lost_writes == 0 && r.audit_intact_cycles == r.cycles {
+                0
+            } else {
+                1
+            })
+        }
+        BenchCommand::Login { iterations } => {
+            let hash = crate::domain::password::hash_password("bench password for login timing")?;
+            let mut ms = Vec::with_capacity(iterations);
+            for _ in 0..iterations.max(1) {
+                let t = Instant::now();
+                let ok = crate::domain::password::verify_password(
+                    "bench password for login timing",
+                    &hash,
+                );
+                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                if !ok {
+                    return Err("verification failed".into());
+                }
+            }
+            ms.sort_by(f64::total_cmp);
+            println!(
+                "{}",
+                serde_json::json!({
+                    "bench": "login",
+                    "iterations": ms.len(),
+                    "argon2": {"m_kib": crate::domain::password::ARGON2_MEMORY_KIB, "t": crate::domain::password::ARGON2_ITERATIONS, "p": crate::domain::password::ARGON2_LANES},
+                    "p50_ms": percentile(&ms, 50.0),
+                    "p95_ms": percentile(&ms, 95.0),
+                    "p99_ms": percentile(&ms, 99.0),
+                    "machine": machine(),
+                })
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn tempfile_dir() -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("chartroom-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}

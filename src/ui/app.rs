@@ -1,0 +1,501 @@
+//! Workstation state and its one update function. `update` is pure in the sense that matters:
+//! it changes only the state and returns [`Effect`]s for the runtime to carry out against the
+//! service; results come back as [`Msg`]s. Drawing (`view`) reads the state and nothing else.
+
+use super::keymap::{Action, Key, Keymap};
+use super::screens::login::LoginForm;
+use super::screens::password::PasswordForm;
+use super::theme::Theme;
+use crate::service::{LoginOk, Screen, ServerInfo, ServiceError, SessionToken};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::time::{Duration, Instant};
+
+/// How long before the idle logoff the warning shows.
+pub const IDLE_WARNING: Duration = Duration::from_secs(60);
+/// How often typing without service calls tells the service the clerk is still there.
+pub const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize,
+    /// A deadline from [`App::next_deadline`] passed.
+    Tick,
+    LoggedIn(Result<LoginOk, ServiceError>),
+    ScreenOpened(Screen, Result<(), ServiceError>),
+    PasswordChanged(Result<(), ServiceError>),
+    /// A background call (keep-alive) failed.
+    ServiceFailed(ServiceError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Login {
+        username: String,
+        password: String,
+    },
+    Logout(SessionToken),
+    IdleLogoff(SessionToken),
+    KeepAlive(SessionToken),
+    OpenScreen(SessionToken, Screen),
+    ChangePassword {
+        token: SessionToken,
+        old: String,
+        new: String,
+    },
+    /// Clear the terminal and draw everything again (Ctrl+L).
+    FullRedraw,
+    Quit,
+}
+
+/// What fills the main area once logged in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum View {
+    Home,
+    Screen(Screen),
+    ChangePassword(PasswordForm),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    ConfirmQuit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub kind: StatusKind,
+    pub text: String,
+}
+
+pub struct App {
+    pub info: ServerInfo,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub session: Option<LoginOk>,
+    pub login: LoginForm,
+    pub view: View,
+    /// Where the user was when the idle logoff came: restored if the same user logs back in.
+    pub resume: Option<(String, View)>,
+    pub overlay: Option<Overlay>,
+    pub status: Option<Status>,
+    /// Label of the patient in context (set by patient search in a later issue).
+    pub patient_in_context: Option<String>,
+    pub last_input: Instant,
+    pub last_keep_alive: Instant,
+    pub warned: bool,
+    pub quit: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+}
+
+fn screen_for(action: Action) -> Option<Screen> {
+    match action {
+        Action::Search => Some(Screen::Search),
+        Action::Chart => Some(Screen::Chart),
+        Action::Coding => Some(Screen::Coding),
+        Action::Roi => Some(Screen::Roi),
+        Action::WorkQueue => Some(Screen::WorkQueue),
+        _ => None,
+    }
+}
+
+impl App {
+    pub fn new(info: ServerInfo, keymap: Keymap, theme: Theme, now: Instant) -> App {
+        App {
+            info,
+            keymap,
+            theme,
+            session: None,
+            login: LoginForm::default(),
+            view: View::Home,
+            resume: None,
+            overlay: None,
+            status: None,
+            patient_in_context: None,
+            last_input: now,
+            last_keep_alive: now,
+            warned: false,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    fn idle_limit(&self) -> Duration {
+        let minutes = self
+            .session
+            .as_ref()
+            .map_or(self.info.idle_timeout_minutes, |s| s.idle_timeout_minutes);
+        Duration::from_secs(u64::from(minutes.clamp(1, 15)) * 60)
+    }
+
+    /// When the runtime must wake up even without input: the idle warning, then the logoff.
+    /// None while logged out, so an idle login screen sleeps and writes nothing.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.session.as_ref()?;
+        let logoff = self.last_input + self.idle_limit();
+        Some(if self.warned {
+            logoff
+        } else {
+            logoff.checked_sub(IDLE_WARNING).unwrap_or(logoff)
+        })
+    }
+
+    pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        self.status = Some(Status {
+            kind,
+            text: text.into(),
+        });
+    }
+
+    /// Whether quitting now would lose something the user typed.
+    pub fn has_unsaved(&self) -> bool {
+        match &self.view {
+            View::ChangePassword(f) if self.session.is_some() => f.has_input(),
+            _ => self.session.is_none() && self.login.has_input(),
+        }
+    }
+
+    fn key_label(&self, a: Action) -> String {
+        self.keymap
+            .key_for(a)
+            .map_or_else(|| a.name().to_string(), |k| k.label(self.theme.ascii))
+    }
+
+    pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
+            Msg::Key(key) => {
+                self.dirty = true;
+                let mut effects = self.note_activity(now);
+                effects.extend(self.on_key(key));
+                effects
+            }
+            Msg::Paste(text) => {
+                self.dirty = true;
+                let effects = self.note_activity(now);
+                if self.overlay.is_none() {
+                    match (&mut self.view, self.session.is_some()) {
+                        (_, false) => self.login.paste(&text),
+                        (View::ChangePassword(f), true) => f.paste(&text),
+                        _ => {}
+                    }
+                }
+                effects
+            }
+            Msg::Resize => {
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Tick => self.on_tick(now),
+            Msg::LoggedIn(result) => {
+                self.dirty = true;
+                self.on_logged_in(result, now)
+            }
+            Msg::ScreenOpened(screen, result) => {
+                self.dirty = true;
+                match result {
+                    Ok(()) => {
+                        self.view = View::Screen(screen);
+                        self.status = None;
+                    }
+                    Err(e) => self.on_service_error(&e, screen.title()),
+                }
+                Vec::new()
+            }
+            Msg::PasswordChanged(result) => {
+                self.dirty = true;
+                match result {
+                    Ok(()) => {
+                        if let Some(s) = &mut self.session {
+                            s.must_change_password = false;
+                        }
+                        self.view = View::Home;
+                        self.set_status(StatusKind::Info, "Password changed.");
+                    }
+                    Err(e) => {
+                        if let View::ChangePassword(f) = &mut self.view {
+                            f.failed();
+                        }
+                        self.on_service_error(&e, "Password");
+                    }
+                }
+                Vec::new()
+            }
+            Msg::ServiceFailed(e) => {
+                self.dirty = true;
+                self.on_service_error(&e, "");
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_service_error(&mut self, e: &ServiceError, what: &str) {
+        match e {
+            ServiceError::SessionExpired => {
+                self.end_session("Your session has ended. Log in again.")
+            }
+            ServiceError::NotPermitted(_) => self.set_status(
+                StatusKind::Error,
+                format!("{what}: not permitted for your role (the attempt is recorded)."),
+            ),
+            other => self.set_status(StatusKind::Error, other.to_string()),
+        }
+    }
+
+    /// Any key: resets the idle clock and, at most once a minute, tells the service.
+    fn note_activity(&mut self, now: Instant) -> Vec<Effect> {
+        self.last_input = now;
+        if self.warned {
+            self.warned = false;
+            self.status = None;
+        }
+        if let Some(s) = &self.session
+            && now.duration_since(self.last_keep_alive) >= KEEP_ALIVE_EVERY
+        {
+            self.last_keep_alive = now;
+            return vec![Effect::KeepAlive(s.token.clone())];
+        }
+        Vec::new()
+    }
+
+    fn on_tick(&mut self, now: Instant) -> Vec<Effect> {
+        let Some(deadline) = self.next_deadline() else {
+            return Vec::new();
+        };
+        if now < deadline {
+            return Vec::new();
+        }
+        self.dirty = true;
+        if !self.warned && now < self.last_input + self.idle_limit() {
+            self.warned = true;
+            self.set_status(
+                StatusKind::Warning,
+                "No activity: you will be logged out in 1 minute. Press any key to stay.",
+            );
+            return Vec::new();
+        }
+        let minutes = self.idle_limit().as_secs() / 60;
+        let Some(s) = &self.session else {
+            return Vec::new();
+        };
+        let token = s.token.clone();
+        self.resume = Some((s.username.clone(), self.view.clone()));
+        self.end_session(&format!(
+            "Logged out after {minutes} minutes without activity. Log in to return where you were."
+        ));
+        vec![Effect::IdleLogoff(token)]
+    }
+
+    fn end_session(&mut self, message: &str) {
+        let username = self.session.take().map(|s| s.username);
+        self.login = LoginForm::default();
+        if let Some(u) = username {
+            self.login.prefill_username(&u);
+        }
+        self.overlay = None;
+        self.warned = false;
+        self.set_status(StatusKind::Warning, message);
+    }
+
+    fn on_logged_in(&mut self, result: Result<LoginOk, ServiceError>, now: Instant) -> Vec<Effect> {
+        match result {
+            Ok(ok) => {
+                self.last_input = now;
+                self.last_keep_alive = now;
+                self.login = LoginForm::default();
+                let resumed = match self.resume.take() {
+                    Some((user, view)) if user == ok.username => Some(view),
+                    _ => None,
+                };
+                self.view = if ok.must_change_password {
+                    View::ChangePassword(PasswordForm::forced())
+                } else {
+                    resumed.unwrap_or(View::Home)
+                };
+                if ok.must_change_password {
+                    self.set_status(
+                        StatusKind::Warning,
+                        "Your password was reset: choose a new one to continue.",
+                    );
+                } else {
+                    self.status = None;
+                }
+                if !matches!(self.view, View::Screen(_) | View::ChangePassword(_)) {
+                    self.patient_in_context = None;
+                }
+                self.session = Some(ok);
+            }
+            Err(e) => {
+                self.login.failed();
+                self.set_status(StatusKind::Error, e.to_string());
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match self.overlay {
+            Some(Overlay::ConfirmQuit) => {
+                match key.code {
+                    KeyCode::Char('y' | 'Y') => return self.quit_now(),
+                    KeyCode::Char('n' | 'N') | KeyCode::Esc => self.overlay = None,
+                    _ => {}
+                }
+                return Vec::new();
+            }
+            Some(Overlay::Help { scroll }) => {
+                let action = self.keymap.action_for(&Key::from_event(&key));
+                match action {
+                    Some(Action::Back | Action::Help | Action::Submit) => self.overlay = None,
+                    Some(Action::Down | Action::PageDown) => {
+                        self.overlay = Some(Overlay::Help {
+                            scroll: scroll.saturating_add(1),
+                        })
+                    }
+                    Some(Action::Up | Action::PageUp) => {
+                        self.overlay = Some(Overlay::Help {
+                            scroll: scroll.saturating_sub(1),
+                        })
+                    }
+                    Some(Action::Quit) => return self.request_quit(),
+                    _ => {}
+                }
+                return Vec::new();
+            }
+            None => {}
+        }
+
+        // A focused text field takes printable characters and editing keys first.
+        let plain_char = matches!(key.code, KeyCode::Char(_))
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let editing = plain_char
+            || matches!(
+                key.code,
+                KeyCode::Backspace | KeyCode::Delete | KeyCode::Left | KeyCode::Right
+            )
+            || (key.code == KeyCode::Char('u') && key.modifiers == KeyModifiers::CONTROL);
+        if editing {
+            let used = match (&mut self.view, self.session.is_some()) {
+                (_, false) => self.login.handle_key(&key),
+                (View::ChangePassword(f), true) => f.handle_key(&key),
+                _ => false,
+            };
+            if used {
+                if self
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| s.kind == StatusKind::Error)
+                {
+                    self.status = None;
+                }
+                return Vec::new();
+            }
+        }
+
+        let Some(action) = self.keymap.action_for(&Key::from_event(&key)) else {
+            return Vec::new();
+        };
+        match action {
+            Action::Quit => return self.request_quit(),
+            Action::Redraw => return vec![Effect::FullRedraw],
+            Action::Help => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                return Vec::new();
+            }
+            _ => {}
+        }
+        let Some(token) = self.session.as_ref().map(|s| s.token.clone()) else {
+            return self.on_login_action(action);
+        };
+        let forced = matches!(&self.view, View::ChangePassword(f) if f.forced);
+        if let Some(screen) = screen_for(action) {
+            if forced {
+                self.set_status(StatusKind::Warning, "Choose a new password first.");
+                return Vec::new();
+            }
+            return vec![Effect::OpenScreen(token, screen)];
+        }
+        match action {
+            Action::Logout => {
+                self.session = None;
+                self.resume = None;
+                self.view = View::Home;
+                self.login = LoginForm::default();
+                self.patient_in_context = None;
+                self.set_status(StatusKind::Info, "Logged out.");
+                vec![Effect::Logout(token)]
+            }
+            Action::ChangePassword if !forced => {
+                self.view = View::ChangePassword(PasswordForm::default());
+                self.status = None;
+                Vec::new()
+            }
+            Action::Back => {
+                if !forced {
+                    self.view = View::Home;
+                    self.status = None;
+                }
+                Vec::new()
+            }
+            _ => {
+                if let View::ChangePassword(f) = &mut self.view {
+                    if let Some((old, new)) = f.on_action(action) {
+                        return vec![Effect::ChangePassword { token, old, new }];
+                    }
+                    if let Some(problem) = f.problem() {
+                        self.set_status(StatusKind::Error, problem);
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_login_action(&mut self, action: Action) -> Vec<Effect> {
+        if screen_for(action).is_some() || action == Action::ChangePassword {
+            let submit = self.key_label(Action::Submit);
+            self.set_status(
+                StatusKind::Info,
+                format!("Log in first: user name, password, then {submit}."),
+            );
+            return Vec::new();
+        }
+        match self.login.on_action(action) {
+            Ok(Some((username, password))) => vec![Effect::Login { username, password }],
+            Ok(None) => Vec::new(),
+            Err(problem) => {
+                self.set_status(StatusKind::Error, problem);
+                Vec::new()
+            }
+        }
+    }
+
+    fn request_quit(&mut self) -> Vec<Effect> {
+        if self.has_unsaved() {
+            self.overlay = Some(Overlay::ConfirmQuit);
+            return Vec::new();
+        }
+        self.quit_now()
+    }
+
+    fn quit_now(&mut self) -> Vec<Effect> {
+        self.quit = true;
+        let mut effects = Vec::new();
+        if let Some(s) = self.session.take() {
+            effects.push(Effect::Logout(s.token));
+        }
+        effects.push(Effect::Quit);
+        effects
+    }
+}

@@ -1,0 +1,27 @@
+//! Carries out an [`Effect`] against the service and turns the answer into a [`Msg`]. The only
+//! place the UI calls the service, so the local and remote cases differ in nothing here.
+
+use super::app::{Effect, Msg};
+use crate::service::{LoginRequest, Records};
+
+/// `FullRedraw` and `Quit` concern the terminal, not the service: they return None here.
+pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
+    match effect {
+        Effect::Login { username, password } => Some(Msg::LoggedIn(records.login(LoginRequest {
+            username,
+            password,
+            peer: None,
+        }))),
+        Effect::Logout(token) => records.logout(&token).err().map(Msg::ServiceFailed),
+        Effect::IdleLogoff(token) => records.idle_logoff(&token).err().map(Msg::ServiceFailed),
+        Effect::KeepAlive(token) => records.keep_alive(&token).err().map(Msg::ServiceFailed),
+        Effect::OpenScreen(token, screen) => Some(Msg::ScreenOpened(
+            screen,
+            records.open_screen(&token, screen),
+        )),
+        Effect::ChangePassword { token, old, new } => Some(Msg::PasswordChanged(
+            records.change_password(&token, &old, &new),
+        )),
+        Effect::FullRedraw | Effect::Quit => None,
+    }
+}

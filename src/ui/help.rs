@@ -1,0 +1,62 @@
+//! F1: every binding of the live keymap with its description.
+
+use super::app::App;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
+    let t = &app.theme;
+    let width = 72.min(area.width);
+    let height = area.height;
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let mut lines = Vec::new();
+    for b in app.keymap.bindings() {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:>10} ", b.key.label(t.ascii)), t.footer_key),
+            Span::styled(format!("  {}", b.action.description()), t.text),
+        ]));
+    }
+    let block = Block::bordered()
+        .border_set(t.border_set())
+        .border_style(t.border)
+        .title(Span::styled(" Help: keys ", t.title))
+        .title_bottom(Span::styled(" Esc closes ", t.muted));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).scroll((scroll, 0)),
+        popup,
+    );
+}
+
+pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let width = 50.min(area.width);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + area.height.saturating_sub(5) / 2,
+        width,
+        height: 5.min(area.height),
+    };
+    let block = Block::bordered()
+        .border_set(t.border_set())
+        .border_style(t.status_warning)
+        .title(Span::styled(" Quit? ", t.title));
+    let lines = vec![
+        Line::styled("What you typed here is not saved.", t.text),
+        Line::from(vec![
+            Span::styled(" y ", t.footer_key),
+            Span::styled(" quit   ", t.text),
+            Span::styled(" n ", t.footer_key),
+            Span::styled(" stay", t.text),
+        ]),
+    ];
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}

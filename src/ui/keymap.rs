@@ -1,0 +1,518 @@
+//! Keys, bound from a table with a description per entry. The footer and the F1 help are built
+//! from the live table, so a user's keymap file changes what they say too.
+//!
+//! A user keymap file (`--keymap FILE`, or `$XDG_CONFIG_HOME/chartroom/keymap.toml`) rebinds
+//! actions by their serde names:
+//!
+//! ```toml
+//! [bindings]
+//! quit = "Ctrl+X"
+//! help = "F1"
+//! ```
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+/// Everything a key can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Help,
+    Search,
+    Chart,
+    Coding,
+    Roi,
+    WorkQueue,
+    Back,
+    Quit,
+    Redraw,
+    ChangePassword,
+    Logout,
+    NextField,
+    PrevField,
+    Submit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+}
+
+impl Action {
+    pub const ALL: [Action; 20] = [
+        Action::Help,
+        Action::Search,
+        Action::Chart,
+        Action::Coding,
+        Action::Roi,
+        Action::WorkQueue,
+        Action::Back,
+        Action::Quit,
+        Action::Redraw,
+        Action::ChangePassword,
+        Action::Logout,
+        Action::NextField,
+        Action::PrevField,
+        Action::Submit,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Home,
+        Action::End,
+    ];
+
+    /// The name used in keymap files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Help => "help",
+            Action::Search => "search",
+            Action::Chart => "chart",
+            Action::Coding => "coding",
+            Action::Roi => "roi",
+            Action::WorkQueue => "work_queue",
+            Action::Back => "back",
+            Action::Quit => "quit",
+            Action::Redraw => "redraw",
+            Action::ChangePassword => "change_password",
+            Action::Logout => "logout",
+            Action::NextField => "next_field",
+            Action::PrevField => "prev_field",
+            Action::Submit => "submit",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Home => "home",
+            Action::End => "end",
+        }
+    }
+
+    /// Short label for the footer.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Help => "Help",
+            Action::Search => "Search",
+            Action::Chart => "Chart",
+            Action::Coding => "Coding",
+            Action::Roi => "ROI",
+            Action::WorkQueue => "My work",
+            Action::Back => "Back",
+            Action::Quit => "Quit",
+            Action::Redraw => "Redraw",
+            Action::ChangePassword => "Password",
+            Action::Logout => "Log out",
+            Action::NextField => "Next field",
+            Action::PrevField => "Previous field",
+            Action::Submit => "OK",
+            Action::Up => "Up",
+            Action::Down => "Down",
+            Action::PageUp => "Page up",
+            Action::PageDown => "Page down",
+            Action::Home => "First",
+            Action::End => "Last",
+        }
+    }
+
+    /// One sentence for the help screen.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Help => "Show this help: every key and what it does",
+            Action::Search => "Patient search: find a patient, put them in context",
+            Action::Chart => "Chart of the patient in context",
+            Action::Coding => "Coding queue: encounters waiting for codes",
+            Action::Roi => "Release of information: requests and disclosures",
+            Action::WorkQueue => "My work queue: what is assigned to me",
+            Action::Back => "Back, or cancel the dialog",
+            Action::Quit => "Quit chartroom (asks first if anything is unsaved)",
+            Action::Redraw => "Redraw the whole screen",
+            Action::ChangePassword => "Change my password",
+            Action::Logout => "Log out and return to the login screen",
+            Action::NextField => "Next field",
+            Action::PrevField => "Previous field",
+            Action::Submit => "Confirm: log in, save, open",
+            Action::Up => "Move up",
+            Action::Down => "Move down",
+            Action::PageUp => "One page up",
+            Action::PageDown => "One page down",
+            Action::Home => "First line",
+            Action::End => "Last line",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Global actions work from every screen once logged in.
+    pub fn is_global(self) -> bool {
+        matches!(
+            self,
+            Action::Help
+                | Action::Search
+                | Action::Chart
+                | Action::Coding
+                | Action::Roi
+                | Action::WorkQueue
+                | Action::Back
+                | Action::Quit
+                | Action::Redraw
+                | Action::ChangePassword
+                | Action::Logout
+        )
+    }
+}
+
+/// A key with its modifiers, as written in keymap files: `F1`, `Ctrl+Q`, `Esc`, `Shift+Tab`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+impl Key {
+    const fn plain(code: KeyCode) -> Key {
+        Key {
+            code,
+            ctrl: false,
+            alt: false,
+        }
+    }
+    const fn ctrl(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            ctrl: true,
+            alt: false,
+        }
+    }
+
+    pub fn from_event(ev: &KeyEvent) -> Key {
+        let code = match ev.code {
+            // Terminals report Shift+Tab as BackTab, some with SHIFT set as well.
+            KeyCode::Char(c) if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            other => other,
+        };
+        Key {
+            code,
+            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+            alt: ev.modifiers.contains(KeyModifiers::ALT),
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut shift = false;
+        let parts: Vec<&str> = s.split('+').map(str::trim).collect();
+        let (last, mods) = match parts.split_last() {
+            Some((l, m)) if !l.is_empty() => (*l, m),
+            // "Ctrl++" binds the plus key
+            _ if s.ends_with("++") || s == "+" => ("+", &parts[..parts.len().saturating_sub(2)]),
+            _ => return Err(format!("'{s}' is not a key")),
+        };
+        for m in mods {
+            match m.to_ascii_lowercase().as_str() {
+                "ctrl" | "control" => ctrl = true,
+                "alt" | "meta" => alt = true,
+                "shift" => shift = true,
+                "" => {}
+                other => {
+                    return Err(format!(
+                        "'{other}' is not a modifier (use Ctrl, Alt or Shift)"
+                    ));
+                }
+            }
+        }
+        let lower = last.to_ascii_lowercase();
+        let code = match lower.as_str() {
+            "esc" | "escape" => KeyCode::Esc,
+            "enter" | "return" => KeyCode::Enter,
+            "tab" if shift => KeyCode::BackTab,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pageup" | "pgup" => KeyCode::PageUp,
+            "pagedown" | "pgdn" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "space" => KeyCode::Char(' '),
+            f if f.len() >= 2
+                && f.starts_with('f')
+                && f[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
+                match f[1..].parse::<u8>() {
+                    Ok(n @ 1..=12) => KeyCode::F(n),
+                    _ => return Err(format!("'{last}' is not a function key (F1 to F12)")),
+                }
+            }
+            _ => {
+                let mut chars = last.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => KeyCode::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
+                    _ => return Err(format!("'{last}' is not a key name")),
+                }
+            }
+        };
+        Ok(Key { code, ctrl, alt })
+    }
+
+    /// Whether the label should be ASCII-only (`Up` instead of `↑`).
+    pub fn label(&self, ascii: bool) -> String {
+        let base = match self.code {
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift+Tab".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::Insert => "Ins".into(),
+            KeyCode::Up => if ascii { "Up" } else { "↑" }.into(),
+            KeyCode::Down => if ascii { "Down" } else { "↓" }.into(),
+            KeyCode::Left => if ascii { "Left" } else { "←" }.into(),
+            KeyCode::Right => if ascii { "Right" } else { "→" }.into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Char(' ') => "Space".into(),
+            KeyCode::Char(c) if self.ctrl => c.to_ascii_uppercase().to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            _ => "?".into(),
+        };
+        let mut s = String::new();
+        if self.ctrl {
+            s.push_str("Ctrl+");
+        }
+        if self.alt {
+            s.push_str("Alt+");
+        }
+        s.push_str(&base);
+        s
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label(true))
+    }
+}
+
+/// One row of the keymap table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    pub key: Key,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+/// The default table (DESIGN §5 fixes the global keys).
+const DEFAULTS: [(Key, Action); 20] = [
+    (Key::plain(KeyCode::F(1)), Action::Help),
+    (Key::plain(KeyCode::F(2)), Action::Search),
+    (Key::plain(KeyCode::F(3)), Action::Chart),
+    (Key::plain(KeyCode::F(4)), Action::Coding),
+    (Key::plain(KeyCode::F(5)), Action::Roi),
+    (Key::plain(KeyCode::F(6)), Action::WorkQueue),
+    (Key::plain(KeyCode::Esc), Action::Back),
+    (Key::ctrl('q'), Action::Quit),
+    (Key::ctrl('l'), Action::Redraw),
+    (Key::ctrl('p'), Action::ChangePassword),
+    (Key::ctrl('o'), Action::Logout),
+    (Key::plain(KeyCode::Tab), Action::NextField),
+    (Key::plain(KeyCode::BackTab), Action::PrevField),
+    (Key::plain(KeyCode::Enter), Action::Submit),
+    (Key::plain(KeyCode::Up), Action::Up),
+    (Key::plain(KeyCode::Down), Action::Down),
+    (Key::plain(KeyCode::PageUp), Action::PageUp),
+    (Key::plain(KeyCode::PageDown), Action::PageDown),
+    (Key::plain(KeyCode::Home), Action::Home),
+    (Key::plain(KeyCode::End), Action::End),
+];
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap {
+            bindings: DEFAULTS
+                .iter()
+                .map(|&(key, action)| Binding { key, action })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeymapFile {
+    #[serde(default)]
+    bindings: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+}
+
+/// `file:line:column: problem`, for start-up errors from TOML files.
+pub fn located(
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    problem: &str,
+) -> String {
+    match span {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("{}: line {line}, column {col}: {problem}", path.display())
+        }
+        None => format!("{}: {problem}", path.display()),
+    }
+}
+
+impl Keymap {
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+
+    pub fn action_for(&self, key: &Key) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|b| &b.key == key)
+            .map(|b| b.action)
+    }
+
+    /// The first key bound to `action`, for footers and messages.
+    pub fn key_for(&self, action: Action) -> Option<Key> {
+        self.bindings
+            .iter()
+            .find(|b| b.action == action)
+            .map(|b| b.key)
+    }
+
+    /// The defaults with a user's file applied on top. Errors name file, line and problem.
+    pub fn from_file(path: &Path) -> Result<Keymap, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read keymap file: {e}", path.display()))?;
+        Self::from_toml(path, &text)
+    }
+
+    pub fn from_toml(path: &Path, text: &str) -> Result<Keymap, String> {
+        let file: KeymapFile =
+            toml::from_str(text).map_err(|e| located(path, text, e.span(), e.message()))?;
+        let mut map = Keymap::default();
+        for (name, key) in file.bindings {
+            let action = Action::from_name(name.get_ref()).ok_or_else(|| {
+                let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+                located(
+                    path,
+                    text,
+                    Some(name.span()),
+                    &format!(
+                        "unknown action '{}'; actions are: {}",
+                        name.get_ref(),
+                        known.join(", ")
+                    ),
+                )
+            })?;
+            let parsed =
+                Key::parse(key.get_ref()).map_err(|e| located(path, text, Some(key.span()), &e))?;
+            if let Some(other) = map.action_for(&parsed).filter(|a| *a != action) {
+                // The key moves to the new action; the old one keeps any other key it has.
+                map.bindings
+                    .retain(|b| !(b.key == parsed && b.action == other));
+            }
+            map.bindings.retain(|b| b.action != action);
+            map.bindings.push(Binding {
+                key: parsed,
+                action,
+            });
+        }
+        for a in [Action::Quit, Action::Back, Action::Help] {
+            if map.key_for(a).is_none() {
+                return Err(format!(
+                    "{}: the '{}' action needs a key",
+                    path.display(),
+                    a.name()
+                ));
+            }
+        }
+        Ok(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names_parse_and_print_back() {
+        for (text, label) in [
+            ("F1", "F1"),
+            ("f12", "F12"),
+            ("Ctrl+Q", "Ctrl+Q"),
+            ("ctrl+l", "Ctrl+L"),
+            ("Esc", "Esc"),
+            ("Shift+Tab", "Shift+Tab"),
+            ("PageDown", "PgDn"),
+            ("Alt+x", "Alt+x"),
+            ("Up", "Up"),
+        ] {
+            assert_eq!(Key::parse(text).unwrap().label(true), label, "{text}");
+        }
+        for bad in ["F13", "F0", "Hyper+Q", "Banana", ""] {
+            assert!(Key::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_action_has_a_default_key_and_a_unique_name() {
+        let km = Keymap::default();
+        for a in Action::ALL {
+            assert!(km.key_for(a).is_some(), "{a:?}");
+            assert_eq!(Action::from_name(a.name()), Some(a));
+            let json = serde_json::to_string(&a).unwrap();
+            assert_eq!(
+                json,
+                format!("\"{}\"", a.name()),
+                "serde name matches keymap name"
+            );
+        }
+    }
+
+    #[test]
+    fn user_file_rebinds_and_errors_name_the_line() {
+        let p = Path::new("keymap.toml");
+        let km = Keymap::from_toml(p, "[bindings]\nquit = \"Ctrl+X\"\n").unwrap();
+        assert_eq!(
+            km.key_for(Action::Quit),
+            Some(Key::parse("Ctrl+X").unwrap())
+        );
+        assert_eq!(km.action_for(&Key::parse("Ctrl+Q").unwrap()), None);
+
+        let err = Keymap::from_toml(p, "[bindings]\nhelp = \"F1\"\nfly = \"F9\"\n").unwrap_err();
+        assert!(
+            err.contains("line 3") && err.contains("unknown action 'fly'"),
+            "{err}"
+        );
+        let err = Keymap::from_toml(p, "[bindings]\n\nquit = \"Ctrl+Banana\"\n").unwrap_err();
+        assert!(err.contains("line 3") && err.contains("Banana"), "{err}");
+        let err = Keymap::from_toml(p, "[bindings\nquit = 1\n").unwrap_err();
+        assert!(err.starts_with("keymap.toml: line 1"), "{err}");
+        let err = Keymap::from_toml(p, "[keys]\n").unwrap_err();
+        assert!(err.contains("line 1"), "{err}");
+    }
+}

@@ -1,0 +1,6 @@
+//! One file per screen: its state, its keys, its drawing.
+
+pub mod home;
+pub mod login;
+pub mod password;
+pub mod placeholder;

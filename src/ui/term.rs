@@ -1,0 +1,177 @@
+//! The terminal runtime: raw mode, the event loop, and the render policy of DESIGN §5.
+//!
+//! - Draw only when the state changed, at most one frame per 16 ms; events that arrive
+//!   together are applied together and drawn once (coalesced).
+//! - No timer ticks: the loop sleeps until a key arrives or the idle deadline passes, so an
+//!   idle screen writes 0 bytes.
+//! - Each frame leaves the program in one write: ratatui draws into a buffer that is written
+//!   to the terminal whole.
+//! - A panic restores the terminal before the message is printed.
+
+use super::app::{App, Effect, Msg};
+use super::effects::perform;
+use super::keymap::Keymap;
+use super::theme::Theme;
+use super::view;
+use crate::service::Records;
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use crossterm::execute;
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{self, Write};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// At most one frame per this interval.
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+/// With no deadline the loop still wakes now and then; waking draws nothing.
+const LONG_SLEEP: Duration = Duration::from_secs(3600);
+
+/// Collects one frame's bytes; [`FrameSink::commit`] writes them in a single write.
+#[derive(Clone, Default)]
+pub struct FrameSink {
+    buf: Rc<RefCell<Vec<u8>>>,
+}
+
+impl Write for FrameSink {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.borrow_mut().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl FrameSink {
+    /// Writes and empties the buffer; returns how many bytes went out.
+    pub fn commit(&self, out: &mut impl Write) -> io::Result<usize> {
+        let bytes = std::mem::take(&mut *self.buf.borrow_mut());
+        if !bytes.is_empty() {
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
+        Ok(bytes.len())
+    }
+}
+
+fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> io::Result<TerminalGuard> {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            hook(info);
+        }));
+        terminal::enable_raw_mode()?;
+        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+        Ok(TerminalGuard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn to_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Paste(s) => Some(Msg::Paste(s)),
+        Event::Resize(_, _) => Some(Msg::Resize),
+        _ => None,
+    }
+}
+
+/// Applies a message and every effect it leads to. Returns true when a full redraw was asked.
+pub fn apply(app: &mut App, records: &dyn Records, msg: Msg) -> bool {
+    let mut full_redraw = false;
+    let mut queue: VecDeque<Effect> = app.update(msg, Instant::now()).into();
+    while let Some(effect) = queue.pop_front() {
+        if effect == Effect::FullRedraw {
+            full_redraw = true;
+        }
+        if let Some(reply) = perform(records, effect) {
+            queue.extend(app.update(reply, Instant::now()));
+        }
+    }
+    full_redraw
+}
+
+/// Clears the screen and forgets the last frame so the next draw repaints everything.
+/// (`Terminal::clear` would first ask the terminal for the cursor position: a round trip on a
+/// slow link, and nothing answers while our frame is still in the buffer.)
+fn full_clear(terminal: &mut Terminal<CrosstermBackend<FrameSink>>) -> io::Result<()> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+}
+
+/// Runs the workstation on this process's terminal until the user quits.
+pub fn run(records: &dyn Records, keymap: Keymap, theme: Theme) -> Result<(), String> {
+    let info = records.server_info().map_err(|e| e.to_string())?;
+    let mut app = App::new(info, keymap, theme, Instant::now());
+    let _guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let sink = FrameSink::default();
+    let mut terminal =
+        Terminal::new(CrosstermBackend::new(sink.clone())).map_err(|e| e.to_string())?;
+    let mut out = io::stdout();
+    let io_err = |e: io::Error| format!("terminal error: {e}");
+    full_clear(&mut terminal).map_err(io_err)?;
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        if app.quit {
+            break;
+        }
+        let now = Instant::now();
+        let mut wake = app.next_deadline();
+        if app.dirty {
+            let draw_at = last_draw.map_or(now, |t| t + FRAME_INTERVAL);
+            if draw_at <= now {
+                terminal.draw(|f| view::draw(f, &app)).map_err(io_err)?;
+                sink.commit(&mut out).map_err(io_err)?;
+                app.dirty = false;
+                last_draw = Some(now);
+                continue;
+            }
+            wake = Some(wake.map_or(draw_at, |w| w.min(draw_at)));
+        }
+        let timeout = wake.map_or(LONG_SLEEP, |w| w.saturating_duration_since(now));
+        if event::poll(timeout).map_err(io_err)? {
+            let mut redraw = false;
+            let first = event::read().map_err(io_err)?;
+            if let Some(msg) = to_msg(first) {
+                redraw |= apply(&mut app, records, msg);
+            }
+            // Everything already queued is applied before the next frame (typing ahead over a
+            // slow link costs one frame, not one per key).
+            while !app.quit && event::poll(Duration::ZERO).map_err(io_err)? {
+                if let Some(msg) = to_msg(event::read().map_err(io_err)?) {
+                    redraw |= apply(&mut app, records, msg);
+                }
+            }
+            if redraw {
+                full_clear(&mut terminal).map_err(io_err)?;
+                app.dirty = true;
+            }
+        } else if app.next_deadline().is_some_and(|d| d <= Instant::now()) {
+            apply(&mut app, records, Msg::Tick);
+        }
+    }
+    sink.commit(&mut out).map_err(io_err)?;
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! The command line as a script would use it: init, users, audit verify against tampering, and
+//! every kind of bad database or config file getting a clear message with the file untouched.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_chartroom");
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent-chartroom-test")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn init_db(dir: &Path) -> String {
+    let db = dir.join("clinic.redb").to_string_lossy().into_owned();
+    let o = run(
+        &["init", "--db", &db],
+        "a lighthouse keeper walks the quiet shore\n",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    db
+}
+
+#[test]
+fn init_add_users_and_list_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = init_db(dir.path());
+    let o = run(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "jdoe",
+            "--roles",
+            "coder,analyst",
+            "--name",
+            "Jo Doe",
+        ],
+        "a perfectly fine long passphrase\n",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let weak = run(
+        &["user", "add", "--db", &db, "weak", "--roles", "coder"],
+        "password\n",
+    );
+    assert_eq!(weak.status.code(), Some(2));
+    assert!(
+        text(&weak).contains("at least 15 characters"),
+        "{}",
+        text(&weak)
+    );
+    let bad_role = run(
+        &["user", "add", "--db", &db, "x", "--roles", "nurse"],
+        "a perfectly fine long passphrase\n",
+    );
+    assert!(text(&bad_role).contains("unknown role 'nurse'"));
+    let o = run(&["user", "list", "--db", &db, "--json"], "");
+    let users: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let names: Vec<&str> = users
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["admin", "jdoe"]);
+    assert_eq!(users[1]["roles"], serde_json::json!(["coder", "analyst"]));
+    assert_eq!(users[1]["must_change_password"], true);
+    assert!(
+        users.iter().all(|u| u.get("password_hash").is_none()),
+        "hashes never listed"
+    );
+    for cmd in ["lock", "unlock", "deactivate", "reactivate"] {
+        let o = run(&["user", cmd, "--db", &db, "jdoe"], "");
+        assert!(o.status.success(), "{cmd}: {}", text(&o));
+    }
+    let o = run(
+        &["user", "reset-password", "--db", &db, "jdoe"],
+        "a temporary passphrase for jo\n",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&["user", "lock", "--db", &db, "ghost"], "");
+    assert!(text(&o).contains("user ghost not found"), "{}", text(&o));
+    let o = run(
+        &["init", "--db", &db],
+        "a lighthouse keeper walks the quiet shore\n",
+    );
+    assert!(!o.status.success() && text(&o).contains("already has users"));
+}
+
+#[test]
+fn audit_verify_exit_codes_before_and_after_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = init_db(dir.path());
+    let o = run(&["audit", "verify", "--db", &db], "");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("audit trail intact: 2 entries"),
+        "{}",
+        text(&o)
+    );
+    // Alter entry 2 with redb directly.
+    {
+        let store = chartroom::store::Store::open(Path::new(&db)).unwrap();
+        store
+            .write(|tx| {
+                let mut b = tx.raw_audit_bytes(2, None)?.unwrap();
+                let n = b.len();
+                b[n - 3] ^= 0x20;
+                tx.raw_audit_bytes(2, Some(&b)).map(|_| ())
+            })
+            .unwrap();
+    }
+    let o = run(&["audit", "verify", "--db", &db], "");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("BROKEN at entry 2"), "{}", text(&o));
+}
+
+fn sha(path: &Path) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(std::fs::read(path).unwrap()).to_vec()
+}
+
+fn expect_refusal(db: &Path, needle: &str) {
+    let before = sha(db);
+    let o = run(&["audit", "verify", "--db", db.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(needle),
+        "wanted {needle:?} in: {}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
+    assert_eq!(sha(db), before, "the file was changed");
+}
+
+#[test]
+fn bad_database_files_are_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_redb = dir.path().join("notes.txt");
+    std::fs::write(
+        &not_redb,
+        "just some text that is certainly not a database\n",
+    )
+    .unwrap();
+    expect_refusal(&not_redb, "not a chartroom database");
+
+    let empty = dir.path().join("empty.redb");
+    std::fs::write(&empty, "").unwrap();
+    expect_refusal(&empty, "too short");
+
+    let o = run(
+        &[
+            "audit",
+            "verify",
+            "--db",
+            dir.path().join("missing.redb").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(text(&o).contains("chartroom init"), "{}", text(&o));
+
+    // A redb file from another program.
+    let foreign = dir.path().join("foreign.redb");
+    {
+        let db = redb::Database::create(&foreign).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut t = tx
+                .open_table(redb::TableDefinition::<&str, u64>::new("other"))
+                .unwrap();
+            t.insert("k", 1).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    expect_refusal(&foreign, "not a chartroom database");
+
+    // A chartroom database from a newer schema.
+    let newer = Path::new(&init_db(dir.path())).to_path_buf();
+    chartroom::store::Store::open(&newer)
+        .unwrap()
+        .write(|tx| tx.put_meta("schema_version", &99u32))
+        .unwrap();
+    expect_refusal(&newer, "newer chartroom (schema 99");
+
+    // A damaged file: the middle overwritten.
+    let damaged = dir.path().join("damaged.redb");
+    let sub = tempfile::tempdir().unwrap();
+    let good = init_db(sub.path());
+    let mut bytes = std::fs::read(&good).unwrap();
+    let (mid, len) = (bytes.len() / 2, bytes.len());
+    for b in &mut bytes[mid.saturating_sub(2048)..(mid + 2048).min(len)] {
+        *b = 0xA5;
+    }
+    // Keep the header valid so redb itself has to notice.
+    std::fs::write(&damaged, &bytes).unwrap();
+    let before = sha(&damaged);
+    let o = run(&["audit", "verify", "--db", damaged.to_str().unwrap()], "");
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
+    assert_eq!(sha(&damaged), before);
+}
+
+#[test]
+fn a_database_held_by_another_process_points_to_attach() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = init_db(dir.path());
+    let mut holder = Command::new(BIN)
+        .args(["crash-writer", "--db", &db])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(holder.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    let o = run(&["audit", "verify", "--db", &db], "");
+    holder.kill().unwrap();
+    let _ = holder.wait();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("already open") && text(&o).contains("chartroom attach"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn bad_theme_or_keymap_files_stop_start_up_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = init_db(dir.path());
+    let theme = dir.path().join("mine.toml");
+    std::fs::write(&theme, "name = \"mine\"\n[header]\nfg = \"not-a-colour\"\n").unwrap();
+    let o = run(&["--db", &db, "--theme", theme.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("mine.toml: line 3"), "{}", text(&o));
+    let keymap = dir.path().join("keys.toml");
+    std::fs::write(
+        &keymap,
+        "[bindings]\nquit = \"Ctrl+Q\"\nteleport = \"F9\"\n",
+    )
+    .unwrap();
+    let o = run(&["--db", &db, "--keymap", keymap.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("keys.toml: line 3") && text(&o).contains("teleport"),
+        "{}",
+        text(&o)
+    );
+}

@@ -1,0 +1,63 @@
+//! Shared test set-up: a fresh database with one user per role.
+#![allow(dead_code)]
+
+use chartroom::domain::Role;
+use chartroom::service::{LocalRecords, LoginRequest, ManualClock, NewUser, Records, SessionToken};
+use chartroom::store::Store;
+use chrono::{TimeZone, Utc};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+pub struct Fixture {
+    pub dir: TempDir,
+    pub records: LocalRecords,
+    pub clock: ManualClock,
+}
+
+pub fn password_of(user: &str) -> String {
+    format!("{user}-demo-password")
+}
+
+impl Fixture {
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("test.redb")
+    }
+
+    pub fn login(&self, user: &str) -> SessionToken {
+        self.records
+            .login(LoginRequest {
+                username: user.into(),
+                password: password_of(user),
+                peer: None,
+            })
+            .unwrap_or_else(|e| panic!("login {user}: {e}"))
+            .token
+    }
+}
+
+/// A database with users named after each role, password `<role>-demo-password`.
+pub fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(&dir.path().join("test.redb")).unwrap();
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap());
+    let records = LocalRecords::with_clock(store, Arc::new(clock.clone()));
+    for role in Role::ALL {
+        records
+            .system_add_user(
+                NewUser {
+                    username: role.as_str().into(),
+                    full_name: format!("{} Tester", role.title()),
+                    roles: vec![role],
+                    password: password_of(role.as_str()),
+                    must_change_password: false,
+                },
+                false,
+            )
+            .unwrap();
+    }
+    Fixture {
+        dir,
+        records,
+        clock,
+    }
+}

@@ -1,0 +1,148 @@
+//! Drives the real binary in a pseudo-terminal at 80×24: demo, log in as coder, F5 is not
+//! permitted, the refusal is in the audit log, Ctrl+Q quits and the terminal is restored.
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_chartroom");
+
+struct Pty {
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Pty {
+    fn spawn(args: &[&str], data_home: &std::path::Path) -> Pty {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
+        cmd.env("XDG_DATA_HOME", data_home);
+        cmd.env("XDG_CONFIG_HOME", data_home.join("config"));
+        cmd.env("TERM", "xterm-256color");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(24).unwrap(),
+            std::num::NonZeroU16::new(80).unwrap(),
+            0,
+        )));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (p, r) = (parser.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let _keep_master = pty.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Pty {
+            parser,
+            raw,
+            writer,
+            child,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, text: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if self.screen().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("timed out waiting for {text:?}; screen:\n{}", self.screen());
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+}
+
+#[test]
+fn coder_is_refused_release_of_information_and_quits_cleanly() {
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Pty::spawn(&["demo", "--patients", "200"], home.path());
+    t.wait_for("Sign in to chartroom", 240);
+    assert!(t.screen().contains("DEMO"));
+    t.send(b"coder\t");
+    t.send(b"coder-demo-password\r");
+    t.wait_for("Welcome", 30);
+    assert!(t.screen().contains("coder (coder)"));
+    t.send(b"\x1b[15~"); // F5
+    t.wait_for("not permitted", 10);
+    t.send(b"\x11"); // Ctrl+Q
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = t.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "did not quit; screen:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    // Terminal restored: alternate screen left, cursor shown again.
+    let raw = String::from_utf8_lossy(&t.raw.lock().unwrap()).into_owned();
+    let leave = raw.rfind("\x1b[?1049l").expect("alternate screen left");
+    let enter = raw.rfind("\x1b[?1049h").unwrap();
+    assert!(leave > enter);
+    assert!(
+        raw[leave..].contains("\x1b[?25h") || raw[enter..leave].contains("\x1b[?25h"),
+        "cursor shown"
+    );
+    assert!(!t.parser.lock().unwrap().screen().alternate_screen());
+
+    // The denied attempt is in the audit log.
+    let db = home.path().join("chartroom").join("demo.redb");
+    let out = std::process::Command::new(BIN)
+        .args(["audit", "list", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let denied = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"]["user"] == "coder" && e["event"]["action"] == "screen_denied")
+        .map(|e| e["event"]["reason"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    assert_eq!(denied, vec!["Release of information".to_string()]);
+    let verify = std::process::Command::new(BIN)
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0));
+}

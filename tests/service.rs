@@ -1,0 +1,443 @@
+//! The service layer end to end on a real database: login, lockout, idle logoff, gating with
+//! audited refusals, versions and conflicts, and the audit chain against tampering.
+
+mod common;
+
+use chartroom::domain::Role;
+use chartroom::domain::audit::{AuditAction, Outcome};
+use chartroom::domain::patient::{NewPatient, Sex};
+use chartroom::service::{AuditVerdict, LoginRequest, Records, Screen, ServiceError};
+use chartroom::store::Store;
+use chrono::{Duration, NaiveDate};
+use common::{fixture, password_of};
+
+fn login(
+    f: &common::Fixture,
+    user: &str,
+    password: &str,
+) -> Result<chartroom::service::LoginOk, ServiceError> {
+    f.records.login(LoginRequest {
+        username: user.into(),
+        password: password.into(),
+        peer: None,
+    })
+}
+
+fn actions(f: &common::Fixture) -> Vec<(String, AuditAction, Outcome)> {
+    f.records
+        .system_audit_entries(1, 100_000)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.event.user, e.event.action, e.event.outcome))
+        .collect()
+}
+
+#[test]
+fn unknown_user_and_wrong_password_get_the_same_message() {
+    let f = fixture();
+    let unknown = login(&f, "nobody", "whatever-password-here").unwrap_err();
+    let wrong = login(&f, "coder", "not-the-coder-password").unwrap_err();
+    assert_eq!(unknown, wrong);
+    assert_eq!(unknown.to_string(), wrong.to_string());
+    let log = actions(&f);
+    assert!(log.contains(&("nobody".into(), AuditAction::LoginFailed, Outcome::Failure)));
+    assert!(log.contains(&("coder".into(), AuditAction::LoginFailed, Outcome::Failure)));
+}
+
+#[test]
+fn ten_wrong_passwords_lock_the_account_until_unlocked() {
+    let f = fixture();
+    for i in 1..=10 {
+        assert_eq!(
+            login(&f, "coder", "wrong password number x").unwrap_err(),
+            ServiceError::BadCredentials,
+            "attempt {i}"
+        );
+    }
+    // Locked now: even the right password is refused.
+    assert_eq!(
+        login(&f, "coder", &password_of("coder")).unwrap_err(),
+        ServiceError::AccountLocked
+    );
+    let log = actions(&f);
+    let failures = log
+        .iter()
+        .filter(|(u, a, _)| u == "coder" && *a == AuditAction::LoginFailed)
+        .count();
+    assert_eq!(
+        failures, 11,
+        "ten wrong passwords and one attempt while locked"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|(_, a, _)| *a == AuditAction::Lockout)
+            .count(),
+        1
+    );
+
+    // A supervisor may lift it; the count starts again.
+    let sup = f.login("supervisor");
+    f.records.set_locked(&sup, "coder", false).unwrap();
+    assert!(login(&f, "coder", &password_of("coder")).is_ok());
+    // A coder may not unlock anyone, and the refusal is audited.
+    let coder = f.login("coder");
+    assert!(matches!(
+        f.records.set_locked(&coder, "billing", false),
+        Err(ServiceError::NotPermitted(_))
+    ));
+    assert!(actions(&f).contains(&(
+        "coder".into(),
+        AuditAction::OperationDenied,
+        Outcome::Denied
+    )));
+}
+
+#[test]
+fn a_success_resets_the_failure_count() {
+    let f = fixture();
+    for _ in 0..9 {
+        login(&f, "roi", "wrong password number x").unwrap_err();
+    }
+    login(&f, "roi", &password_of("roi")).unwrap();
+    for _ in 0..9 {
+        login(&f, "roi", "wrong password number x").unwrap_err();
+    }
+    assert!(
+        login(&f, "roi", &password_of("roi")).is_ok(),
+        "nine more failures do not lock"
+    );
+}
+
+#[test]
+fn lockout_threshold_is_a_setting() {
+    let f = fixture();
+    f.records
+        .update_settings("test", |s| s.lockout_threshold = 3)
+        .unwrap();
+    for _ in 0..3 {
+        login(&f, "billing", "wrong password number x").unwrap_err();
+    }
+    assert_eq!(
+        login(&f, "billing", &password_of("billing")).unwrap_err(),
+        ServiceError::AccountLocked
+    );
+}
+
+#[test]
+fn deactivated_users_cannot_log_in_and_stay_listed() {
+    let f = fixture();
+    f.records.system_set_active("clinician", false).unwrap();
+    assert_eq!(
+        login(&f, "clinician", &password_of("clinician")).unwrap_err(),
+        ServiceError::BadCredentials
+    );
+    let users = f.records.system_list_users().unwrap();
+    assert!(
+        users.iter().any(|u| u.username == "clinician"),
+        "never deleted"
+    );
+}
+
+#[test]
+fn every_screen_is_gated_for_every_role_and_refusals_are_audited() {
+    let f = fixture();
+    for role in Role::ALL {
+        let token = f.login(role.as_str());
+        for screen in Screen::ALL {
+            let allowed = chartroom::policy::decide(
+                &[role],
+                screen.permission(),
+                chartroom::policy::Resource::Ordinary,
+            ) == chartroom::policy::Decision::Allow;
+            let before = f.records.system_audit_entries(1, 100_000).unwrap().len();
+            let result = f.records.open_screen(&token, screen);
+            let after = f.records.system_audit_entries(1, 100_000).unwrap();
+            if allowed {
+                assert!(result.is_ok(), "{role} {screen:?}");
+            } else {
+                assert!(
+                    matches!(result, Err(ServiceError::NotPermitted(_))),
+                    "{role} {screen:?}"
+                );
+                let last = after.last().unwrap();
+                assert_eq!(after.len(), before + 1);
+                assert_eq!(
+                    (
+                        last.event.user.as_str(),
+                        last.event.action,
+                        last.event.outcome,
+                        last.event.reason.as_str()
+                    ),
+                    (
+                        role.as_str(),
+                        AuditAction::ScreenDenied,
+                        Outcome::Denied,
+                        screen.title()
+                    )
+                );
+            }
+        }
+    }
+    // The coder cannot reach release of information.
+    let coder = f.login("coder");
+    assert!(f.records.open_screen(&coder, Screen::Roi).is_err());
+}
+
+#[test]
+fn sessions_end_after_the_idle_timeout_and_keep_alive_extends_them() {
+    let f = fixture();
+    let token = f.login("analyst");
+    f.clock.advance(Duration::minutes(14));
+    f.records.keep_alive(&token).unwrap();
+    f.clock.advance(Duration::minutes(14));
+    assert!(
+        f.records.open_screen(&token, Screen::Search).is_ok(),
+        "14 + 14 minutes with a keep-alive between"
+    );
+    f.clock
+        .advance(Duration::minutes(15) + Duration::seconds(1));
+    assert_eq!(
+        f.records.open_screen(&token, Screen::Search).unwrap_err(),
+        ServiceError::SessionExpired
+    );
+    assert!(actions(&f).contains(&("analyst".into(), AuditAction::IdleLogoff, Outcome::Success)));
+}
+
+#[test]
+fn idle_timeout_setting_can_be_lowered_not_raised() {
+    let f = fixture();
+    f.records
+        .update_settings("test", |s| s.idle_timeout_minutes = 60)
+        .unwrap();
+    let token = f.login("analyst");
+    f.clock.advance(Duration::minutes(16));
+    assert_eq!(
+        f.records.keep_alive(&token).unwrap_err(),
+        ServiceError::SessionExpired
+    );
+    f.records
+        .update_settings("test", |s| s.idle_timeout_minutes = 5)
+        .unwrap();
+    let token = f.login("analyst");
+    f.clock.advance(Duration::minutes(6));
+    assert_eq!(
+        f.records.keep_alive(&token).unwrap_err(),
+        ServiceError::SessionExpired
+    );
+}
+
+#[test]
+fn admin_reset_forces_a_password_change_before_anything_else() {
+    let f = fixture();
+    let admin = f.login("admin");
+    f.records
+        .reset_password(&admin, "coder", "temporary horse battery staple")
+        .unwrap();
+    let ok = login(&f, "coder", "temporary horse battery staple").unwrap();
+    assert!(ok.must_change_password);
+    assert_eq!(
+        f.records
+            .open_screen(&ok.token, Screen::Coding)
+            .unwrap_err(),
+        ServiceError::PasswordChangeRequired
+    );
+    // Rules apply to the new password.
+    assert!(matches!(
+        f.records
+            .change_password(&ok.token, "temporary horse battery staple", "short"),
+        Err(ServiceError::PasswordRejected(_))
+    ));
+    f.records
+        .change_password(
+            &ok.token,
+            "temporary horse battery staple",
+            "a quiet harbour at dawn",
+        )
+        .unwrap();
+    assert!(f.records.open_screen(&ok.token, Screen::Coding).is_ok());
+    assert!(login(&f, "coder", "a quiet harbour at dawn").is_ok());
+    assert_eq!(
+        login(&f, "coder", "temporary horse battery staple").unwrap_err(),
+        ServiceError::BadCredentials
+    );
+    // Nobody but an admin resets passwords.
+    let sup = f.login("supervisor");
+    assert!(matches!(
+        f.records
+            .reset_password(&sup, "roi", "another temporary password"),
+        Err(ServiceError::NotPermitted(_))
+    ));
+}
+
+#[test]
+fn passwords_never_reach_the_audit_trail() {
+    let f = fixture();
+    login(&f, "coder", "my secret wrong password 123").unwrap_err();
+    let token = f.login("coder");
+    f.records
+        .change_password(
+            &token,
+            &password_of("coder"),
+            "the new secret lighthouse keeper",
+        )
+        .unwrap();
+    let dump = serde_json::to_string(&f.records.system_audit_entries(1, 100_000).unwrap()).unwrap();
+    for secret in [
+        "my secret wrong password",
+        "lighthouse",
+        "coder-demo-password",
+    ] {
+        assert!(
+            !dump.contains(secret),
+            "{secret} leaked into the audit trail"
+        );
+    }
+}
+
+fn new_patient(family: &str) -> NewPatient {
+    NewPatient {
+        family_name: family.into(),
+        given_names: vec!["Ana".into()],
+        dob: NaiveDate::from_ymd_opt(1980, 3, 4).unwrap(),
+        sex: Sex::Female,
+        address: None,
+        phone: None,
+        ssn: None,
+    }
+}
+
+#[test]
+fn chart_opens_are_audited_and_gated() {
+    let f = fixture();
+    let reg = f.login("registrar");
+    let p = f
+        .records
+        .register_patient(&reg, new_patient("Alemán"))
+        .unwrap();
+    assert!(chartroom::domain::mrn::is_valid_mrn(&p.mrn));
+    let coder = f.login("coder");
+    let chart = f.records.open_chart(&coder, &p.mrn).unwrap();
+    assert_eq!(chart.patient.family_name, "Alemán");
+    let entries = f.records.system_audit_entries(1, 100_000).unwrap();
+    let last = entries.last().unwrap();
+    assert_eq!(
+        (
+            last.event.action,
+            last.event.patient.as_deref(),
+            last.event.user.as_str()
+        ),
+        (AuditAction::ChartOpened, Some(p.mrn.as_str()), "coder")
+    );
+    // Auditors and admins do not read charts; the attempt is recorded against the patient.
+    let auditor = f.login("auditor");
+    assert!(matches!(
+        f.records.open_chart(&auditor, &p.mrn),
+        Err(ServiceError::NotPermitted(_))
+    ));
+    let last = f
+        .records
+        .system_audit_entries(1, 100_000)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (
+            last.event.action,
+            last.event.outcome,
+            last.event.patient.as_deref()
+        ),
+        (
+            AuditAction::OperationDenied,
+            Outcome::Denied,
+            Some(p.mrn.as_str())
+        )
+    );
+    // Billing cannot register patients.
+    let billing = f.login("billing");
+    assert!(matches!(
+        f.records.register_patient(&billing, new_patient("X")),
+        Err(ServiceError::NotPermitted(_))
+    ));
+    // Bad input is refused with a message and writes nothing.
+    let mut future = new_patient("Future");
+    future.dob = NaiveDate::from_ymd_opt(2099, 1, 1).unwrap();
+    let count = f.records.server_info().unwrap().patients;
+    assert!(
+        matches!(f.records.register_patient(&reg, future), Err(ServiceError::Invalid(m)) if m.contains("future"))
+    );
+    assert_eq!(f.records.server_info().unwrap().patients, count);
+}
+
+#[test]
+fn a_stale_write_is_a_conflict_not_an_overwrite() {
+    let f = fixture();
+    let store = f.records.store();
+    let mut a = store.write(|tx| tx.user("coder")).unwrap().unwrap();
+    let mut b = a.clone();
+    let v = a.version;
+    a.full_name = "First Writer".into();
+    store.write(|tx| tx.put_user(&mut a, Some(v))).unwrap();
+    b.full_name = "Second Writer".into();
+    let err = store.write(|tx| tx.put_user(&mut b, Some(v))).unwrap_err();
+    assert!(
+        matches!(err, chartroom::store::StoreError::Conflict { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        store.read(|r| r.user("coder")).unwrap().unwrap().full_name,
+        "First Writer"
+    );
+}
+
+#[test]
+fn audit_verify_detects_a_changed_removed_or_reordered_entry() {
+    let f = fixture();
+    let token = f.login("coder");
+    f.records.open_screen(&token, Screen::Roi).unwrap_err();
+    f.records.logout(&token).unwrap();
+    let n = match f.records.system_verify_audit().unwrap() {
+        AuditVerdict::Intact(s) => s.entries,
+        other => panic!("{other:?}"),
+    };
+    assert!(n >= 12);
+    let path = f.db_path();
+    drop(f.records);
+
+    // Change one stored entry directly with redb (bypassing chartroom), as an attacker would.
+    let store = Store::open(&path).unwrap();
+    let original = store
+        .write(|tx| {
+            let old = tx.raw_audit_bytes(5, None)?.unwrap();
+            let text = old.clone();
+            let mut changed = text.clone();
+            // Flip one byte inside the entry's body.
+            let i = changed.len() / 2;
+            changed[i] ^= 0x01;
+            tx.raw_audit_bytes(5, Some(&changed))?;
+            Ok(old)
+        })
+        .unwrap();
+    let records = chartroom::service::LocalRecords::new(store);
+    match records.system_verify_audit().unwrap() {
+        AuditVerdict::Broken(b) => assert_eq!(b.seq, 5, "{}", b.problem),
+        other => panic!("tampering not detected: {other:?}"),
+    }
+    // Restore it: intact again.
+    records
+        .store()
+        .write(|tx| tx.raw_audit_bytes(5, Some(&original)).map(|_| ()))
+        .unwrap();
+    assert!(matches!(
+        records.system_verify_audit().unwrap(),
+        AuditVerdict::Intact(_)
+    ));
+    // Remove entry 7.
+    records
+        .store()
+        .write(|tx| tx.raw_audit_bytes(7, None).map(|_| ()))
+        .unwrap();
+    match records.system_verify_audit().unwrap() {
+        AuditVerdict::Broken(b) => assert_eq!(b.seq, 7, "{}", b.problem),
+        other => panic!("removal not detected: {other:?}"),
+    }
+}

@@ -1,0 +1,294 @@
+//! Every screen of the foundation at 80×24 on ratatui's TestBackend, as each role sees it.
+
+mod common;
+
+use chartroom::domain::Role;
+use chartroom::service::{Records, Screen};
+use chartroom::ui::app::{App, Msg, View};
+use chartroom::ui::effects::perform;
+use chartroom::ui::keymap::Keymap;
+use chartroom::ui::term::apply;
+use chartroom::ui::theme::Theme;
+use chartroom::ui::view;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+struct Ui {
+    f: common::Fixture,
+    app: App,
+}
+
+impl Ui {
+    fn new(demo: bool) -> Ui {
+        let f = common::fixture();
+        if demo {
+            f.records
+                .update_settings("test", |s| {
+                    s.demo = true;
+                    s.organisation = "Demo Community Hospital".into();
+                })
+                .unwrap();
+        }
+        let info = f.records.server_info().unwrap();
+        let theme = Theme::load("default", false, false).unwrap();
+        let app = App::new(info, Keymap::default(), theme, Instant::now());
+        Ui { f, app }
+    }
+
+    fn send(&mut self, msg: Msg) {
+        apply(&mut self.app, &self.f.records, msg);
+    }
+
+    fn type_text(&mut self, s: &str) {
+        for c in s.chars() {
+            self.send(key(KeyCode::Char(c)));
+        }
+    }
+
+    fn log_in(&mut self, user: &str) {
+        self.type_text(user);
+        self.send(key(KeyCode::Tab));
+        self.type_text(&common::password_of(user));
+        self.send(key(KeyCode::Enter));
+        assert!(
+            self.app.session.is_some(),
+            "{user} logged in: {:?}",
+            self.app.status
+        );
+    }
+
+    fn screen(&self, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| view::draw(f, &self.app)).unwrap();
+        format!("{}", t.backend())
+    }
+
+    fn screen80(&self) -> String {
+        self.screen(80, 24)
+    }
+}
+
+#[test]
+fn login_screen_demo() {
+    let ui = Ui::new(true);
+    insta::assert_snapshot!(ui.screen80());
+}
+
+#[test]
+fn login_screen_plain_with_typed_name_and_masked_password() {
+    let mut ui = Ui::new(false);
+    ui.type_text("coder");
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("secret");
+    let s = ui.screen80();
+    assert!(!s.contains("secret"), "password echoed");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn login_failure_shows_one_message_and_clears_the_password() {
+    let mut ui = Ui::new(true);
+    ui.type_text("coder");
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("wrong password entirely");
+    ui.send(key(KeyCode::Enter));
+    assert!(ui.app.session.is_none());
+    assert!(ui.app.login.password.is_empty());
+    insta::assert_snapshot!(ui.screen80());
+}
+
+#[test]
+fn shell_home_for_each_role() {
+    for role in Role::ALL {
+        let mut ui = Ui::new(true);
+        ui.log_in(role.as_str());
+        insta::assert_snapshot!(format!("home_{}", role.as_str()), ui.screen80());
+    }
+}
+
+#[test]
+fn every_function_key_for_every_role_opens_or_says_not_permitted() {
+    for role in Role::ALL {
+        let mut ui = Ui::new(false);
+        ui.log_in(role.as_str());
+        let allowed = ui.app.session.as_ref().unwrap().screens.clone();
+        for (n, screen) in [
+            (2, Screen::Search),
+            (3, Screen::Chart),
+            (4, Screen::Coding),
+            (5, Screen::Roi),
+            (6, Screen::WorkQueue),
+        ] {
+            ui.send(key(KeyCode::Esc));
+            ui.send(key(KeyCode::F(n)));
+            let s = ui.screen80();
+            if allowed.contains(&screen) {
+                assert_eq!(ui.app.view, View::Screen(screen), "{role} F{n}");
+                assert!(s.contains("not yet available"), "{role} F{n}\n{s}");
+            } else {
+                assert_eq!(ui.app.view, View::Home, "{role} F{n}");
+                assert!(s.contains("not permitted"), "{role} F{n}\n{s}");
+            }
+        }
+    }
+}
+
+#[test]
+fn coder_pressing_f5_is_told_not_permitted() {
+    let mut ui = Ui::new(true);
+    ui.log_in("coder");
+    ui.send(key(KeyCode::F(5)));
+    insta::assert_snapshot!(ui.screen80());
+}
+
+#[test]
+fn placeholder_screen_for_coder() {
+    let mut ui = Ui::new(true);
+    ui.log_in("coder");
+    ui.send(key(KeyCode::F(4)));
+    insta::assert_snapshot!(ui.screen80());
+}
+
+#[test]
+fn help_lists_every_binding_from_the_keymap() {
+    let mut ui = Ui::new(true);
+    ui.log_in("roi");
+    ui.send(key(KeyCode::F(1)));
+    let s = ui.screen80();
+    for d in ["Show this help", "Release of information", "Quit chartroom"] {
+        assert!(s.contains(d), "{d}");
+    }
+    insta::assert_snapshot!(s);
+    ui.send(key(KeyCode::Esc));
+    assert!(ui.app.overlay.is_none());
+}
+
+#[test]
+fn a_user_keymap_changes_the_footer_and_help() {
+    let mut ui = Ui::new(false);
+    ui.app.keymap = Keymap::from_toml(
+        std::path::Path::new("k.toml"),
+        "[bindings]\nquit = \"Ctrl+X\"\n",
+    )
+    .unwrap();
+    ui.log_in("coder");
+    let s = ui.screen80();
+    assert!(s.contains("Ctrl+X Quit"), "{s}");
+    assert!(!s.contains("Ctrl+Q"), "{s}");
+}
+
+#[test]
+fn change_password_form() {
+    let mut ui = Ui::new(true);
+    ui.log_in("analyst");
+    ui.send(ctrl('p'));
+    ui.type_text("abc");
+    insta::assert_snapshot!(ui.screen80());
+}
+
+#[test]
+fn terminal_too_small_keeps_the_form() {
+    let mut ui = Ui::new(false);
+    ui.type_text("regis");
+    let small = ui.screen(60, 20);
+    assert!(small.contains("terminal too small (needs 80×24"), "{small}");
+    ui.send(Msg::Resize);
+    ui.type_text("trar");
+    assert_eq!(ui.app.login.username.value(), "registrar");
+    insta::assert_snapshot!(small);
+}
+
+#[test]
+fn ascii_mode_draws_no_line_characters() {
+    let mut ui = Ui::new(true);
+    ui.app.theme = Theme::load("default", true, true).unwrap();
+    ui.log_in("coder");
+    let s = ui.screen80();
+    assert!(
+        !s.chars()
+            .any(|c| matches!(c, '─' | '│' | '┌' | '┐' | '└' | '┘' | '•' | '↑' | '↓')),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn idle_warning_then_logoff_then_back_where_the_user_was() {
+    let mut ui = Ui::new(true);
+    ui.log_in("coder");
+    ui.send(key(KeyCode::F(4)));
+    assert_eq!(ui.app.view, View::Screen(Screen::Coding));
+    let t0 = ui.app.last_input;
+    // Nothing happens before the deadline.
+    assert!(
+        ui.app
+            .update(Msg::Tick, t0 + Duration::from_secs(13 * 60))
+            .is_empty()
+    );
+    assert!(ui.app.status.is_none());
+    // Warning at 14 minutes.
+    let deadline = ui.app.next_deadline().unwrap();
+    assert_eq!(deadline, t0 + Duration::from_secs(14 * 60));
+    ui.app.update(Msg::Tick, deadline);
+    insta::assert_snapshot!("idle_warning", ui.screen80());
+    // Logged off at 15.
+    let effects = ui.app.update(Msg::Tick, t0 + Duration::from_secs(15 * 60));
+    assert_eq!(effects.len(), 1);
+    for e in effects {
+        perform(&ui.f.records, e);
+    }
+    assert!(ui.app.session.is_none());
+    insta::assert_snapshot!("idle_logged_off", ui.screen80());
+    // The same user logs back in: the coding queue again.
+    assert_eq!(ui.app.login.username.value(), "coder");
+    ui.type_text(&common::password_of("coder"));
+    ui.send(key(KeyCode::Enter));
+    assert_eq!(ui.app.view, View::Screen(Screen::Coding));
+}
+
+#[test]
+fn quit_asks_only_when_something_is_typed() {
+    let mut ui = Ui::new(false);
+    ui.type_text("half");
+    ui.send(ctrl('q'));
+    assert!(!ui.app.quit);
+    insta::assert_snapshot!(ui.screen80());
+    ui.send(key(KeyCode::Char('n')));
+    assert!(!ui.app.quit && ui.app.overlay.is_none());
+    ui.send(ctrl('q'));
+    ui.send(key(KeyCode::Char('y')));
+    assert!(ui.app.quit);
+
+    let mut ui = Ui::new(false);
+    ui.log_in("billing");
+    ui.send(ctrl('q'));
+    assert!(ui.app.quit, "nothing unsaved on the home screen");
+}
+
+#[test]
+fn hostile_data_is_sanitised_on_screen() {
+    let mut ui = Ui::new(false);
+    ui.f.records
+        .update_settings("test", |s| {
+            s.organisation = "Evil\u{1b}]0;pwned\u{7}\u{202E}Clinic".into()
+        })
+        .unwrap();
+    ui.app.info = ui.f.records.server_info().unwrap();
+    ui.log_in("coder");
+    let s = ui.screen80();
+    assert!(
+        !s.contains('\u{1b}') && !s.contains("pwned") && !s.contains('\u{202E}'),
+        "{s}"
+    );
+    assert!(s.contains("Evil\u{FFFD}\u{FFFD}Clinic"), "{s}");
+}
