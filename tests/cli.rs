@@ -1,6 +1,8 @@
 //! The command line as a script would use it: init, users, audit verify against tampering, and
 //! every kind of bad database or config file getting a clear message with the file untouched.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -123,17 +125,11 @@ fn audit_verify_exit_codes_before_and_after_tampering() {
         text(&o)
     );
     // Alter entry 2 with redb directly.
-    {
-        let store = chartroom::store::Store::open(Path::new(&db)).unwrap();
-        store
-            .write(|tx| {
-                let mut b = tx.raw_audit_bytes(2, None)?.unwrap();
-                let n = b.len();
-                b[n - 3] ^= 0x20;
-                tx.raw_audit_bytes(2, Some(&b)).map(|_| ())
-            })
-            .unwrap();
-    }
+    common::tamper_audit(Path::new(&db), 2, |mut b| {
+        let n = b.len();
+        b[n - 3] ^= 0x20;
+        Some(b)
+    });
     let o = run(&["audit", "verify", "--db", &db], "");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("BROKEN at entry 2"), "{}", text(&o));
@@ -269,5 +265,64 @@ fn bad_theme_or_keymap_files_stop_start_up_with_file_and_line() {
         text(&o).contains("keys.toml: line 3") && text(&o).contains("teleport"),
         "{}",
         text(&o)
+    );
+}
+
+/// Patients as stored, with the write time blanked (it is when the seed ran, not data).
+fn stored_patients(db: &Path) -> Vec<chartroom::domain::Patient> {
+    use redb::{ReadableDatabase, ReadableTable};
+    let d = redb::Database::open(db).unwrap();
+    let tx = d.begin_read().unwrap();
+    let t = tx
+        .open_table(redb::TableDefinition::<&str, &[u8]>::new("patients"))
+        .unwrap();
+    t.iter()
+        .unwrap()
+        .map(|row| {
+            let (k, v) = row.unwrap();
+            let mut p: chartroom::domain::Patient =
+                chartroom::store::codec::decode("patients", k.value(), v.value()).unwrap();
+            p.updated_at = chrono::DateTime::UNIX_EPOCH;
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn seed_is_deterministic_for_a_seed_and_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = |name: &str, s: &str| {
+        let db = dir.path().join(name);
+        let o = run(
+            &[
+                "seed",
+                "--db",
+                db.to_str().unwrap(),
+                "--patients",
+                "120",
+                "--seed",
+                s,
+                "--today",
+                "2026-01-15",
+            ],
+            "",
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(
+            text(&o).contains("Added 120 synthetic patients"),
+            "{}",
+            text(&o)
+        );
+        stored_patients(&db)
+    };
+    let a = seed("a.redb", "3");
+    let b = seed("b.redb", "3");
+    let c = seed("c.redb", "4");
+    assert_eq!(a.len(), 120);
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert!(
+        a.iter()
+            .all(|p| chartroom::domain::mrn::is_valid_mrn(&p.mrn))
     );
 }

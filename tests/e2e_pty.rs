@@ -91,6 +91,15 @@ fn coder_is_refused_release_of_information_and_quits_cleanly() {
     t.send(b"coder-demo-password\r");
     t.wait_for("Welcome", 30);
     assert!(t.screen().contains("coder (coder)"));
+    // An idle screen writes nothing at all: no clock, no cursor blink, no redraw.
+    std::thread::sleep(Duration::from_millis(300));
+    let before = t.raw.lock().unwrap().len();
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(
+        t.raw.lock().unwrap().len(),
+        before,
+        "bytes written while idle"
+    );
     t.send(b"\x1b[15~"); // F5
     t.wait_for("not permitted", 10);
     t.send(b"\x11"); // Ctrl+Q

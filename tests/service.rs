@@ -402,42 +402,54 @@ fn audit_verify_detects_a_changed_removed_or_reordered_entry() {
     assert!(n >= 12);
     let path = f.db_path();
     drop(f.records);
+    let verdict = |path: &std::path::Path| {
+        chartroom::service::LocalRecords::new(Store::open(path).unwrap())
+            .system_verify_audit()
+            .unwrap()
+    };
 
-    // Change one stored entry directly with redb (bypassing chartroom), as an attacker would.
-    let store = Store::open(&path).unwrap();
-    let original = store
-        .write(|tx| {
-            let old = tx.raw_audit_bytes(5, None)?.unwrap();
-            let text = old.clone();
-            let mut changed = text.clone();
-            // Flip one byte inside the entry's body.
-            let i = changed.len() / 2;
-            changed[i] ^= 0x01;
-            tx.raw_audit_bytes(5, Some(&changed))?;
-            Ok(old)
-        })
-        .unwrap();
-    let records = chartroom::service::LocalRecords::new(store);
-    match records.system_verify_audit().unwrap() {
+    // Change one stored entry with redb directly (bypassing chartroom), as an attacker would.
+    let mut original = Vec::new();
+    common::tamper_audit(&path, 5, |old| {
+        original = old.clone();
+        let mut changed = old;
+        let i = changed.len() / 2;
+        changed[i] ^= 0x01;
+        Some(changed)
+    });
+    match verdict(&path) {
         AuditVerdict::Broken(b) => assert_eq!(b.seq, 5, "{}", b.problem),
         other => panic!("tampering not detected: {other:?}"),
     }
-    // Restore it: intact again.
-    records
-        .store()
-        .write(|tx| tx.raw_audit_bytes(5, Some(&original)).map(|_| ()))
-        .unwrap();
-    assert!(matches!(
-        records.system_verify_audit().unwrap(),
-        AuditVerdict::Intact(_)
-    ));
-    // Remove entry 7.
-    records
-        .store()
-        .write(|tx| tx.raw_audit_bytes(7, None).map(|_| ()))
-        .unwrap();
-    match records.system_verify_audit().unwrap() {
-        AuditVerdict::Broken(b) => assert_eq!(b.seq, 7, "{}", b.problem),
+    // Put it back: intact again.
+    common::tamper_audit(&path, 5, |_| Some(original));
+    assert!(matches!(verdict(&path), AuditVerdict::Intact(_)));
+    // Remove entry 8: a gap.
+    let mut eight = Vec::new();
+    common::tamper_audit(&path, 8, |old| {
+        eight = old;
+        None
+    });
+    match verdict(&path) {
+        AuditVerdict::Broken(b) => assert_eq!(b.seq, 8, "{}", b.problem),
         other => panic!("removal not detected: {other:?}"),
+    }
+    // Entries 8 and 9 swapped: both present, in the wrong order.
+    let mut nine = Vec::new();
+    common::tamper_audit(&path, 9, |old| {
+        nine = old;
+        Some(eight.clone())
+    });
+    let db = redb::Database::open(&path).unwrap();
+    let tx = db.begin_write().unwrap();
+    tx.open_table(redb::TableDefinition::<u64, &[u8]>::new("audit"))
+        .unwrap()
+        .insert(8, nine.as_slice())
+        .unwrap();
+    tx.commit().unwrap();
+    drop(db);
+    match verdict(&path) {
+        AuditVerdict::Broken(b) => assert_eq!(b.seq, 8, "{}", b.problem),
+        other => panic!("reordering not detected: {other:?}"),
     }
 }

@@ -264,7 +264,12 @@ pub fn user(cmd: UserCommand) -> Result<i32, String> {
 /// an interrupted seed loses little and memory stays bounded.
 const SEED_BATCH: usize = 2000;
 
-pub fn seed(db: &Path, patients: usize, seed: u64) -> Result<i32, String> {
+pub fn seed(
+    db: &Path,
+    patients: usize,
+    seed: u64,
+    today: Option<chrono::NaiveDate>,
+) -> Result<i32, String> {
     let store = match Store::open(db) {
         Ok(s) => s,
         Err(crate::store::StoreError::Missing(_)) => {
@@ -273,7 +278,8 @@ pub fn seed(db: &Path, patients: usize, seed: u64) -> Result<i32, String> {
         Err(e) => return Err(e.to_string()),
     };
     let records = LocalRecords::new(store);
-    let loaded = seed_records(&records, patients, seed)?;
+    let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let loaded = seed_records(&records, patients, seed, today)?;
     println!(
         "Added {loaded} synthetic patients to {} (seed {seed}).",
         db.display()
@@ -285,11 +291,12 @@ pub(crate) fn seed_records(
     records: &LocalRecords,
     patients: usize,
     seed: u64,
+    today: chrono::NaiveDate,
 ) -> Result<usize, String> {
     let cfg = SynthConfig {
         seed,
         patients,
-        today: chrono::Utc::now().date_naive(),
+        today,
     };
     let mut batch = Vec::with_capacity(SEED_BATCH.min(patients));
     let mut loaded = 0;

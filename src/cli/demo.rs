@@ -56,7 +56,13 @@ pub fn build(path: &Path, patients: usize) -> Result<(), String> {
             )
             .map_err(err)?;
     }
-    seed_records(&records, patients, DEMO_SEED)?;
+    // Dates are generated around today so the demo always looks current.
+    seed_records(
+        &records,
+        patients,
+        DEMO_SEED,
+        chrono::Utc::now().date_naive(),
+    )?;
     drop(records);
     std::fs::rename(&tmp, path)
         .map_err(|e| format!("cannot move the demo database into place: {e}"))

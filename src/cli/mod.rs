@@ -78,6 +78,10 @@ pub enum Command {
         patients: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The date the data is generated around (YYYY-MM-DD; default today). The same
+        /// --seed and --today give the same patients, encounters and notes.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
     },
     /// Audit trail: verify the hash chain, or list entries.
     Audit {
@@ -153,7 +157,12 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
         }) => demo::run(&ui, rebuild, patients, no_ui),
         Some(Command::Init { db, admin }) => admin::init(&db, &admin),
         Some(Command::User { action }) => admin::user(action),
-        Some(Command::Seed { db, patients, seed }) => admin::seed(&db, patients, seed),
+        Some(Command::Seed {
+            db,
+            patients,
+            seed,
+            today,
+        }) => admin::seed(&db, patients, seed, today),
         Some(Command::Audit { action }) => admin::audit(action),
         Some(Command::Check { db }) => admin::check(&db),
         Some(Command::Bench { which }) => bench::run(which),

@@ -351,26 +351,6 @@ impl WriteTx {
         self.put_meta(meta::AUDIT_HEAD, &(seq, hash))?;
         Ok(seq)
     }
-
-    /// Direct access for tests that must tamper with stored bytes the way an attacker would.
-    #[doc(hidden)]
-    pub fn raw_audit_bytes(
-        &mut self,
-        seq: u64,
-        bytes: Option<&[u8]>,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut t = self.tx.open_table(tables::AUDIT)?;
-        let old = t.get(seq)?.map(|v| v.value().to_vec());
-        match bytes {
-            Some(b) => {
-                t.insert(seq, b)?;
-            }
-            None => {
-                t.remove(seq)?;
-            }
-        }
-        Ok(old)
-    }
 }
 
 fn check_version<T: Versioned>(

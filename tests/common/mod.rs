@@ -61,3 +61,27 @@ pub fn fixture() -> Fixture {
         clock,
     }
 }
+
+/// Changes the stored bytes of one audit entry with redb itself, bypassing chartroom entirely,
+/// as someone with the file would. `f` gets the stored bytes and returns the new ones (None
+/// removes the entry). The database must not be open elsewhere.
+pub fn tamper_audit(path: &std::path::Path, seq: u64, f: impl FnOnce(Vec<u8>) -> Option<Vec<u8>>) {
+    use redb::ReadableTable;
+    let db = redb::Database::open(path).unwrap();
+    let tx = db.begin_write().unwrap();
+    {
+        let mut t = tx
+            .open_table(redb::TableDefinition::<u64, &[u8]>::new("audit"))
+            .unwrap();
+        let old = t.get(seq).unwrap().unwrap().value().to_vec();
+        match f(old) {
+            Some(new) => {
+                t.insert(seq, new.as_slice()).unwrap();
+            }
+            None => {
+                t.remove(seq).unwrap();
+            }
+        }
+    }
+    tx.commit().unwrap();
+}

@@ -71,7 +71,8 @@ pub fn draw(
     lines.push(Line::styled(
         format!(
             "{} patients on file. Sessions end after {} minutes without a key.",
-            info.patients, session.idle_timeout_minutes
+            thousands(info.patients),
+            session.idle_timeout_minutes
         ),
         theme.muted,
     ));
@@ -81,4 +82,33 @@ pub fn draw(
             .block(block),
         area,
     );
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands() {
+        for (n, s) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (5000, "5,000"),
+            (1234567, "1,234,567"),
+        ] {
+            assert_eq!(super::thousands(n), s);
+        }
+    }
 }
