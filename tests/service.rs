@@ -453,3 +453,46 @@ fn audit_verify_detects_a_changed_removed_or_reordered_entry() {
         other => panic!("reordering not detected: {other:?}"),
     }
 }
+
+#[test]
+fn supervisors_unlock_admins_also_deactivate_and_reset_nobody_changes_themselves() {
+    let f = fixture();
+    let sup = f.login("supervisor");
+    assert_eq!(f.records.list_users(&sup).unwrap().len(), Role::ALL.len());
+    f.records.set_locked(&sup, "coder", true).unwrap();
+    assert_eq!(
+        login(&f, "coder", &password_of("coder")).unwrap_err(),
+        ServiceError::AccountLocked
+    );
+    f.records.set_locked(&sup, "coder", false).unwrap();
+    assert!(matches!(
+        f.records.set_active(&sup, "coder", false),
+        Err(ServiceError::NotPermitted(_))
+    ));
+    assert!(matches!(
+        f.records.set_locked(&sup, "supervisor", true),
+        Err(ServiceError::Invalid(_))
+    ));
+    let admin = f.login("admin");
+    assert!(matches!(
+        f.records.set_active(&admin, "admin", false),
+        Err(ServiceError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.records
+            .reset_password(&admin, "admin", "a temporary passphrase here"),
+        Err(ServiceError::Invalid(_))
+    ));
+    // Locking a user ends their open sessions at once.
+    let coder = f.login("coder");
+    f.records.set_locked(&admin, "coder", true).unwrap();
+    assert_eq!(
+        f.records.open_screen(&coder, Screen::Coding).unwrap_err(),
+        ServiceError::SessionExpired
+    );
+    let billing = f.login("billing");
+    assert!(matches!(
+        f.records.list_users(&billing),
+        Err(ServiceError::NotPermitted(_))
+    ));
+}

@@ -292,3 +292,68 @@ fn hostile_data_is_sanitised_on_screen() {
     );
     assert!(s.contains("Evil\u{FFFD}\u{FFFD}Clinic"), "{s}");
 }
+
+#[test]
+fn users_screen_as_supervisor_offers_unlock_only() {
+    let mut ui = Ui::new(true);
+    ui.f.records.system_set_locked("coder", true).unwrap();
+    ui.log_in("supervisor");
+    ui.send(key(KeyCode::F(7)));
+    let s = ui.screen80();
+    assert!(
+        s.contains("LOCKED") && s.contains("l Lock/unlock") && !s.contains("Reset password"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+    // Move to coder (admin, analyst, auditor, billing, clinician, coder) and unlock.
+    for _ in 0..5 {
+        ui.send(key(KeyCode::Down));
+    }
+    ui.send(key(KeyCode::Char('l')));
+    assert_eq!(ui.app.status.as_ref().unwrap().text, "coder unlocked.");
+    assert!(!ui.screen80().contains("LOCKED"));
+    // Deactivating is not a supervisor's to do: the service refuses and says so.
+    ui.send(key(KeyCode::Char('d')));
+    assert!(
+        ui.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("not permitted")
+    );
+}
+
+#[test]
+fn users_screen_as_admin_resets_a_password() {
+    let mut ui = Ui::new(true);
+    ui.log_in("admin");
+    ui.send(key(KeyCode::F(7)));
+    for _ in 0..3 {
+        ui.send(key(KeyCode::Down));
+    }
+    ui.send(key(KeyCode::Char('r')));
+    ui.type_text("a temporary passphrase for the desk");
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("a temporary passphrase for the desk");
+    let s = ui.screen80();
+    assert!(!s.contains("temporary passphrase"), "masked");
+    insta::assert_snapshot!(s);
+    ui.send(key(KeyCode::Enter));
+    assert!(
+        ui.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Temporary password set for billing"),
+        "{:?}",
+        ui.app.status
+    );
+    let ok = ui.f.records.login(chartroom::service::LoginRequest {
+        username: "billing".into(),
+        password: "a temporary passphrase for the desk".into(),
+        peer: None,
+    });
+    assert!(ok.unwrap().must_change_password);
+}

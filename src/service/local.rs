@@ -583,6 +583,17 @@ impl LocalRecords {
     }
 }
 
+/// Nobody locks, deactivates or resets their own account from a session: it would end the
+/// session doing it, and a second person should see such a change.
+fn not_yourself(s: &Session, username: &str) -> ServiceResult<()> {
+    if s.username == username {
+        return Err(ServiceError::Invalid(
+            "you cannot change your own account here; use Change my password, or ask another administrator".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Records for LocalRecords {
     fn server_info(&self) -> ServiceResult<ServerInfo> {
         let (settings, patients) = self
@@ -631,7 +642,12 @@ impl Records for LocalRecords {
                     != policy::Decision::Deny
             })
             .collect();
+        let permissions = Permission::ALL
+            .into_iter()
+            .filter(|p| policy::decide(&u.roles, *p, Resource::Ordinary) == policy::Decision::Allow)
+            .collect();
         Ok(LoginOk {
+            permissions,
             token,
             username: u.username,
             full_name: u.full_name,
@@ -773,7 +789,7 @@ impl Records for LocalRecords {
 
     fn list_users(&self, token: &SessionToken) -> ServiceResult<Vec<UserSummary>> {
         let s = self.ready_session(token)?;
-        self.permit(&s, Permission::ManageUsers, "user administration")?;
+        self.permit(&s, Permission::UnlockUsers, "user administration")?;
         self.system_list_users()
     }
 
@@ -790,12 +806,14 @@ impl Records for LocalRecords {
             Permission::UnlockUsers,
             "locking and unlocking accounts",
         )?;
+        not_yourself(&s, username)?;
         self.set_locked_as(&s.subject(), username, locked)
     }
 
     fn set_active(&self, token: &SessionToken, username: &str, active: bool) -> ServiceResult<()> {
         let s = self.ready_session(token)?;
         self.permit(&s, Permission::ManageUsers, "user administration")?;
+        not_yourself(&s, username)?;
         self.set_active_as(&s.subject(), username, active)
     }
 
@@ -807,6 +825,7 @@ impl Records for LocalRecords {
     ) -> ServiceResult<()> {
         let s = self.ready_session(token)?;
         self.permit(&s, Permission::ManageUsers, "resetting passwords")?;
+        not_yourself(&s, username)?;
         self.reset_password_as(&s.subject(), username, temporary)
     }
 

@@ -31,15 +31,18 @@ pub enum Screen {
     Coding,
     Roi,
     WorkQueue,
+    /// User accounts: unlock (supervisor, admin), deactivate and reset (admin).
+    Users,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Search,
         Screen::Chart,
         Screen::Coding,
         Screen::Roi,
         Screen::WorkQueue,
+        Screen::Users,
     ];
 
     pub fn title(self) -> &'static str {
@@ -49,6 +52,7 @@ impl Screen {
             Screen::Coding => "Coding queue",
             Screen::Roi => "Release of information",
             Screen::WorkQueue => "My work queue",
+            Screen::Users => "Users",
         }
     }
 
@@ -60,6 +64,7 @@ impl Screen {
             Screen::Coding => UseCoding,
             Screen::Roi => UseRoi,
             Screen::WorkQueue => UseWorkQueue,
+            Screen::Users => UnlockUsers,
         }
     }
 }
@@ -89,6 +94,9 @@ pub struct LoginOk {
     pub roles: Vec<Role>,
     /// The screens this user may open, so the UI can say so before a key is pressed.
     pub screens: Vec<Screen>,
+    /// Everything the policy allows this user on ordinary records: the UI hides what the
+    /// service would refuse anyway (the service still checks every call).
+    pub permissions: Vec<crate::policy::Permission>,
     pub must_change_password: bool,
     pub idle_timeout_minutes: u32,
 }

@@ -2,16 +2,20 @@
 //! it changes only the state and returns [`Effect`]s for the runtime to carry out against the
 //! service; results come back as [`Msg`]s. Drawing (`view`) reads the state and nothing else.
 
-use super::keymap::{Action, Key, Keymap};
+use super::keymap::{Action, Key, Keymap, screen_for};
 use super::screens::login::LoginForm;
 use super::screens::password::PasswordForm;
+use super::screens::users::{UserRequest, UsersView};
 use super::theme::Theme;
+use crate::domain::user::UserSummary;
 use crate::service::{LoginOk, Screen, ServerInfo, ServiceError, SessionToken};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::time::{Duration, Instant};
 
 /// How long before the idle logoff the warning shows.
 pub const IDLE_WARNING: Duration = Duration::from_secs(60);
+/// Rows moved by PgUp/PgDn in lists at 80×24.
+const USERS_PAGE: usize = 15;
 /// How often typing without service calls tells the service the clerk is still there.
 pub const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(60);
 
@@ -25,6 +29,9 @@ pub enum Msg {
     LoggedIn(Result<LoginOk, ServiceError>),
     ScreenOpened(Screen, Result<(), ServiceError>),
     PasswordChanged(Result<(), ServiceError>),
+    UsersLoaded(Result<Vec<UserSummary>, ServiceError>),
+    /// A change to an account finished; the text says what was done.
+    UserChanged(String, Result<(), ServiceError>),
     /// A background call (keep-alive) failed.
     ServiceFailed(ServiceError),
 }
@@ -44,6 +51,8 @@ pub enum Effect {
         old: String,
         new: String,
     },
+    LoadUsers(SessionToken),
+    ChangeUser(SessionToken, UserRequest),
     /// Clear the terminal and draw everything again (Ctrl+L).
     FullRedraw,
     Quit,
@@ -55,6 +64,7 @@ pub enum View {
     Home,
     Screen(Screen),
     ChangePassword(PasswordForm),
+    Users(UsersView),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,17 +105,6 @@ pub struct App {
     pub quit: bool,
     /// Something changed since the last frame.
     pub dirty: bool,
-}
-
-fn screen_for(action: Action) -> Option<Screen> {
-    match action {
-        Action::Search => Some(Screen::Search),
-        Action::Chart => Some(Screen::Chart),
-        Action::Coding => Some(Screen::Coding),
-        Action::Roi => Some(Screen::Roi),
-        Action::WorkQueue => Some(Screen::WorkQueue),
-        _ => None,
-    }
 }
 
 impl App {
@@ -160,6 +159,7 @@ impl App {
     pub fn has_unsaved(&self) -> bool {
         match &self.view {
             View::ChangePassword(f) if self.session.is_some() => f.has_input(),
+            View::Users(u) if self.session.is_some() => u.has_input(),
             _ => self.session.is_none() && self.login.has_input(),
         }
     }
@@ -186,6 +186,7 @@ impl App {
                     match (&mut self.view, self.session.is_some()) {
                         (_, false) => self.login.paste(&text),
                         (View::ChangePassword(f), true) => f.paste(&text),
+                        (View::Users(u), true) => u.paste(&text),
                         _ => {}
                     }
                 }
@@ -204,10 +205,34 @@ impl App {
                 self.dirty = true;
                 match result {
                     Ok(()) => {
-                        self.view = View::Screen(screen);
                         self.status = None;
+                        if screen == Screen::Users {
+                            self.view = View::Users(UsersView::default());
+                            return self.token().map(Effect::LoadUsers).into_iter().collect();
+                        }
+                        self.view = View::Screen(screen);
                     }
                     Err(e) => self.on_service_error(&e, screen.title()),
+                }
+                Vec::new()
+            }
+            Msg::UsersLoaded(result) => {
+                self.dirty = true;
+                match (result, &mut self.view) {
+                    (Ok(users), View::Users(v)) => v.set_users(users),
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Users"),
+                }
+                Vec::new()
+            }
+            Msg::UserChanged(done, result) => {
+                self.dirty = true;
+                match result {
+                    Ok(()) => {
+                        self.set_status(StatusKind::Info, done);
+                        return self.token().map(Effect::LoadUsers).into_iter().collect();
+                    }
+                    Err(e) => self.on_service_error(&e, "Users"),
                 }
                 Vec::new()
             }
@@ -236,6 +261,10 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    fn token(&self) -> Option<SessionToken> {
+        self.session.as_ref().map(|s| s.token.clone())
     }
 
     fn on_service_error(&mut self, e: &ServiceError, what: &str) {
@@ -389,6 +418,7 @@ impl App {
             let used = match (&mut self.view, self.session.is_some()) {
                 (_, false) => self.login.handle_key(&key),
                 (View::ChangePassword(f), true) => f.handle_key(&key),
+                (View::Users(u), true) => u.handle_key(&key),
                 _ => false,
             };
             if used {
@@ -441,6 +471,12 @@ impl App {
                 self.status = None;
                 Vec::new()
             }
+            Action::Back if matches!(&self.view, View::Users(u) if u.reset.is_some()) => {
+                if let View::Users(u) = &mut self.view {
+                    u.close_form();
+                }
+                Vec::new()
+            }
             Action::Back => {
                 if !forced {
                     self.view = View::Home;
@@ -449,6 +485,16 @@ impl App {
                 Vec::new()
             }
             _ => {
+                if let View::Users(u) = &mut self.view {
+                    let request = u.on_action(action, USERS_PAGE);
+                    if let Some(problem) = u.problem() {
+                        self.set_status(StatusKind::Error, problem);
+                    }
+                    return request
+                        .map(|r| Effect::ChangeUser(token, r))
+                        .into_iter()
+                        .collect();
+                }
                 if let View::ChangePassword(f) = &mut self.view {
                     if let Some((old, new)) = f.on_action(action) {
                         return vec![Effect::ChangePassword { token, old, new }];

@@ -2,6 +2,7 @@
 //! place the UI calls the service, so the local and remote cases differ in nothing here.
 
 use super::app::{Effect, Msg};
+use super::screens::users::UserRequest;
 use crate::service::{LoginRequest, Records};
 
 /// `FullRedraw` and `Quit` concern the terminal, not the service: they return None here.
@@ -22,6 +23,32 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         Effect::ChangePassword { token, old, new } => Some(Msg::PasswordChanged(
             records.change_password(&token, &old, &new),
         )),
+        Effect::LoadUsers(token) => Some(Msg::UsersLoaded(records.list_users(&token))),
+        Effect::ChangeUser(token, request) => {
+            let (done, result) = match request {
+                UserRequest::SetLocked { username, locked } => (
+                    format!("{username} {}.", if locked { "locked" } else { "unlocked" }),
+                    records.set_locked(&token, &username, locked),
+                ),
+                UserRequest::SetActive { username, active } => (
+                    format!(
+                        "{username} {}.",
+                        if active { "reactivated" } else { "deactivated" }
+                    ),
+                    records.set_active(&token, &username, active),
+                ),
+                UserRequest::ResetPassword {
+                    username,
+                    temporary,
+                } => (
+                    format!(
+                        "Temporary password set for {username}; they choose their own at next login."
+                    ),
+                    records.reset_password(&token, &username, &temporary),
+                ),
+            };
+            Some(Msg::UserChanged(done, result))
+        }
         Effect::FullRedraw | Effect::Quit => None,
     }
 }

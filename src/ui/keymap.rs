@@ -10,6 +10,7 @@
 //! help = "F1"
 //! ```
 
+use crate::service::Screen;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ pub enum Action {
     Coding,
     Roi,
     WorkQueue,
+    Users,
     Back,
     Quit,
     Redraw,
@@ -40,16 +42,20 @@ pub enum Action {
     PageDown,
     Home,
     End,
+    ToggleLock,
+    ToggleActive,
+    ResetPassword,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 24] = [
         Action::Help,
         Action::Search,
         Action::Chart,
         Action::Coding,
         Action::Roi,
         Action::WorkQueue,
+        Action::Users,
         Action::Back,
         Action::Quit,
         Action::Redraw,
@@ -64,6 +70,9 @@ impl Action {
         Action::PageDown,
         Action::Home,
         Action::End,
+        Action::ToggleLock,
+        Action::ToggleActive,
+        Action::ResetPassword,
     ];
 
     /// The name used in keymap files.
@@ -75,6 +84,7 @@ impl Action {
             Action::Coding => "coding",
             Action::Roi => "roi",
             Action::WorkQueue => "work_queue",
+            Action::Users => "users",
             Action::Back => "back",
             Action::Quit => "quit",
             Action::Redraw => "redraw",
@@ -89,6 +99,9 @@ impl Action {
             Action::PageDown => "page_down",
             Action::Home => "home",
             Action::End => "end",
+            Action::ToggleLock => "toggle_lock",
+            Action::ToggleActive => "toggle_active",
+            Action::ResetPassword => "reset_password",
         }
     }
 
@@ -101,6 +114,7 @@ impl Action {
             Action::Coding => "Coding",
             Action::Roi => "ROI",
             Action::WorkQueue => "My work",
+            Action::Users => "Users",
             Action::Back => "Back",
             Action::Quit => "Quit",
             Action::Redraw => "Redraw",
@@ -115,6 +129,9 @@ impl Action {
             Action::PageDown => "Page down",
             Action::Home => "First",
             Action::End => "Last",
+            Action::ToggleLock => "Lock/unlock",
+            Action::ToggleActive => "(De)activate",
+            Action::ResetPassword => "Reset password",
         }
     }
 
@@ -127,6 +144,7 @@ impl Action {
             Action::Coding => "Coding queue: encounters waiting for codes",
             Action::Roi => "Release of information: requests and disclosures",
             Action::WorkQueue => "My work queue: what is assigned to me",
+            Action::Users => "Users: unlock accounts; deactivate and reset (admin)",
             Action::Back => "Back, or cancel the dialog",
             Action::Quit => "Quit chartroom (asks first if anything is unsaved)",
             Action::Redraw => "Redraw the whole screen",
@@ -141,6 +159,9 @@ impl Action {
             Action::PageDown => "One page down",
             Action::Home => "First line",
             Action::End => "Last line",
+            Action::ToggleLock => "Users: lock or unlock the selected account",
+            Action::ToggleActive => "Users: deactivate or reactivate the selected account",
+            Action::ResetPassword => "Users: set a temporary password for the selected account",
         }
     }
 
@@ -158,6 +179,7 @@ impl Action {
                 | Action::Coding
                 | Action::Roi
                 | Action::WorkQueue
+                | Action::Users
                 | Action::Back
                 | Action::Quit
                 | Action::Redraw
@@ -324,13 +346,14 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 20] = [
+const DEFAULTS: [(Key, Action); 24] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
     (Key::plain(KeyCode::F(4)), Action::Coding),
     (Key::plain(KeyCode::F(5)), Action::Roi),
     (Key::plain(KeyCode::F(6)), Action::WorkQueue),
+    (Key::plain(KeyCode::F(7)), Action::Users),
     (Key::plain(KeyCode::Esc), Action::Back),
     (Key::ctrl('q'), Action::Quit),
     (Key::ctrl('l'), Action::Redraw),
@@ -345,7 +368,34 @@ const DEFAULTS: [(Key, Action); 20] = [
     (Key::plain(KeyCode::PageDown), Action::PageDown),
     (Key::plain(KeyCode::Home), Action::Home),
     (Key::plain(KeyCode::End), Action::End),
+    (Key::plain(KeyCode::Char('l')), Action::ToggleLock),
+    (Key::plain(KeyCode::Char('d')), Action::ToggleActive),
+    (Key::plain(KeyCode::Char('r')), Action::ResetPassword),
 ];
+
+/// The function-key screens, in footer order.
+pub const SCREEN_ACTIONS: [(Action, Screen); 6] = [
+    (Action::Search, Screen::Search),
+    (Action::Chart, Screen::Chart),
+    (Action::Coding, Screen::Coding),
+    (Action::Roi, Screen::Roi),
+    (Action::WorkQueue, Screen::WorkQueue),
+    (Action::Users, Screen::Users),
+];
+
+pub fn screen_for(action: Action) -> Option<Screen> {
+    SCREEN_ACTIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, s)| *s)
+}
+
+pub fn action_for(screen: Screen) -> Action {
+    SCREEN_ACTIONS
+        .iter()
+        .find(|(_, s)| *s == screen)
+        .map_or(Action::Help, |(a, _)| *a)
+}
 
 impl Default for Keymap {
     fn default() -> Self {

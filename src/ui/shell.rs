@@ -1,10 +1,10 @@
 //! The frame around every screen: header, status line, footer built from the live keymap.
 
 use super::app::{App, StatusKind, View};
-use super::keymap::Action;
+use super::keymap::{Action, SCREEN_ACTIONS};
 use crate::domain::role::roles_label;
+use crate::policy::Permission;
 use crate::sanitize::sanitize;
-use crate::service::Screen;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -77,22 +77,27 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
     };
     let mut v = vec![(Action::Help, 0)];
     // Only the screens this user may open: a key that can only say "not permitted" is noise.
-    for (action, screen) in [
-        (Action::Search, Screen::Search),
-        (Action::Chart, Screen::Chart),
-        (Action::Coding, Screen::Coding),
-        (Action::Roi, Screen::Roi),
-        (Action::WorkQueue, Screen::WorkQueue),
-    ] {
+    // On the home screen the screen keys are the point; inside a screen its own keys come
+    // first and the other screens' keys give way (F1 lists them all).
+    let screen_priority = if matches!(app.view, View::Home) { 1 } else { 3 };
+    for (action, screen) in SCREEN_ACTIONS {
         if session.screens.contains(&screen) {
-            v.push((action, 1));
+            v.push((action, screen_priority));
         }
     }
-    if matches!(app.view, View::ChangePassword(_)) {
-        v.push((Action::Submit, 1));
+    match &app.view {
+        View::ChangePassword(_) => v.push((Action::Submit, 0)),
+        View::Users(u) if u.reset.is_some() => v.push((Action::Submit, 0)),
+        View::Users(_) => {
+            v.push((Action::ToggleLock, 0));
+            if session.permissions.contains(&Permission::ManageUsers) {
+                v.extend([(Action::ToggleActive, 1), (Action::ResetPassword, 1)]);
+            }
+        }
+        _ => {}
     }
     if !matches!(app.view, View::Home) {
-        v.push((Action::Back, 1));
+        v.push((Action::Back, 0));
     }
     v.extend([
         (Action::Quit, 0),

@@ -55,6 +55,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             View::Home => home::draw(frame, main, &app.theme, &app.keymap, s, &app.info),
             View::Screen(screen) => placeholder::draw(frame, main, &app.theme, *screen),
             View::ChangePassword(f) => f.draw(frame, main, &app.theme),
+            View::Users(u) => u.draw(frame, main, &app.theme),
         },
     }
     shell::draw_status(frame, status, app);

@@ -1,23 +1,13 @@
 //! What a user sees right after logging in: who they are and which screens they may use.
 
 use crate::domain::role::Role;
-use crate::service::{LoginOk, Screen, ServerInfo};
-use crate::ui::keymap::{Action, Keymap};
+use crate::service::{LoginOk, ServerInfo};
+use crate::ui::keymap::{Keymap, action_for};
 use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
-
-fn action_for(screen: Screen) -> Action {
-    match screen {
-        Screen::Search => Action::Search,
-        Screen::Chart => Action::Chart,
-        Screen::Coding => Action::Coding,
-        Screen::Roi => Action::Roi,
-        Screen::WorkQueue => Action::WorkQueue,
-    }
-}
 
 pub fn draw(
     frame: &mut Frame,

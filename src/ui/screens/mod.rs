@@ -4,3 +4,4 @@ pub mod home;
 pub mod login;
 pub mod password;
 pub mod placeholder;
+pub mod users;
