@@ -4,7 +4,7 @@ use super::app::App;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let t = &app.theme;
@@ -23,10 +23,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
             Span::styled(format!("  {}", b.action.description()), t.text),
         ]));
     }
-    let block = Block::bordered()
-        .border_set(t.border_set())
-        .border_style(t.border)
-        .title(Span::styled(" Help: keys ", t.title))
+    let block = t
+        .panel("Help: keys")
         .title_bottom(Span::styled(" Esc closes ", t.muted));
     frame.render_widget(Clear, popup);
     frame.render_widget(
@@ -44,10 +42,7 @@ pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App) {
         width,
         height: 5.min(area.height),
     };
-    let block = Block::bordered()
-        .border_set(t.border_set())
-        .border_style(t.status_warning)
-        .title(Span::styled(" Quit? ", t.title));
+    let block = t.alert_panel("Quit?");
     let lines = vec![
         Line::styled("What you typed here is not saved.", t.text),
         Line::from(vec![

@@ -5,6 +5,8 @@
 use super::keymap::located;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
+use ratatui::text::Span;
+use ratatui::widgets::Block;
 use serde::Deserialize;
 use std::path::Path;
 use std::str::FromStr;
@@ -94,6 +96,19 @@ impl Theme {
         } else {
             border::PLAIN
         }
+    }
+
+    /// A bordered panel with a title, in this theme's line style.
+    pub fn panel(&self, title: impl std::fmt::Display) -> Block<'static> {
+        Block::bordered()
+            .border_set(self.border_set())
+            .border_style(self.border)
+            .title(Span::styled(format!(" {title} "), self.title))
+    }
+
+    /// A panel that asks for attention (confirmations, forms over a list).
+    pub fn alert_panel(&self, title: impl std::fmt::Display) -> Block<'static> {
+        self.panel(title).border_style(self.status_warning)
     }
 
     /// Mask character for passwords.

@@ -7,7 +7,7 @@ use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw(
     frame: &mut Frame,
@@ -17,10 +17,7 @@ pub fn draw(
     session: &LoginOk,
     info: &ServerInfo,
 ) {
-    let block = Block::bordered()
-        .border_set(theme.border_set())
-        .border_style(theme.border)
-        .title(Span::styled(" Home ", theme.title));
+    let block = theme.panel("Home");
     let roles: Vec<&str> = session.roles.iter().map(|r| r.title()).collect();
     let mut lines = vec![
         Line::from(vec![

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoginForm {
@@ -101,17 +101,14 @@ impl LoginForm {
             height,
         };
         let title = if organisation.is_empty() {
-            " Sign in to chartroom ".to_string()
+            "Sign in to chartroom".to_string()
         } else {
             format!(
-                " Sign in to chartroom — {} ",
+                "Sign in to chartroom — {}",
                 crate::sanitize::sanitize(organisation)
             )
         };
-        let block = Block::bordered()
-            .border_set(theme.border_set())
-            .border_style(theme.border)
-            .title(Span::styled(title, theme.title));
+        let block = theme.panel(title);
         let inner = block.inner(boxed);
         frame.render_widget(block, boxed);
         let rows = Layout::vertical([

@@ -7,8 +7,8 @@ use crate::ui::theme::Theme;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PasswordForm {
@@ -95,10 +95,7 @@ impl PasswordForm {
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let block = Block::bordered()
-            .border_set(theme.border_set())
-            .border_style(theme.border)
-            .title(Span::styled(" Change my password ", theme.title));
+        let block = theme.panel("Change my password");
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let rows = Layout::vertical([

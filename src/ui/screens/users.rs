@@ -11,7 +11,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
 
 /// What the screen asks the service to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,13 +145,7 @@ impl UsersView {
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let block = Block::bordered()
-            .border_set(theme.border_set())
-            .border_style(theme.border)
-            .title(Span::styled(
-                format!(" Users ({}) ", self.users.len()),
-                theme.title,
-            ));
+        let block = theme.panel(format!("Users ({})", self.users.len()));
         let rows = self.users.iter().map(|u| {
             let last = u.last_login.map_or_else(
                 || "never".to_string(),
@@ -195,13 +189,7 @@ impl UsersView {
                 height: 6.min(area.height),
             };
             frame.render_widget(Clear, form);
-            let b = Block::bordered()
-                .border_set(theme.border_set())
-                .border_style(theme.status_warning)
-                .title(Span::styled(
-                    format!(" Temporary password for {} ", sanitize(&r.username)),
-                    theme.title,
-                ));
+            let b = theme.alert_panel(format!("Temporary password for {}", sanitize(&r.username)));
             let inner = b.inner(form);
             frame.render_widget(b, form);
             let [one, two, _, note] = Layout::vertical([Constraint::Length(1); 4]).areas(inner);
