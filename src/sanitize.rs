@@ -29,6 +29,13 @@ fn is_unsafe(c: char) -> bool {
 }
 
 /// Returns `s` unchanged (borrowed) when it is already safe, which is the usual case.
+///
+/// ```
+/// use chartroom::sanitize::sanitize;
+/// // A name that tries to clear the screen and retitle the window shows as plain text.
+/// assert_eq!(sanitize("O'Brien\u{1b}[2J\u{1b}]0;pwned\u{7}"), "O'Brien\u{FFFD}\u{FFFD}");
+/// assert_eq!(sanitize("Nguyễn"), "Nguyễn");
+/// ```
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_unsafe) {
         return Cow::Borrowed(s);
