@@ -259,6 +259,7 @@ pub struct Subject {
 #[derive(Debug)]
 pub struct Grant {
     permission: Permission,
+    resource: Resource,
     username: String,
 }
 
@@ -268,6 +269,11 @@ impl Grant {
     }
     pub fn username(&self) -> &str {
         &self.username
+    }
+    /// The sensitivity the grant was decided for: an ordinary grant does not open a
+    /// sensitive record.
+    pub fn resource(&self) -> Resource {
+        self.resource
     }
     /// True when this grant is for `p`.
     pub fn covers(&self, p: Permission) -> bool {
@@ -285,6 +291,7 @@ pub fn authorize(subject: &Subject, p: Permission, r: Resource) -> Result<Grant,
     match decide(&subject.roles, p, r) {
         Decision::Allow => Ok(Grant {
             permission: p,
+            resource: r,
             username: subject.username.clone(),
         }),
         Decision::Deny => Err(Refusal::Denied),

@@ -3,9 +3,9 @@
 
 mod common;
 
-use chartroom::domain::Role;
 use chartroom::domain::audit::{AuditAction, Outcome};
 use chartroom::domain::patient::{NewPatient, Sex};
+use chartroom::domain::{Role, Secret};
 use chartroom::service::{AuditVerdict, LoginRequest, Records, Screen, ServiceError};
 use chartroom::store::Store;
 use chrono::{Duration, NaiveDate};
@@ -40,8 +40,14 @@ fn unknown_user_and_wrong_password_get_the_same_message() {
     assert_eq!(unknown, wrong);
     assert_eq!(unknown.to_string(), wrong.to_string());
     let log = actions(&f);
-    assert!(log.contains(&("nobody".into(), AuditAction::LoginFailed, Outcome::Failure)));
+    // An unknown name is recorded as a fingerprint, never as typed: clerks sometimes type a
+    // password into the name field.
+    assert!(log.iter().any(|(u, a, o)| u.starts_with("unknown:")
+        && *a == AuditAction::LoginFailed
+        && *o == Outcome::Failure));
     assert!(log.contains(&("coder".into(), AuditAction::LoginFailed, Outcome::Failure)));
+    let dump = serde_json::to_string(&f.records.system_audit_entries(1, 100_000).unwrap()).unwrap();
+    assert!(!dump.contains("nobody"));
 }
 
 #[test]
@@ -231,7 +237,11 @@ fn admin_reset_forces_a_password_change_before_anything_else() {
     let f = fixture();
     let admin = f.login("admin");
     f.records
-        .reset_password(&admin, "coder", "temporary horse battery staple")
+        .reset_password(
+            &admin,
+            "coder",
+            &Secret::from("temporary horse battery staple"),
+        )
         .unwrap();
     let ok = login(&f, "coder", "temporary horse battery staple").unwrap();
     assert!(ok.must_change_password);
@@ -243,15 +253,18 @@ fn admin_reset_forces_a_password_change_before_anything_else() {
     );
     // Rules apply to the new password.
     assert!(matches!(
-        f.records
-            .change_password(&ok.token, "temporary horse battery staple", "short"),
+        f.records.change_password(
+            &ok.token,
+            &Secret::from("temporary horse battery staple"),
+            &Secret::from("short")
+        ),
         Err(ServiceError::PasswordRejected(_))
     ));
     f.records
         .change_password(
             &ok.token,
-            "temporary horse battery staple",
-            "a quiet harbour at dawn",
+            &Secret::from("temporary horse battery staple"),
+            &Secret::from("a quiet harbour at dawn"),
         )
         .unwrap();
     assert!(f.records.open_screen(&ok.token, Screen::Coding).is_ok());
@@ -264,7 +277,7 @@ fn admin_reset_forces_a_password_change_before_anything_else() {
     let sup = f.login("supervisor");
     assert!(matches!(
         f.records
-            .reset_password(&sup, "roi", "another temporary password"),
+            .reset_password(&sup, "roi", &Secret::from("another temporary password")),
         Err(ServiceError::NotPermitted(_))
     ));
 }
@@ -277,8 +290,8 @@ fn passwords_never_reach_the_audit_trail() {
     f.records
         .change_password(
             &token,
-            &password_of("coder"),
-            "the new secret lighthouse keeper",
+            &Secret::from(password_of("coder")),
+            &Secret::from("the new secret lighthouse keeper"),
         )
         .unwrap();
     let dump = serde_json::to_string(&f.records.system_audit_entries(1, 100_000).unwrap()).unwrap();
@@ -458,31 +471,45 @@ fn audit_verify_detects_a_changed_removed_or_reordered_entry() {
 fn supervisors_unlock_admins_also_deactivate_and_reset_nobody_changes_themselves() {
     let f = fixture();
     let sup = f.login("supervisor");
+    let admin = f.login("admin");
     assert_eq!(f.records.list_users(&sup).unwrap().len(), Role::ALL.len());
-    f.records.set_locked(&sup, "coder", true).unwrap();
+    // Only administrators lock; supervisors lift lockouts.
+    assert!(matches!(
+        f.records.set_locked(&sup, "admin", true),
+        Err(ServiceError::NotPermitted(_))
+    ));
+    f.records.set_locked(&admin, "coder", true).unwrap();
     assert_eq!(
         login(&f, "coder", &password_of("coder")).unwrap_err(),
         ServiceError::AccountLocked
     );
     f.records.set_locked(&sup, "coder", false).unwrap();
+    assert!(login(&f, "coder", &password_of("coder")).is_ok());
     assert!(matches!(
         f.records.set_active(&sup, "coder", false),
         Err(ServiceError::NotPermitted(_))
     ));
-    assert!(matches!(
-        f.records.set_locked(&sup, "supervisor", true),
-        Err(ServiceError::Invalid(_))
-    ));
-    let admin = f.login("admin");
+    // Nobody changes their own account from a session, and the attempt is recorded.
     assert!(matches!(
         f.records.set_active(&admin, "admin", false),
         Err(ServiceError::Invalid(_))
     ));
     assert!(matches!(
-        f.records
-            .reset_password(&admin, "admin", "a temporary passphrase here"),
+        f.records.reset_password(
+            &admin,
+            "admin",
+            &Secret::from("a temporary passphrase here")
+        ),
         Err(ServiceError::Invalid(_))
     ));
+    assert_eq!(
+        actions(&f).last().unwrap(),
+        &(
+            "admin".to_string(),
+            AuditAction::OperationDenied,
+            Outcome::Denied
+        )
+    );
     // Locking a user ends their open sessions at once.
     let coder = f.login("coder");
     f.records.set_locked(&admin, "coder", true).unwrap();
@@ -495,4 +522,166 @@ fn supervisors_unlock_admins_also_deactivate_and_reset_nobody_changes_themselves
         f.records.list_users(&billing),
         Err(ServiceError::NotPermitted(_))
     ));
+}
+
+#[test]
+fn guessing_the_current_password_when_changing_it_counts_toward_lockout() {
+    let f = fixture();
+    f.records
+        .update_settings("test", |s| s.lockout_threshold = 3)
+        .unwrap();
+    let token = f.login("roi");
+    for _ in 0..2 {
+        assert!(matches!(
+            f.records.change_password(
+                &token,
+                &Secret::from("not my password at all"),
+                &Secret::from("a brand new passphrase here")
+            ),
+            Err(ServiceError::Invalid(_))
+        ));
+    }
+    assert_eq!(
+        f.records.change_password(
+            &token,
+            &Secret::from("still not my password"),
+            &Secret::from("a brand new passphrase here")
+        ),
+        Err(ServiceError::AccountLocked)
+    );
+    assert_eq!(
+        f.records.keep_alive(&token).unwrap_err(),
+        ServiceError::SessionExpired,
+        "session ended"
+    );
+    assert_eq!(
+        login(&f, "roi", &password_of("roi")).unwrap_err(),
+        ServiceError::AccountLocked
+    );
+}
+
+#[test]
+fn sensitive_charts_need_more_than_an_ordinary_grant() {
+    use chartroom::domain::patient::Sensitivity;
+    use chartroom::policy::{Permission, Resource, Subject, authorize};
+    let f = fixture();
+    let reg = f.login("registrar");
+    let p = f
+        .records
+        .register_patient(&reg, new_patient("Vip"))
+        .unwrap();
+    f.records
+        .store()
+        .write(|tx| {
+            let coder = Subject {
+                username: "test".into(),
+                roles: vec![Role::Compliance],
+            };
+            let g = authorize(&coder, Permission::ViewDemographics, Resource::Ordinary).unwrap();
+            let mut patient = tx.patient(&g, &p.mrn)?.unwrap();
+            patient.sensitivity = Some(Sensitivity::Vip);
+            let v = patient.version;
+            tx.put_patient(&mut patient, Some(v))
+        })
+        .unwrap();
+    // The store refuses an ordinary grant for a sensitive record, whoever holds it.
+    let coder = Subject {
+        username: "coder".into(),
+        roles: vec![Role::Coder],
+    };
+    let ordinary = authorize(&coder, Permission::UseChart, Resource::Ordinary).unwrap();
+    let err = f
+        .records
+        .store()
+        .write(|tx| tx.patient(&ordinary, &p.mrn))
+        .unwrap_err();
+    assert!(
+        matches!(err, chartroom::store::StoreError::NotGranted),
+        "{err}"
+    );
+    // Through the service: a coder must break the glass (recorded); compliance reads it.
+    let c = f.login("coder");
+    assert_eq!(
+        f.records.open_chart(&c, &p.mrn).unwrap_err(),
+        ServiceError::NeedsBreakGlass
+    );
+    let last = f
+        .records
+        .system_audit_entries(1, 100_000)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (
+            last.event.action,
+            last.event.outcome,
+            last.event.patient.as_deref()
+        ),
+        (
+            AuditAction::OperationDenied,
+            Outcome::Denied,
+            Some(p.mrn.as_str())
+        )
+    );
+    let comp = f.login("compliance");
+    assert_eq!(
+        f.records
+            .open_chart(&comp, &p.mrn)
+            .unwrap()
+            .patient
+            .family_name,
+        "Vip"
+    );
+    // Earlier versions are kept.
+    assert_eq!(f.records.store().read(|r| r.patient_count()).unwrap(), 1);
+}
+
+#[test]
+fn probing_mrns_without_chart_rights_is_refused_alike_and_recorded() {
+    let f = fixture();
+    let auditor = f.login("auditor");
+    for mrn in ["00000018", "99999997"] {
+        assert!(
+            matches!(
+                f.records.open_chart(&auditor, mrn),
+                Err(ServiceError::NotPermitted(_))
+            ),
+            "{mrn}"
+        );
+        let last = f
+            .records
+            .system_audit_entries(1, 100_000)
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(
+            (last.event.action, last.event.patient.as_deref()),
+            (AuditAction::OperationDenied, Some(mrn))
+        );
+    }
+}
+
+#[test]
+fn a_wall_clock_set_back_does_not_keep_a_session_alive() {
+    let f = fixture();
+    let token = f.login("analyst");
+    f.clock.advance(Duration::minutes(16));
+    f.clock.set_wall(chrono::Utc::now() - Duration::hours(1));
+    assert_eq!(
+        f.records.keep_alive(&token).unwrap_err(),
+        ServiceError::SessionExpired
+    );
+}
+
+#[test]
+fn idle_sessions_whose_client_vanished_are_ended_and_recorded() {
+    let f = fixture();
+    let _abandoned = f.login("clinician");
+    f.clock.advance(Duration::minutes(20));
+    f.login("coder");
+    assert!(actions(&f).contains(&(
+        "clinician".into(),
+        AuditAction::IdleLogoff,
+        Outcome::Success
+    )));
 }

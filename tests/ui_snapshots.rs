@@ -228,7 +228,7 @@ fn idle_warning_then_logoff_then_back_where_the_user_was() {
     ui.log_in("coder");
     ui.send(key(KeyCode::F(4)));
     assert_eq!(ui.app.view, View::Screen(Screen::Coding));
-    let t0 = ui.app.last_input;
+    let t0 = ui.app.idle_since;
     // Nothing happens before the deadline.
     assert!(
         ui.app
@@ -356,4 +356,77 @@ fn users_screen_as_admin_resets_a_password() {
         peer: None,
     });
     assert!(ok.unwrap().must_change_password);
+}
+
+#[test]
+fn a_key_during_the_idle_warning_keeps_the_session_on_both_sides() {
+    use chrono::Duration as ChronoDuration;
+    let mut ui = Ui::new(false);
+    ui.log_in("coder");
+    let t0 = ui.app.idle_since;
+    let run = |ui: &mut Ui, msg: Msg, at: Instant| {
+        let mut queue: std::collections::VecDeque<_> = ui.app.update(msg, at).into();
+        while let Some(e) = queue.pop_front() {
+            if let Some(reply) = perform(&ui.f.records, e) {
+                queue.extend(ui.app.update(reply, at));
+            }
+        }
+    };
+    // A key 19 s in: too soon for a keep-alive, so the idle clock still starts at t0.
+    ui.f.clock.advance(ChronoDuration::seconds(19));
+    run(&mut ui, key(KeyCode::Down), t0 + Duration::from_secs(19));
+    // The warning comes at 14 minutes after what the service last heard.
+    ui.f.clock.advance(ChronoDuration::seconds(14 * 60 - 19));
+    run(&mut ui, Msg::Tick, t0 + Duration::from_secs(14 * 60));
+    assert!(ui.app.warned);
+    // A key late in the warning minute: the service still accepts the keep-alive.
+    ui.f.clock.advance(ChronoDuration::seconds(55));
+    run(
+        &mut ui,
+        key(KeyCode::Down),
+        t0 + Duration::from_secs(14 * 60 + 55),
+    );
+    assert!(ui.app.session.is_some(), "{:?}", ui.app.status);
+    assert!(!ui.app.warned);
+    assert_eq!(
+        ui.app.next_deadline(),
+        Some(t0 + Duration::from_secs(28 * 60 + 55))
+    );
+    assert!(
+        ui.f.records
+            .keep_alive(&ui.app.session.as_ref().unwrap().token)
+            .is_ok()
+    );
+}
+
+#[test]
+fn home_and_end_edit_text_in_a_form() {
+    let mut ui = Ui::new(false);
+    ui.type_text("oder");
+    ui.send(key(KeyCode::Home));
+    ui.type_text("c");
+    ui.send(key(KeyCode::End));
+    ui.type_text("!");
+    assert_eq!(ui.app.login.username.value(), "coder!");
+}
+
+#[test]
+fn leaving_a_half_filled_form_by_function_key_is_refused() {
+    let mut ui = Ui::new(false);
+    ui.log_in("coder");
+    ui.send(ctrl('p'));
+    ui.type_text("abc");
+    ui.send(key(KeyCode::F(4)));
+    assert!(matches!(ui.app.view, View::ChangePassword(_)));
+    assert!(
+        ui.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Finish the form first")
+    );
+    ui.send(key(KeyCode::Esc));
+    ui.send(key(KeyCode::F(4)));
+    assert_eq!(ui.app.view, View::Screen(Screen::Coding));
 }

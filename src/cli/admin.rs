@@ -2,6 +2,7 @@
 //! database file acts as the system and is named in the audit trail by Unix user.
 
 use super::open_records;
+use crate::domain::Secret;
 use crate::domain::audit::AuditAction;
 use crate::domain::role::{Role, roles_label};
 use crate::domain::user::UserStatus;
@@ -91,7 +92,7 @@ pub enum AuditCommand {
 }
 
 /// A password from the terminal without echo (asked twice when `confirm`), or one stdin line.
-pub fn read_password(prompt: &str, confirm: bool) -> Result<String, String> {
+pub fn read_password(prompt: &str, confirm: bool) -> Result<Secret, String> {
     if std::io::stdin().is_terminal() {
         let first =
             rpassword::prompt_password(prompt).map_err(|e| format!("cannot read password: {e}"))?;
@@ -102,7 +103,7 @@ pub fn read_password(prompt: &str, confirm: bool) -> Result<String, String> {
                 return Err("the two passwords differ; nothing was changed".into());
             }
         }
-        Ok(first)
+        Ok(Secret::from(first))
     } else {
         let mut line = String::new();
         std::io::stdin()
@@ -113,7 +114,7 @@ pub fn read_password(prompt: &str, confirm: bool) -> Result<String, String> {
         if pw.is_empty() {
             return Err("no password on stdin; pipe one line, or run from a terminal".into());
         }
-        Ok(pw)
+        Ok(Secret::from(pw))
     }
 }
 
@@ -140,7 +141,7 @@ pub fn init(db: &Path, admin: &str) -> Result<i32, String> {
         &format!("Password for {admin} (at least 15 characters): "),
         true,
     )?;
-    crate::domain::password::check_new_password(&password, admin)
+    crate::domain::password::check_new_password(password.expose(), admin)
         .map_err(|e| format!("password not accepted: {e}"))?;
     records
         .system_note(AuditAction::DatabaseCreated, "chartroom init")

@@ -48,7 +48,7 @@ pub fn build(path: &Path, patients: usize) -> Result<(), String> {
                     username: role.as_str().to_string(),
                     full_name: demo_full_name(role),
                     roles: vec![role],
-                    password: format!("{}-demo-password", role.as_str()),
+                    password: format!("{}-demo-password", role.as_str()).into(),
                     must_change_password: false,
                 },
                 // Demo passwords contain the user name by design; real users cannot choose that.

@@ -5,11 +5,13 @@ pub mod mrn;
 pub mod password;
 pub mod patient;
 pub mod role;
+pub mod secret;
 pub mod settings;
 pub mod user;
 
 pub use audit::{AuditAction, AuditEntry, Outcome};
 pub use patient::{Document, Encounter, EncounterClass, NewPatient, Patient, Sensitivity, Sex};
 pub use role::Role;
+pub use secret::Secret;
 pub use settings::Settings;
 pub use user::{User, UserStatus};

@@ -80,6 +80,33 @@ impl Patient {
         )
     }
 
+    /// A first version from what a registrar entered; names are trimmed, empty given names
+    /// dropped.
+    pub fn from_new(mrn: String, p: &NewPatient, now: DateTime<Utc>, by: &str) -> Patient {
+        Patient {
+            mrn,
+            family_name: p.family_name.trim().to_string(),
+            given_names: p
+                .given_names
+                .iter()
+                .map(|g| g.trim().to_string())
+                .filter(|g| !g.is_empty())
+                .collect(),
+            preferred_name: None,
+            dob: p.dob,
+            sex: p.sex,
+            address: p.address.clone(),
+            phone: p.phone.clone(),
+            ssn: p.ssn.clone(),
+            deceased: None,
+            sensitivity: None,
+            merged_into: None,
+            version: 0,
+            updated_at: now,
+            updated_by: by.to_string(),
+        }
+    }
+
     /// Age in whole years on `on`.
     pub fn age_on(&self, on: NaiveDate) -> u32 {
         age_on(self.dob, on)

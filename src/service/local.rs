@@ -1,6 +1,6 @@
 //! The in-process service: store + policy + audit. The daemon serves this same type.
 //!
-//! Pattern of every operation: resolve the session to a [`Subject`] (roles from our own table),
+//! Pattern of every operation: resolve the session to an [`Actor`] (roles from our own table),
 //! ask the policy, then do the work and append the audit entry in one write transaction. A
 //! refusal is audited too, in its own transaction.
 
@@ -14,11 +14,13 @@ use crate::domain::mrn::mrn_for_sequence;
 use crate::domain::password::{self, DUMMY_HASH};
 use crate::domain::patient::{Document, Encounter, NewPatient, Patient};
 use crate::domain::user::{self, User, UserStatus, UserSummary};
-use crate::domain::{Role, Settings};
+use crate::domain::{Role, Secret, Settings};
 use crate::policy::{self, Permission, Refusal, Resource, Subject};
 use crate::store::{Store, StoreError, WriteTx};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use std::time::Duration;
 
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
@@ -30,8 +32,28 @@ impl From<StoreError> for ServiceError {
     }
 }
 
-/// Longest user name we copy into an audit entry from a failed login (it is untrusted input).
-const MAX_LOGGED_NAME: usize = 64;
+/// Who is acting, and from where: the audit trail names both.
+#[derive(Clone, Debug)]
+struct Actor {
+    subject: Subject,
+    peer: Option<String>,
+}
+
+impl From<&Session> for Actor {
+    fn from(s: &Session) -> Actor {
+        Actor {
+            subject: s.subject(),
+            peer: s.peer.clone(),
+        }
+    }
+}
+
+/// What the audit trail records for a user name nobody has: a short fingerprint, never the
+/// text, because clerks sometimes type their password into the name field.
+fn unknown_name_label(typed: &str) -> String {
+    let digest = hex::encode(Sha256::digest(typed.as_bytes()));
+    format!("unknown:{}", &digest[..10])
+}
 
 pub struct LocalRecords {
     store: Store,
@@ -62,21 +84,26 @@ impl LocalRecords {
 
     fn event(
         &self,
-        who: &Subject,
+        who: &Actor,
         action: AuditAction,
         outcome: Outcome,
         reason: impl Into<String>,
     ) -> AuditEvent {
         AuditEvent {
             at: self.now(),
-            user: who.username.clone(),
-            roles: who.roles.clone(),
+            user: who.subject.username.clone(),
+            roles: who.subject.roles.clone(),
             action,
             patient: None,
             outcome,
             reason: reason.into(),
-            peer: None,
+            peer: who.peer.clone(),
         }
+    }
+
+    fn audit(&self, ev: AuditEvent) -> ServiceResult<()> {
+        self.store.write(|tx| tx.append_audit(ev))?;
+        Ok(())
     }
 
     fn settings(&self) -> ServiceResult<Settings> {
@@ -84,24 +111,34 @@ impl LocalRecords {
     }
 
     fn idle_limit(&self) -> ServiceResult<Duration> {
-        Ok(Duration::minutes(i64::from(
-            self.settings()?.effective_idle_minutes(),
-        )))
+        Ok(Duration::from_secs(
+            u64::from(self.settings()?.effective_idle_minutes()) * 60,
+        ))
+    }
+
+    /// Audits the end of a session (logout, idle logoff).
+    fn session_ended(&self, s: &Session, action: AuditAction, reason: &str) -> ServiceResult<()> {
+        self.audit(self.event(&Actor::from(s), action, Outcome::Success, reason))
+    }
+
+    /// Ends and audits every session idle past the limit, even if its client never returns.
+    fn sweep_idle(&self) -> ServiceResult<()> {
+        let limit = self.idle_limit()?;
+        for s in self.sessions.sweep(self.clock.monotonic(), limit)? {
+            self.session_ended(&s, AuditAction::IdleLogoff, "idle timeout (service)")?;
+        }
+        Ok(())
     }
 
     /// The live session behind `token`; an idle one is ended and audited here.
     fn session(&self, token: &SessionToken) -> ServiceResult<Session> {
-        match self.sessions.touch(token, self.now(), self.idle_limit()?)? {
+        match self
+            .sessions
+            .touch(token, self.clock.monotonic(), self.idle_limit()?)?
+        {
             Lookup::Active(s) => Ok(s),
             Lookup::Expired(s) => {
-                let mut ev = self.event(
-                    &s.subject(),
-                    AuditAction::IdleLogoff,
-                    Outcome::Success,
-                    "idle timeout (service)",
-                );
-                ev.peer = s.peer.clone();
-                self.store.write(|tx| tx.append_audit(ev))?;
+                self.session_ended(&s, AuditAction::IdleLogoff, "idle timeout (service)")?;
                 Err(ServiceError::SessionExpired)
             }
             Lookup::Unknown => Err(ServiceError::SessionExpired),
@@ -120,28 +157,57 @@ impl LocalRecords {
     /// Records a refusal and returns the error to give the caller.
     fn refuse(
         &self,
-        s: &Session,
+        who: &Actor,
         action: AuditAction,
         patient: Option<&str>,
         what: &str,
-        refusal: Refusal,
+        error: ServiceError,
     ) -> ServiceError {
-        let mut ev = self.event(&s.subject(), action, Outcome::Denied, what);
+        let mut ev = self.event(who, action, Outcome::Denied, what);
         ev.patient = patient.map(str::to_string);
-        ev.peer = s.peer.clone();
-        if let Err(e) = self.store.write(|tx| tx.append_audit(ev)) {
-            return e.into();
+        match self.audit(ev) {
+            Ok(()) => error,
+            Err(e) => e,
         }
-        match refusal {
+    }
+
+    fn refusal_error(r: Refusal, what: &str) -> ServiceError {
+        match r {
             Refusal::Denied => ServiceError::NotPermitted(what.to_string()),
             Refusal::NeedsBreakGlass => ServiceError::NeedsBreakGlass,
         }
     }
 
     /// Checks a permission that touches no patient record, auditing a refusal.
-    fn permit(&self, s: &Session, p: Permission, what: &str) -> ServiceResult<policy::Grant> {
-        policy::authorize(&s.subject(), p, Resource::Ordinary)
-            .map_err(|r| self.refuse(s, AuditAction::OperationDenied, None, what, r))
+    fn permit(&self, who: &Actor, p: Permission, what: &str) -> ServiceResult<policy::Grant> {
+        policy::authorize(&who.subject, p, Resource::Ordinary).map_err(|r| {
+            self.refuse(
+                who,
+                AuditAction::OperationDenied,
+                None,
+                what,
+                Self::refusal_error(r, what),
+            )
+        })
+    }
+
+    /// Nobody locks, deactivates or resets their own account from a session: it would end the
+    /// session doing it, and a second person should see such a change.
+    fn not_yourself(&self, who: &Actor, username: &str) -> ServiceResult<()> {
+        if who.subject.username == username {
+            let what = "changing your own account";
+            return Err(self.refuse(
+                who,
+                AuditAction::OperationDenied,
+                None,
+                what,
+                ServiceError::Invalid(
+                    "you cannot change your own account here; use Change my password, or ask another administrator"
+                        .into(),
+                ),
+            ));
+        }
+        Ok(())
     }
 
     // ---- operations the command line runs as the system ------------------------------------
@@ -156,21 +222,35 @@ impl LocalRecords {
         }
     }
 
+    fn system() -> Actor {
+        Actor {
+            subject: Self::system_subject(),
+            peer: None,
+        }
+    }
+
+    /// The system acting in the registrar role (tools, imports, the crash writer).
+    fn system_registrar() -> Actor {
+        let mut a = Self::system();
+        a.subject.roles = vec![Role::Registrar];
+        a
+    }
+
     /// Creates a user without a session (init, demo, `chartroom user add`).
     pub fn system_add_user(&self, u: NewUser, check_rules: bool) -> ServiceResult<()> {
-        self.add_user_as(&Self::system_subject(), u, check_rules)
+        self.add_user_as(&Self::system(), u, check_rules)
     }
 
     pub fn system_set_locked(&self, username: &str, locked: bool) -> ServiceResult<()> {
-        self.set_locked_as(&Self::system_subject(), username, locked)
+        self.set_locked_as(&Self::system(), username, locked)
     }
 
     pub fn system_set_active(&self, username: &str, active: bool) -> ServiceResult<()> {
-        self.set_active_as(&Self::system_subject(), username, active)
+        self.set_active_as(&Self::system(), username, active)
     }
 
-    pub fn system_reset_password(&self, username: &str, temporary: &str) -> ServiceResult<()> {
-        self.reset_password_as(&Self::system_subject(), username, temporary)
+    pub fn system_reset_password(&self, username: &str, temporary: &Secret) -> ServiceResult<()> {
+        self.reset_password_as(&Self::system(), username, temporary)
     }
 
     pub fn system_list_users(&self) -> ServiceResult<Vec<UserSummary>> {
@@ -197,23 +277,13 @@ impl LocalRecords {
         Ok(self.store.read(|r| r.audit_entries(from_seq, limit))?)
     }
 
-    /// Registers a patient as the system acting in the registrar role (tools, imports).
     pub fn system_register_patient(&self, p: NewPatient) -> ServiceResult<Patient> {
-        self.register_as(&Self::system_registrar(), None, p)
-    }
-
-    fn system_registrar() -> Subject {
-        Subject {
-            roles: vec![Role::Registrar],
-            ..Self::system_subject()
-        }
+        self.register_as(&Self::system_registrar(), p)
     }
 
     /// Records a system event (database created, data seeded) in the audit trail.
     pub fn system_note(&self, action: AuditAction, reason: &str) -> ServiceResult<()> {
-        let ev = self.event(&Self::system_subject(), action, Outcome::Success, reason);
-        self.store.write(|tx| tx.append_audit(ev))?;
-        Ok(())
+        self.audit(self.event(&Self::system(), action, Outcome::Success, reason))
     }
 
     /// Loads generated patients with their encounters and notes in one durable transaction,
@@ -222,9 +292,9 @@ impl LocalRecords {
         &self,
         batch: &[crate::synth::SynthPatient],
     ) -> ServiceResult<Vec<String>> {
-        let who = Self::system_subject();
+        let who = Self::system_registrar();
         let grant = policy::authorize(
-            &Self::system_registrar(),
+            &who.subject,
             Permission::RegisterPatient,
             Resource::Ordinary,
         )
@@ -244,24 +314,10 @@ impl LocalRecords {
             let mut mrns = Vec::with_capacity(batch.len());
             for sp in batch {
                 let mrn = mrn_for_sequence(tx.next_mrn_seq()?);
-                let np = &sp.patient;
-                let mut patient = Patient {
-                    mrn: mrn.clone(),
-                    family_name: np.family_name.clone(),
-                    given_names: np.given_names.clone(),
-                    preferred_name: None,
-                    dob: np.dob,
-                    sex: np.sex,
-                    address: np.address.clone(),
-                    phone: np.phone.clone(),
-                    ssn: np.ssn.clone(),
-                    deceased: sp.deceased,
-                    sensitivity: sp.sensitivity,
-                    merged_into: None,
-                    version: 0,
-                    updated_at: now,
-                    updated_by: grant.username().to_string(),
-                };
+                let mut patient =
+                    Patient::from_new(mrn.clone(), &sp.patient, now, grant.username());
+                patient.deceased = sp.deceased;
+                patient.sensitivity = sp.sensitivity;
                 tx.put_patient(&mut patient, None)?;
                 for se in &sp.encounters {
                     let encounter = Encounter {
@@ -305,7 +361,7 @@ impl LocalRecords {
         f: impl FnOnce(&mut Settings),
     ) -> ServiceResult<()> {
         let ev = self.event(
-            &Self::system_subject(),
+            &Self::system(),
             AuditAction::SettingsChanged,
             Outcome::Success,
             reason,
@@ -322,7 +378,7 @@ impl LocalRecords {
 
     // ---- shared bodies -----------------------------------------------------------------
 
-    fn add_user_as(&self, who: &Subject, u: NewUser, check_rules: bool) -> ServiceResult<()> {
+    fn add_user_as(&self, who: &Actor, u: NewUser, check_rules: bool) -> ServiceResult<()> {
         user::validate_username(&u.username).map_err(ServiceError::Invalid)?;
         if u.roles.is_empty() {
             return Err(ServiceError::Invalid(
@@ -330,10 +386,11 @@ impl LocalRecords {
             ));
         }
         if check_rules {
-            password::check_new_password(&u.password, &u.username)
+            password::check_new_password(u.password.expose(), &u.username)
                 .map_err(ServiceError::PasswordRejected)?;
         }
-        let hash = password::hash_password(&u.password).map_err(ServiceError::Unavailable)?;
+        let hash =
+            password::hash_password(u.password.expose()).map_err(ServiceError::Unavailable)?;
         let mut record = User {
             username: u.username.clone(),
             full_name: u.full_name,
@@ -347,7 +404,7 @@ impl LocalRecords {
             last_login: None,
             version: 0,
         };
-        let mut ev = self.event(
+        let ev = self.event(
             who,
             AuditAction::UserCreated,
             Outcome::Success,
@@ -357,17 +414,8 @@ impl LocalRecords {
                 crate::domain::role::roles_label(&record.roles)
             ),
         );
-        ev.peer = None;
         self.store
             .write(|tx| {
-                if tx.user(&u.username)?.is_some() {
-                    return Err(StoreError::Conflict {
-                        table: "users".into(),
-                        key: u.username.clone(),
-                        by: None,
-                        at: None,
-                    });
-                }
                 tx.put_user(&mut record, None)?;
                 tx.append_audit(ev)?;
                 Ok(())
@@ -380,10 +428,12 @@ impl LocalRecords {
             })
     }
 
-    /// Loads a user, changes it with `f`, writes it back with its audit entry.
+    /// Loads a user, changes it with `f`, writes it back with its audit entry, all in one
+    /// transaction (the version check inside `put_user` then cannot fail; it guards callers
+    /// that read earlier).
     fn change_user(
         &self,
-        who: &Subject,
+        who: &Actor,
         username: &str,
         action: AuditAction,
         reason: String,
@@ -405,7 +455,7 @@ impl LocalRecords {
         Ok(())
     }
 
-    fn set_locked_as(&self, who: &Subject, username: &str, locked: bool) -> ServiceResult<()> {
+    fn set_locked_as(&self, who: &Actor, username: &str, locked: bool) -> ServiceResult<()> {
         let (action, verb) = if locked {
             (AuditAction::UserLocked, "locked")
         } else {
@@ -421,7 +471,7 @@ impl LocalRecords {
         Ok(())
     }
 
-    fn set_active_as(&self, who: &Subject, username: &str, active: bool) -> ServiceResult<()> {
+    fn set_active_as(&self, who: &Actor, username: &str, active: bool) -> ServiceResult<()> {
         let (action, verb) = if active {
             (AuditAction::UserReactivated, "reactivated")
         } else {
@@ -442,13 +492,14 @@ impl LocalRecords {
 
     fn reset_password_as(
         &self,
-        who: &Subject,
+        who: &Actor,
         username: &str,
-        temporary: &str,
+        temporary: &Secret,
     ) -> ServiceResult<()> {
-        password::check_new_password(temporary, username)
+        password::check_new_password(temporary.expose(), username)
             .map_err(ServiceError::PasswordRejected)?;
-        let hash = password::hash_password(temporary).map_err(ServiceError::Unavailable)?;
+        let hash =
+            password::hash_password(temporary.expose()).map_err(ServiceError::Unavailable)?;
         self.change_user(
             who,
             username,
@@ -464,48 +515,25 @@ impl LocalRecords {
         self.sessions.end_user(username)
     }
 
-    fn register_as(
-        &self,
-        who: &Subject,
-        peer: Option<String>,
-        p: NewPatient,
-    ) -> ServiceResult<Patient> {
+    fn register_as(&self, who: &Actor, p: NewPatient) -> ServiceResult<Patient> {
         let now = self.now();
         p.validate(now.date_naive())
             .map_err(ServiceError::Invalid)?;
-        let grant = policy::authorize(who, Permission::RegisterPatient, Resource::Ordinary)
-            .map_err(|_| ServiceError::NotPermitted("registering patients".into()))?;
+        let grant = policy::authorize(
+            &who.subject,
+            Permission::RegisterPatient,
+            Resource::Ordinary,
+        )
+        .map_err(|_| ServiceError::NotPermitted("registering patients".into()))?;
         let mut ev = self.event(
             who,
             AuditAction::PatientRegistered,
             Outcome::Success,
             "new patient",
         );
-        ev.peer = peer;
         let patient = self.store.write(|tx| {
             let mrn = mrn_for_sequence(tx.next_mrn_seq()?);
-            let mut patient = Patient {
-                mrn: mrn.clone(),
-                family_name: p.family_name.trim().to_string(),
-                given_names: p
-                    .given_names
-                    .iter()
-                    .map(|g| g.trim().to_string())
-                    .filter(|g| !g.is_empty())
-                    .collect(),
-                preferred_name: None,
-                dob: p.dob,
-                sex: p.sex,
-                address: p.address.clone(),
-                phone: p.phone.clone(),
-                ssn: p.ssn.clone(),
-                deceased: None,
-                sensitivity: None,
-                merged_into: None,
-                version: 0,
-                updated_at: now,
-                updated_by: grant.username().to_string(),
-            };
+            let mut patient = Patient::from_new(mrn.clone(), &p, now, grant.username());
             tx.put_patient(&mut patient, None)?;
             ev.patient = Some(mrn);
             tx.append_audit(ev)?;
@@ -515,18 +543,20 @@ impl LocalRecords {
     }
 
     /// One login attempt's bookkeeping, in the write transaction after the hash was checked.
+    /// `checked_hash` is the hash the password was verified against: if an administrator
+    /// changed it meanwhile, the attempt is decided again (`Ok(None)`).
     fn record_login(
         &self,
         tx: &mut WriteTx,
         req: &LoginRequest,
+        checked_hash: Option<&str>,
         password_ok: bool,
-        now: DateTime<Utc>,
-    ) -> Result<Result<User, ServiceError>, StoreError> {
-        let logged_name: String = req.username.chars().take(MAX_LOGGED_NAME).collect();
+    ) -> Result<Option<Result<User, ServiceError>>, StoreError> {
+        let now = self.now();
         let settings = tx.settings()?;
-        let failed = |reason: &str, roles: Vec<Role>| AuditEvent {
+        let failed = |user: String, reason: &str, roles: Vec<Role>| AuditEvent {
             at: now,
-            user: logged_name.clone(),
+            user,
             roles,
             action: AuditAction::LoginFailed,
             patient: None,
@@ -535,36 +565,37 @@ impl LocalRecords {
             peer: req.peer.clone(),
         };
         let Some(mut u) = tx.user(&req.username)? else {
-            tx.append_audit(failed("unknown user name", vec![]))?;
-            return Ok(Err(ServiceError::BadCredentials));
+            tx.append_audit(failed(
+                unknown_name_label(&req.username),
+                "unknown user name",
+                vec![],
+            ))?;
+            return Ok(Some(Err(ServiceError::BadCredentials)));
         };
+        if checked_hash != Some(u.password_hash.as_str()) {
+            return Ok(None);
+        }
+        let name = u.username.clone();
         if u.status == UserStatus::Deactivated {
-            tx.append_audit(failed("account deactivated", u.roles.clone()))?;
-            return Ok(Err(ServiceError::BadCredentials));
+            tx.append_audit(failed(name, "account deactivated", u.roles.clone()))?;
+            return Ok(Some(Err(ServiceError::BadCredentials)));
         }
         if u.locked {
-            tx.append_audit(failed("account locked", u.roles.clone()))?;
-            return Ok(Err(ServiceError::AccountLocked));
+            tx.append_audit(failed(name, "account locked", u.roles.clone()))?;
+            return Ok(Some(Err(ServiceError::AccountLocked)));
         }
         let version = u.version;
         if !password_ok {
-            let (n, locks) =
-                user::register_failure(u.failed_logins, settings.effective_lockout_threshold());
-            u.failed_logins = n;
-            u.locked = locks;
+            Self::count_failure(
+                tx,
+                &mut u,
+                &settings,
+                req.peer.clone(),
+                now,
+                "wrong password",
+            )?;
             tx.put_user(&mut u, Some(version))?;
-            tx.append_audit(failed(
-                &format!("wrong password ({n} in a row)"),
-                u.roles.clone(),
-            ))?;
-            if locks {
-                tx.append_audit(AuditEvent {
-                    action: AuditAction::Lockout,
-                    reason: format!("locked after {n} consecutive failed logins"),
-                    ..failed("", u.roles.clone())
-                })?;
-            }
-            return Ok(Err(ServiceError::BadCredentials));
+            return Ok(Some(Err(ServiceError::BadCredentials)));
         }
         u.failed_logins = 0;
         u.last_login = Some(now);
@@ -577,21 +608,45 @@ impl LocalRecords {
             } else {
                 String::new()
             },
-            ..failed("", u.roles.clone())
+            ..failed(name, "", u.roles.clone())
         })?;
-        Ok(Ok(u))
+        Ok(Some(Ok(u)))
     }
-}
 
-/// Nobody locks, deactivates or resets their own account from a session: it would end the
-/// session doing it, and a second person should see such a change.
-fn not_yourself(s: &Session, username: &str) -> ServiceResult<()> {
-    if s.username == username {
-        return Err(ServiceError::Invalid(
-            "you cannot change your own account here; use Change my password, or ask another administrator".into(),
-        ));
+    /// Counts one wrong password against `u` (login or password change) and audits it, with a
+    /// lockout entry when it reaches the threshold. The caller writes `u`.
+    fn count_failure(
+        tx: &mut WriteTx,
+        u: &mut User,
+        settings: &Settings,
+        peer: Option<String>,
+        now: DateTime<Utc>,
+        what: &str,
+    ) -> Result<bool, StoreError> {
+        let (n, locks) =
+            user::register_failure(u.failed_logins, settings.effective_lockout_threshold());
+        u.failed_logins = n;
+        u.locked = locks;
+        let ev = AuditEvent {
+            at: now,
+            user: u.username.clone(),
+            roles: u.roles.clone(),
+            action: AuditAction::LoginFailed,
+            patient: None,
+            outcome: Outcome::Failure,
+            reason: format!("{what} ({n} in a row)"),
+            peer,
+        };
+        tx.append_audit(ev.clone())?;
+        if locks {
+            tx.append_audit(AuditEvent {
+                action: AuditAction::Lockout,
+                reason: format!("locked after {n} consecutive failed attempts"),
+                ..ev
+            })?;
+        }
+        Ok(locks)
     }
-    Ok(())
 }
 
 impl Records for LocalRecords {
@@ -608,51 +663,54 @@ impl Records for LocalRecords {
     }
 
     fn login(&self, req: LoginRequest) -> ServiceResult<LoginOk> {
+        self.sweep_idle()?;
         // Hash outside the write transaction: argon2 takes tens of milliseconds and must not
-        // hold the single writer lock while other clerks wait.
-        let stored = self.store.read(|r| r.user(&req.username))?;
-        let hash = stored
-            .as_ref()
-            .map_or(DUMMY_HASH.as_str(), |u| u.password_hash.as_str());
-        let password_ok = password::verify_password(&req.password, hash) && stored.is_some();
-        let now = self.now();
-        // A concurrent failure may bump the user's version between read and write: retry once
-        // on a conflict with fresh state rather than lose a failure count.
-        let mut attempt = self
-            .store
-            .write(|tx| self.record_login(tx, &req, password_ok, now));
-        if let Err(StoreError::Conflict { .. }) = attempt {
-            attempt = self
+        // hold the single writer lock while other clerks wait. If the stored hash changes
+        // before the write (an administrator's reset), the attempt is decided again.
+        let mut decided = None;
+        for _ in 0..3 {
+            let stored = self.store.read(|r| r.user(&req.username))?;
+            let hash = stored.as_ref().map(|u| u.password_hash.clone());
+            let password_ok = password::verify_password(
+                req.password.expose(),
+                hash.as_deref().unwrap_or(DUMMY_HASH.as_str()),
+            ) && hash.is_some();
+            decided = self
                 .store
-                .write(|tx| self.record_login(tx, &req, password_ok, now));
+                .write(|tx| self.record_login(tx, &req, hash.as_deref(), password_ok))?;
+            if decided.is_some() {
+                break;
+            }
         }
-        let u = attempt??;
+        let u = decided.ok_or_else(|| {
+            ServiceError::Conflict("the account changed during login; try again".into())
+        })??;
         let settings = self.settings()?;
         let token = self.sessions.insert(Session {
             username: u.username.clone(),
             roles: u.roles.clone(),
-            last_active: now,
+            last_active: self.clock.monotonic(),
             must_change_password: u.must_change_password,
             peer: req.peer.clone(),
         })?;
+        let allowed = |p: Permission| {
+            policy::decide(&u.roles, p, Resource::Ordinary) == policy::Decision::Allow
+        };
         let screens = Screen::ALL
             .into_iter()
-            .filter(|s| {
-                policy::decide(&u.roles, s.permission(), Resource::Ordinary)
-                    != policy::Decision::Deny
-            })
+            .filter(|s| allowed(s.permission()))
             .collect();
         let permissions = Permission::ALL
             .into_iter()
-            .filter(|p| policy::decide(&u.roles, *p, Resource::Ordinary) == policy::Decision::Allow)
+            .filter(|p| allowed(*p))
             .collect();
         Ok(LoginOk {
-            permissions,
             token,
             username: u.username,
             full_name: u.full_name,
             roles: u.roles,
             screens,
+            permissions,
             must_change_password: u.must_change_password,
             idle_timeout_minutes: settings.effective_idle_minutes(),
         })
@@ -660,23 +718,14 @@ impl Records for LocalRecords {
 
     fn logout(&self, token: &SessionToken) -> ServiceResult<()> {
         if let Some(s) = self.sessions.remove(token)? {
-            let mut ev = self.event(&s.subject(), AuditAction::Logout, Outcome::Success, "");
-            ev.peer = s.peer.clone();
-            self.store.write(|tx| tx.append_audit(ev))?;
+            self.session_ended(&s, AuditAction::Logout, "")?;
         }
         Ok(())
     }
 
     fn idle_logoff(&self, token: &SessionToken) -> ServiceResult<()> {
         if let Some(s) = self.sessions.remove(token)? {
-            let mut ev = self.event(
-                &s.subject(),
-                AuditAction::IdleLogoff,
-                Outcome::Success,
-                "idle timeout",
-            );
-            ev.peer = s.peer.clone();
-            self.store.write(|tx| tx.append_audit(ev))?;
+            self.session_ended(&s, AuditAction::IdleLogoff, "idle timeout")?;
         }
         Ok(())
     }
@@ -685,60 +734,117 @@ impl Records for LocalRecords {
         self.session(token).map(|_| ())
     }
 
-    fn change_password(&self, token: &SessionToken, old: &str, new: &str) -> ServiceResult<()> {
+    fn change_password(
+        &self,
+        token: &SessionToken,
+        old: &Secret,
+        new: &Secret,
+    ) -> ServiceResult<()> {
         let s = self.session(token)?;
-        let stored = self
-            .store
-            .read(|r| r.user(&s.username))?
-            .ok_or_else(|| ServiceError::NotFound(format!("user {}", s.username)))?;
-        if !password::verify_password(old, &stored.password_hash) {
-            let mut ev = self.event(
-                &s.subject(),
-                AuditAction::PasswordChanged,
-                Outcome::Failure,
-                "current password not right",
-            );
-            ev.peer = s.peer.clone();
-            self.store.write(|tx| tx.append_audit(ev))?;
-            return Err(ServiceError::Invalid(
-                "the current password is not right".into(),
-            ));
-        }
+        let who = Actor::from(&s);
         if old == new {
             return Err(ServiceError::PasswordRejected(
                 "the new password must differ from the current one".into(),
             ));
         }
-        password::check_new_password(new, &s.username).map_err(ServiceError::PasswordRejected)?;
-        let hash = password::hash_password(new).map_err(ServiceError::Unavailable)?;
-        self.change_user(
-            &s.subject(),
-            &s.username,
+        password::check_new_password(new.expose(), &s.username)
+            .map_err(ServiceError::PasswordRejected)?;
+        let stored = self
+            .store
+            .read(|r| r.user(&s.username))?
+            .ok_or_else(|| ServiceError::NotFound(format!("user {}", s.username)))?;
+        let old_ok = password::verify_password(old.expose(), &stored.password_hash);
+        let new_hash = if old_ok {
+            password::hash_password(new.expose()).map_err(ServiceError::Unavailable)?
+        } else {
+            String::new()
+        };
+        let now = self.now();
+        let changed = self.event(
+            &who,
             AuditAction::PasswordChanged,
-            "changed own password".into(),
-            |u| {
-                u.password_hash = hash;
-                u.must_change_password = false;
-            },
-        )?;
-        self.sessions.clear_password_flag(token)
+            Outcome::Success,
+            "changed own password",
+        );
+        let outcome = self.store.write(|tx| {
+            let settings = tx.settings()?;
+            let Some(mut u) = tx.user(&s.username)? else {
+                return Err(StoreError::NotFound {
+                    what: format!("user {}", s.username),
+                });
+            };
+            // Checked against this hash: an administrator's reset in between wins.
+            if u.password_hash != stored.password_hash {
+                return Ok(Err(ServiceError::Conflict(
+                    "your password was reset meanwhile; log in again".into(),
+                )));
+            }
+            let version = u.version;
+            if !old_ok {
+                let locks = Self::count_failure(
+                    tx,
+                    &mut u,
+                    &settings,
+                    s.peer.clone(),
+                    now,
+                    "wrong current password when changing it",
+                )?;
+                tx.put_user(&mut u, Some(version))?;
+                return Ok(Err(if locks {
+                    ServiceError::AccountLocked
+                } else {
+                    ServiceError::Invalid("the current password is not right".into())
+                }));
+            }
+            u.password_hash = new_hash;
+            u.must_change_password = false;
+            u.failed_logins = 0;
+            tx.put_user(&mut u, Some(version))?;
+            tx.append_audit(changed)?;
+            Ok(Ok(()))
+        })?;
+        match outcome {
+            Ok(()) => self.sessions.clear_password_flag(token),
+            Err(e @ (ServiceError::AccountLocked | ServiceError::Conflict(_))) => {
+                self.sessions.end_user(&s.username)?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn open_screen(&self, token: &SessionToken, screen: Screen) -> ServiceResult<()> {
         let s = self.ready_session(token)?;
-        match policy::authorize(&s.subject(), screen.permission(), Resource::Ordinary) {
-            Ok(_) => Ok(()),
-            Err(r) => Err(self.refuse(&s, AuditAction::ScreenDenied, None, screen.title(), r)),
-        }
+        let who = Actor::from(&s);
+        policy::authorize(&who.subject, screen.permission(), Resource::Ordinary)
+            .map(|_| ())
+            .map_err(|r| {
+                self.refuse(
+                    &who,
+                    AuditAction::ScreenDenied,
+                    None,
+                    screen.title(),
+                    Self::refusal_error(r, screen.title()),
+                )
+            })
     }
 
     fn open_chart(&self, token: &SessionToken, mrn: &str) -> ServiceResult<ChartSummary> {
         let s = self.ready_session(token)?;
-        let now = self.now();
-        let subject = s.subject();
-        let mut ev = self.event(&subject, AuditAction::ChartOpened, Outcome::Success, "");
+        let who = Actor::from(&s);
+        // The role must open charts at all before anything about this MRN is looked up, so
+        // that probing for MRNs is refused and recorded the same whether they exist or not.
+        if let Err(r) = policy::authorize(&who.subject, Permission::UseChart, Resource::Ordinary) {
+            return Err(self.refuse(
+                &who,
+                AuditAction::OperationDenied,
+                Some(mrn),
+                "opening charts",
+                Self::refusal_error(r, "opening charts"),
+            ));
+        }
+        let mut ev = self.event(&who, AuditAction::ChartOpened, Outcome::Success, "");
         ev.patient = Some(mrn.to_string());
-        ev.peer = s.peer.clone();
         // Policy, read and audit entry in one write transaction: the read is recorded exactly
         // when it happens.
         let result = self.store.write(|tx| {
@@ -752,8 +858,8 @@ impl Records for LocalRecords {
             } else {
                 Resource::Ordinary
             };
-            let chart = policy::authorize(&subject, Permission::UseChart, resource);
-            let encounters = policy::authorize(&subject, Permission::ViewEncounters, resource);
+            let chart = policy::authorize(&who.subject, Permission::UseChart, resource);
+            let encounters = policy::authorize(&who.subject, Permission::ViewEncounters, resource);
             let (chart, encounters) = match (chart, encounters) {
                 (Ok(c), Ok(e)) => (c, e),
                 (Err(r), _) | (_, Err(r)) => return Ok(Err(r)),
@@ -765,8 +871,7 @@ impl Records for LocalRecords {
                 })?;
             let mut encs = tx.encounters_for(&encounters, mrn)?;
             encs.sort_by_key(|e| std::cmp::Reverse(e.admitted));
-            ev.at = now;
-            tx.append_audit(ev.clone())?;
+            tx.append_audit(ev)?;
             Ok(Ok(ChartSummary {
                 patient,
                 encounters: encs,
@@ -777,56 +882,72 @@ impl Records for LocalRecords {
                 Refusal::Denied => "opening charts",
                 Refusal::NeedsBreakGlass => "restricted chart",
             };
-            self.refuse(&s, AuditAction::OperationDenied, Some(mrn), what, r)
+            self.refuse(
+                &who,
+                AuditAction::OperationDenied,
+                Some(mrn),
+                what,
+                Self::refusal_error(r, what),
+            )
         })
     }
 
     fn register_patient(&self, token: &SessionToken, p: NewPatient) -> ServiceResult<Patient> {
         let s = self.ready_session(token)?;
-        self.permit(&s, Permission::RegisterPatient, "registering patients")?;
-        self.register_as(&s.subject(), s.peer.clone(), p)
+        let who = Actor::from(&s);
+        self.permit(&who, Permission::RegisterPatient, "registering patients")?;
+        self.register_as(&who, p)
     }
 
     fn list_users(&self, token: &SessionToken) -> ServiceResult<Vec<UserSummary>> {
         let s = self.ready_session(token)?;
-        self.permit(&s, Permission::UnlockUsers, "user administration")?;
+        self.permit(
+            &Actor::from(&s),
+            Permission::UnlockUsers,
+            "user administration",
+        )?;
         self.system_list_users()
     }
 
     fn add_user(&self, token: &SessionToken, u: NewUser) -> ServiceResult<()> {
         let s = self.ready_session(token)?;
-        self.permit(&s, Permission::ManageUsers, "user administration")?;
-        self.add_user_as(&s.subject(), u, true)
+        let who = Actor::from(&s);
+        self.permit(&who, Permission::ManageUsers, "user administration")?;
+        self.add_user_as(&who, u, true)
     }
 
     fn set_locked(&self, token: &SessionToken, username: &str, locked: bool) -> ServiceResult<()> {
         let s = self.ready_session(token)?;
-        self.permit(
-            &s,
-            Permission::UnlockUsers,
-            "locking and unlocking accounts",
-        )?;
-        not_yourself(&s, username)?;
-        self.set_locked_as(&s.subject(), username, locked)
+        let who = Actor::from(&s);
+        // Supervisors lift lockouts; only administrators lock accounts.
+        if locked {
+            self.permit(&who, Permission::ManageUsers, "locking accounts")?;
+        } else {
+            self.permit(&who, Permission::UnlockUsers, "unlocking accounts")?;
+        }
+        self.not_yourself(&who, username)?;
+        self.set_locked_as(&who, username, locked)
     }
 
     fn set_active(&self, token: &SessionToken, username: &str, active: bool) -> ServiceResult<()> {
         let s = self.ready_session(token)?;
-        self.permit(&s, Permission::ManageUsers, "user administration")?;
-        not_yourself(&s, username)?;
-        self.set_active_as(&s.subject(), username, active)
+        let who = Actor::from(&s);
+        self.permit(&who, Permission::ManageUsers, "user administration")?;
+        self.not_yourself(&who, username)?;
+        self.set_active_as(&who, username, active)
     }
 
     fn reset_password(
         &self,
         token: &SessionToken,
         username: &str,
-        temporary: &str,
+        temporary: &Secret,
     ) -> ServiceResult<()> {
         let s = self.ready_session(token)?;
-        self.permit(&s, Permission::ManageUsers, "resetting passwords")?;
-        not_yourself(&s, username)?;
-        self.reset_password_as(&s.subject(), username, temporary)
+        let who = Actor::from(&s);
+        self.permit(&who, Permission::ManageUsers, "resetting passwords")?;
+        self.not_yourself(&who, username)?;
+        self.reset_password_as(&who, username, temporary)
     }
 
     fn audit_entries(
@@ -836,13 +957,21 @@ impl Records for LocalRecords {
         limit: usize,
     ) -> ServiceResult<Vec<AuditEntry>> {
         let s = self.ready_session(token)?;
-        self.permit(&s, Permission::ViewAuditTrail, "the audit trail")?;
+        self.permit(
+            &Actor::from(&s),
+            Permission::ViewAuditTrail,
+            "the audit trail",
+        )?;
         self.system_audit_entries(from_seq, limit)
     }
 
     fn verify_audit(&self, token: &SessionToken) -> ServiceResult<AuditVerdict> {
         let s = self.ready_session(token)?;
-        self.permit(&s, Permission::ViewAuditTrail, "the audit trail")?;
+        self.permit(
+            &Actor::from(&s),
+            Permission::ViewAuditTrail,
+            "the audit trail",
+        )?;
         self.system_verify_audit()
     }
 }

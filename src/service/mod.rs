@@ -10,10 +10,10 @@ mod session;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use local::LocalRecords;
 
-use crate::domain::Role;
 use crate::domain::audit::{AuditEntry, ChainBreak, ChainSummary};
 use crate::domain::patient::{Encounter, NewPatient, Patient};
 use crate::domain::user::UserSummary;
+use crate::domain::{Role, Secret};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -80,8 +80,9 @@ pub struct ServerInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub username: String,
-    pub password: String,
-    /// The connecting Unix user, filled in by the daemon from SO_PEERCRED (never by a client).
+    pub password: Secret,
+    /// The connecting Unix user. The daemon overwrites whatever a client sends with what
+    /// SO_PEERCRED says; in-process callers leave it empty.
     #[serde(default)]
     pub peer: Option<String>,
 }
@@ -106,7 +107,7 @@ pub struct NewUser {
     pub username: String,
     pub full_name: String,
     pub roles: Vec<Role>,
-    pub password: String,
+    pub password: Secret,
     /// Set when an admin chose the first password: the user must change it at first login.
     pub must_change_password: bool,
 }
@@ -166,7 +167,13 @@ pub trait Records: Send + Sync {
     fn idle_logoff(&self, session: &SessionToken) -> ServiceResult<()>;
     /// Activity outside service calls (typing in a form) keeps the session alive.
     fn keep_alive(&self, session: &SessionToken) -> ServiceResult<()>;
-    fn change_password(&self, session: &SessionToken, old: &str, new: &str) -> ServiceResult<()>;
+    /// A wrong current password counts toward lockout like a failed login.
+    fn change_password(
+        &self,
+        session: &SessionToken,
+        old: &Secret,
+        new: &Secret,
+    ) -> ServiceResult<()>;
     /// Checks that the user may open `screen`; a refusal is audited as a denied attempt.
     fn open_screen(&self, session: &SessionToken, screen: Screen) -> ServiceResult<()>;
     fn open_chart(&self, session: &SessionToken, mrn: &str) -> ServiceResult<ChartSummary>;
@@ -182,7 +189,7 @@ pub trait Records: Send + Sync {
         &self,
         session: &SessionToken,
         username: &str,
-        temporary: &str,
+        temporary: &Secret,
     ) -> ServiceResult<()>;
     fn audit_entries(
         &self,

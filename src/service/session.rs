@@ -1,18 +1,20 @@
-//! The service's session table: token -> who, with which roles, active when.
+//! The service's session table: token -> who, with which roles, active when. Idle time is
+//! measured on the monotonic clock, so a wall clock stepped back does not keep sessions alive.
 
 use super::{ServiceError, SessionToken};
 use crate::domain::Role;
 use crate::policy::Subject;
-use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct Session {
     pub username: String,
     pub roles: Vec<Role>,
-    pub last_active: DateTime<Utc>,
+    /// Monotonic time of the last call or keep-alive.
+    pub last_active: Duration,
     pub must_change_password: bool,
     pub peer: Option<String>,
 }
@@ -64,19 +66,31 @@ impl Sessions {
     pub fn touch(
         &self,
         token: &SessionToken,
-        now: DateTime<Utc>,
+        now: Duration,
         idle: Duration,
     ) -> Result<Lookup, ServiceError> {
         let mut map = self.lock()?;
         let Some(s) = map.get_mut(token) else {
             return Ok(Lookup::Unknown);
         };
-        if now - s.last_active > idle {
+        if now.saturating_sub(s.last_active) > idle {
             let s = map.remove(token);
             return Ok(s.map_or(Lookup::Unknown, Lookup::Expired));
         }
         s.last_active = now;
         Ok(Lookup::Active(s.clone()))
+    }
+
+    /// Removes every session idle past `idle` and returns them, so each can be audited even
+    /// if its client never comes back.
+    pub fn sweep(&self, now: Duration, idle: Duration) -> Result<Vec<Session>, ServiceError> {
+        let mut map = self.lock()?;
+        let stale: Vec<SessionToken> = map
+            .iter()
+            .filter(|(_, s)| now.saturating_sub(s.last_active) > idle)
+            .map(|(t, _)| t.clone())
+            .collect();
+        Ok(stale.iter().filter_map(|t| map.remove(t)).collect())
     }
 
     pub fn remove(&self, token: &SessionToken) -> Result<Option<Session>, ServiceError> {

@@ -7,7 +7,7 @@ use crate::domain::audit::{
     AuditEntry, AuditEvent, ChainBreak, ChainCheck, ChainSummary, GENESIS_HASH, entry_hash,
 };
 use crate::domain::{Document, Encounter, Patient, Sensitivity, Settings, User};
-use crate::policy::{Grant, Permission};
+use crate::policy::{Grant, Permission, Resource};
 use chrono::{DateTime, Utc};
 use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 use serde::Serialize;
@@ -110,12 +110,20 @@ fn audit_range(
 }
 
 /// Grants that let a caller read a patient's demographics.
-const DEMOGRAPHIC_GRANTS: [Permission; 4] = [
+const DEMOGRAPHIC_GRANTS: [Permission; 3] = [
     Permission::ViewDemographics,
     Permission::EditDemographics,
-    Permission::RegisterPatient,
     Permission::UseChart,
 ];
+
+/// A sensitive record opens only with a grant decided for a sensitive record (after
+/// break-the-glass, or for compliance); an ordinary grant is not enough.
+fn require_for(grant: &Grant, sensitivity: Option<Sensitivity>) -> Result<(), StoreError> {
+    match (sensitivity, grant.resource()) {
+        (Some(_), Resource::Ordinary) => Err(StoreError::NotGranted),
+        _ => Ok(()),
+    }
+}
 
 fn require(grant: &Grant, any_of: &[Permission]) -> Result<(), StoreError> {
     if any_of.iter().any(|p| grant.covers(*p)) {
@@ -228,7 +236,12 @@ impl WriteTx {
 
     pub fn patient(&self, grant: &Grant, mrn: &str) -> Result<Option<Patient>, StoreError> {
         require(grant, &DEMOGRAPHIC_GRANTS)?;
-        get_str(&self.tx.open_table(tables::PATIENTS)?, names::PATIENTS, mrn)
+        let p: Option<Patient> =
+            get_str(&self.tx.open_table(tables::PATIENTS)?, names::PATIENTS, mrn)?;
+        if let Some(p) = &p {
+            require_for(grant, p.sensitivity)?;
+        }
+        Ok(p)
     }
 
     /// Inserts a new patient or a new version of one; earlier versions go to history.
@@ -265,6 +278,7 @@ impl WriteTx {
 
     pub fn encounters_for(&self, grant: &Grant, mrn: &str) -> Result<Vec<Encounter>, StoreError> {
         require(grant, &[Permission::ViewEncounters, Permission::UseChart])?;
+        require_for(grant, self.patient_sensitivity(mrn)?.flatten())?;
         let index = self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
         let table = self.tx.open_table(tables::ENCOUNTERS)?;
         let mut out = Vec::new();
@@ -306,12 +320,15 @@ impl WriteTx {
             .tx
             .open_multimap_table(tables::DOCUMENTS_BY_ENCOUNTER)?;
         let table = self.tx.open_table(tables::DOCUMENTS)?;
-        let mut out = Vec::new();
+        let mut out: Vec<Document> = Vec::new();
         for id in index.get(encounter_id)? {
             let id = id?;
             if let Some(d) = get_str(&table, names::DOCUMENTS, id.value())? {
                 out.push(d);
             }
+        }
+        if let Some(first) = out.first() {
+            require_for(grant, self.patient_sensitivity(&first.mrn)?.flatten())?;
         }
         Ok(out)
     }

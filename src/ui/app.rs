@@ -7,17 +7,21 @@ use super::screens::login::LoginForm;
 use super::screens::password::PasswordForm;
 use super::screens::users::{UserRequest, UsersView};
 use super::theme::Theme;
+use crate::domain::Secret;
+use crate::domain::settings::MAX_IDLE_MINUTES;
 use crate::domain::user::UserSummary;
 use crate::service::{LoginOk, Screen, ServerInfo, ServiceError, SessionToken};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::time::{Duration, Instant};
 
-/// How long before the idle logoff the warning shows.
+/// How long before the idle logoff the warning shows (half the limit when that is shorter).
 pub const IDLE_WARNING: Duration = Duration::from_secs(60);
 /// Rows moved by PgUp/PgDn in lists at 80×24.
 const USERS_PAGE: usize = 15;
-/// How often typing without service calls tells the service the clerk is still there.
-pub const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(60);
+/// How often typing without service calls tells the service the clerk is still there. The
+/// UI's idle clock starts from the last time the service heard from us, so the UI always
+/// logs off no later than the service would, and never after warning too late.
+pub const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(20);
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
@@ -40,7 +44,7 @@ pub enum Msg {
 pub enum Effect {
     Login {
         username: String,
-        password: String,
+        password: Secret,
     },
     Logout(SessionToken),
     IdleLogoff(SessionToken),
@@ -48,8 +52,8 @@ pub enum Effect {
     OpenScreen(SessionToken, Screen),
     ChangePassword {
         token: SessionToken,
-        old: String,
-        new: String,
+        old: Secret,
+        new: Secret,
     },
     LoadUsers(SessionToken),
     ChangeUser(SessionToken, UserRequest),
@@ -65,6 +69,15 @@ pub enum View {
     Screen(Screen),
     ChangePassword(PasswordForm),
     Users(UsersView),
+}
+
+/// Where a user was when their session ended without a logout. Form contents (passwords) are
+/// never kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resume {
+    pub username: String,
+    pub screen: Option<Screen>,
+    pub patient: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,14 +106,15 @@ pub struct App {
     pub session: Option<LoginOk>,
     pub login: LoginForm,
     pub view: View,
-    /// Where the user was when the idle logoff came: restored if the same user logs back in.
-    pub resume: Option<(String, View)>,
+    /// Where the user was when the session ended without a logout: restored (through the
+    /// service, which checks again) if the same user logs back in.
+    pub resume: Option<Resume>,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     /// Label of the patient in context (set by patient search in a later issue).
     pub patient_in_context: Option<String>,
-    pub last_input: Instant,
-    pub last_keep_alive: Instant,
+    /// When the service last heard from this session: the origin of the idle clock.
+    pub idle_since: Instant,
     pub warned: bool,
     pub quit: bool,
     /// Something changed since the last frame.
@@ -120,8 +134,7 @@ impl App {
             overlay: None,
             status: None,
             patient_in_context: None,
-            last_input: now,
-            last_keep_alive: now,
+            idle_since: now,
             warned: false,
             quit: false,
             dirty: true,
@@ -133,19 +146,35 @@ impl App {
             .session
             .as_ref()
             .map_or(self.info.idle_timeout_minutes, |s| s.idle_timeout_minutes);
-        Duration::from_secs(u64::from(minutes.clamp(1, 15)) * 60)
+        Duration::from_secs(u64::from(minutes.clamp(1, MAX_IDLE_MINUTES)) * 60)
     }
 
     /// When the runtime must wake up even without input: the idle warning, then the logoff.
     /// None while logged out, so an idle login screen sleeps and writes nothing.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.session.as_ref()?;
-        let logoff = self.last_input + self.idle_limit();
-        Some(if self.warned {
-            logoff
-        } else {
-            logoff.checked_sub(IDLE_WARNING).unwrap_or(logoff)
-        })
+        let limit = self.idle_limit();
+        let warn = limit.saturating_sub(IDLE_WARNING).max(limit / 2);
+        Some(self.idle_since + if self.warned { limit } else { warn })
+    }
+
+    /// The screen to return to after the session ends without a logout.
+    fn current_screen(&self) -> Option<Screen> {
+        match &self.view {
+            View::Screen(s) => Some(*s),
+            View::Users(_) => Some(Screen::Users),
+            View::Home | View::ChangePassword(_) => None,
+        }
+    }
+
+    /// Whether a text field has the keyboard (so Home/End edit rather than move a list).
+    fn field_focused(&self) -> bool {
+        match &self.view {
+            _ if self.session.is_none() => true,
+            View::ChangePassword(_) => true,
+            View::Users(u) => u.reset.is_some(),
+            _ => false,
+        }
     }
 
     pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
@@ -227,6 +256,13 @@ impl App {
             }
             Msg::UserChanged(done, result) => {
                 self.dirty = true;
+                if let View::Users(u) = &mut self.view {
+                    if result.is_ok() {
+                        u.close_form();
+                    } else {
+                        u.form_refused();
+                    }
+                }
                 match result {
                     Ok(()) => {
                         self.set_status(StatusKind::Info, done);
@@ -280,17 +316,17 @@ impl App {
         }
     }
 
-    /// Any key: resets the idle clock and, at most once a minute, tells the service.
+    /// Any key: tells the service the clerk is here, at most every 20 s, and at once when the
+    /// idle warning is showing; the idle clock restarts from that moment.
     fn note_activity(&mut self, now: Instant) -> Vec<Effect> {
-        self.last_input = now;
-        if self.warned {
-            self.warned = false;
+        let was_warned = std::mem::take(&mut self.warned);
+        if was_warned {
             self.status = None;
         }
         if let Some(s) = &self.session
-            && now.duration_since(self.last_keep_alive) >= KEEP_ALIVE_EVERY
+            && (was_warned || now.duration_since(self.idle_since) >= KEEP_ALIVE_EVERY)
         {
-            self.last_keep_alive = now;
+            self.idle_since = now;
             return vec![Effect::KeepAlive(s.token.clone())];
         }
         Vec::new()
@@ -304,71 +340,83 @@ impl App {
             return Vec::new();
         }
         self.dirty = true;
-        if !self.warned && now < self.last_input + self.idle_limit() {
+        let limit = self.idle_limit();
+        if !self.warned && now < self.idle_since + limit {
             self.warned = true;
+            let left = (self.idle_since + limit)
+                .saturating_duration_since(now)
+                .as_secs()
+                .div_ceil(60);
+            let unit = if left == 1 { "minute" } else { "minutes" };
             self.set_status(
                 StatusKind::Warning,
-                "No activity: you will be logged out in 1 minute. Press any key to stay.",
+                format!(
+                    "No activity: you will be logged out in {left} {unit}. Press any key to stay."
+                ),
             );
             return Vec::new();
         }
-        let minutes = self.idle_limit().as_secs() / 60;
-        let Some(s) = &self.session else {
+        let Some(token) = self.token() else {
             return Vec::new();
         };
-        let token = s.token.clone();
-        self.resume = Some((s.username.clone(), self.view.clone()));
+        let minutes = limit.as_secs() / 60;
         self.end_session(&format!(
             "Logged out after {minutes} minutes without activity. Log in to return where you were."
         ));
         vec![Effect::IdleLogoff(token)]
     }
 
+    /// The session ended without a logout (idle, or the service ended it): remember where the
+    /// user was, keep their name in the login form, drop everything else.
     fn end_session(&mut self, message: &str) {
-        let username = self.session.take().map(|s| s.username);
-        self.login = LoginForm::default();
-        if let Some(u) = username {
-            self.login.prefill_username(&u);
+        if let Some(s) = self.session.take() {
+            self.resume = Some(Resume {
+                username: s.username.clone(),
+                screen: self.current_screen(),
+                patient: self.patient_in_context.take(),
+            });
+            self.login = LoginForm::default();
+            self.login.prefill_username(&s.username);
         }
+        self.view = View::Home;
+        self.patient_in_context = None;
         self.overlay = None;
         self.warned = false;
         self.set_status(StatusKind::Warning, message);
     }
 
     fn on_logged_in(&mut self, result: Result<LoginOk, ServiceError>, now: Instant) -> Vec<Effect> {
-        match result {
-            Ok(ok) => {
-                self.last_input = now;
-                self.last_keep_alive = now;
-                self.login = LoginForm::default();
-                let resumed = match self.resume.take() {
-                    Some((user, view)) if user == ok.username => Some(view),
-                    _ => None,
-                };
-                self.view = if ok.must_change_password {
-                    View::ChangePassword(PasswordForm::forced())
-                } else {
-                    resumed.unwrap_or(View::Home)
-                };
-                if ok.must_change_password {
-                    self.set_status(
-                        StatusKind::Warning,
-                        "Your password was reset: choose a new one to continue.",
-                    );
-                } else {
-                    self.status = None;
-                }
-                if !matches!(self.view, View::Screen(_) | View::ChangePassword(_)) {
-                    self.patient_in_context = None;
-                }
-                self.session = Some(ok);
-            }
+        let ok = match result {
+            Ok(ok) => ok,
             Err(e) => {
                 self.login.failed();
                 self.set_status(StatusKind::Error, e.to_string());
+                return Vec::new();
+            }
+        };
+        self.idle_since = now;
+        self.login = LoginForm::default();
+        let resume = self.resume.take().filter(|r| r.username == ok.username);
+        let token = ok.token.clone();
+        let mut effects = Vec::new();
+        if ok.must_change_password {
+            self.view = View::ChangePassword(PasswordForm::forced());
+            self.patient_in_context = None;
+            self.set_status(
+                StatusKind::Warning,
+                "Your password was reset: choose a new one to continue.",
+            );
+        } else {
+            self.view = View::Home;
+            self.status = None;
+            self.patient_in_context = resume.as_ref().and_then(|r| r.patient.clone());
+            // Back to the screen the user was on, through the service, which checks again.
+            if let Some(screen) = resume.and_then(|r| r.screen) {
+                effects.push(Effect::OpenScreen(token, screen));
             }
         }
-        Vec::new()
+        self.session = Some(ok);
+        effects
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -409,6 +457,7 @@ impl App {
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let editing = plain_char
+            || (self.field_focused() && matches!(key.code, KeyCode::Home | KeyCode::End))
             || matches!(
                 key.code,
                 KeyCode::Backspace | KeyCode::Delete | KeyCode::Left | KeyCode::Right
@@ -452,6 +501,14 @@ impl App {
         if let Some(screen) = screen_for(action) {
             if forced {
                 self.set_status(StatusKind::Warning, "Choose a new password first.");
+                return Vec::new();
+            }
+            if self.has_unsaved() {
+                let back = self.key_label(Action::Back);
+                self.set_status(
+                    StatusKind::Warning,
+                    format!("Finish the form first, or {back} to cancel it."),
+                );
                 return Vec::new();
             }
             return vec![Effect::OpenScreen(token, screen)];

@@ -125,7 +125,18 @@ fn full_clear(terminal: &mut Terminal<CrosstermBackend<FrameSink>>) -> io::Resul
 pub fn run(records: &dyn Records, keymap: Keymap, theme: Theme) -> Result<(), String> {
     let info = records.server_info().map_err(|e| e.to_string())?;
     let mut app = App::new(info, keymap, theme, Instant::now());
-    let _guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let result = event_loop(&mut app, records);
+    drop(guard);
+    // However the loop ended (quit, a terminal error), an open session is logged out so the
+    // audit trail does not show a login without its end.
+    if let Some(s) = app.session.take() {
+        let _ = records.logout(&s.token);
+    }
+    result
+}
+
+fn event_loop(app: &mut App, records: &dyn Records) -> Result<(), String> {
     let sink = FrameSink::default();
     let mut terminal =
         Terminal::new(CrosstermBackend::new(sink.clone())).map_err(|e| e.to_string())?;
@@ -142,7 +153,7 @@ pub fn run(records: &dyn Records, keymap: Keymap, theme: Theme) -> Result<(), St
         if app.dirty {
             let draw_at = last_draw.map_or(now, |t| t + FRAME_INTERVAL);
             if draw_at <= now {
-                terminal.draw(|f| view::draw(f, &app)).map_err(io_err)?;
+                terminal.draw(|f| view::draw(f, app)).map_err(io_err)?;
                 sink.commit(&mut out).map_err(io_err)?;
                 app.dirty = false;
                 last_draw = Some(now);
@@ -155,13 +166,13 @@ pub fn run(records: &dyn Records, keymap: Keymap, theme: Theme) -> Result<(), St
             let mut redraw = false;
             let first = event::read().map_err(io_err)?;
             if let Some(msg) = to_msg(first) {
-                redraw |= apply(&mut app, records, msg);
+                redraw |= apply(app, records, msg);
             }
             // Everything already queued is applied before the next frame (typing ahead over a
             // slow link costs one frame, not one per key).
             while !app.quit && event::poll(Duration::ZERO).map_err(io_err)? {
                 if let Some(msg) = to_msg(event::read().map_err(io_err)?) {
-                    redraw |= apply(&mut app, records, msg);
+                    redraw |= apply(app, records, msg);
                 }
             }
             if redraw {
@@ -169,7 +180,7 @@ pub fn run(records: &dyn Records, keymap: Keymap, theme: Theme) -> Result<(), St
                 app.dirty = true;
             }
         } else if app.next_deadline().is_some_and(|d| d <= Instant::now()) {
-            apply(&mut app, records, Msg::Tick);
+            apply(app, records, Msg::Tick);
         }
     }
     sink.commit(&mut out).map_err(io_err)?;

@@ -27,7 +27,7 @@ impl Fixture {
         self.records
             .login(LoginRequest {
                 username: user.into(),
-                password: password_of(user),
+                password: password_of(user).into(),
                 peer: None,
             })
             .unwrap_or_else(|e| panic!("login {user}: {e}"))
@@ -48,7 +48,7 @@ pub fn fixture() -> Fixture {
                     username: role.as_str().into(),
                     full_name: format!("{} Tester", role.title()),
                     roles: vec![role],
-                    password: password_of(role.as_str()),
+                    password: password_of(role.as_str()).into(),
                     must_change_password: false,
                 },
                 false,

@@ -1,5 +1,6 @@
 //! The login screen. Passwords are masked, never echoed, and dropped from memory on failure.
 
+use crate::domain::Secret;
 use crate::ui::input::TextInput;
 use crate::ui::keymap::Action;
 use crate::ui::theme::Theme;
@@ -60,7 +61,7 @@ impl LoginForm {
     }
 
     /// Ok(Some(credentials)) when the form is submitted.
-    pub fn on_action(&mut self, action: Action) -> Result<Option<(String, String)>, String> {
+    pub fn on_action(&mut self, action: Action) -> Result<Option<(String, Secret)>, String> {
         match action {
             Action::NextField | Action::Down | Action::PrevField | Action::Up => {
                 self.focus = 1 - self.focus;
@@ -75,7 +76,7 @@ impl LoginForm {
             Action::Submit => {
                 let creds = (
                     self.username.value().trim().to_string(),
-                    self.password.value().to_string(),
+                    Secret::from(self.password.value()),
                 );
                 self.password.clear();
                 Ok(Some(creds))

@@ -1,5 +1,6 @@
 //! Change my password: current, new, new again. Forced after an administrator's reset.
 
+use crate::domain::Secret;
 use crate::domain::password::MIN_LEN;
 use crate::ui::input::TextInput;
 use crate::ui::keymap::Action;
@@ -70,7 +71,7 @@ impl PasswordForm {
     }
 
     /// Returns (old, new) when the form is complete and submitted.
-    pub fn on_action(&mut self, action: Action) -> Option<(String, String)> {
+    pub fn on_action(&mut self, action: Action) -> Option<(Secret, Secret)> {
         match action {
             Action::NextField | Action::Down => self.focus = (self.focus + 1) % 3,
             Action::PrevField | Action::Up => self.focus = (self.focus + 2) % 3,
@@ -86,7 +87,7 @@ impl PasswordForm {
                     self.fields[2].clear();
                     self.focus = 1;
                 } else {
-                    return Some((old.value().to_string(), new.value().to_string()));
+                    return Some((Secret::from(old.value()), Secret::from(new.value())));
                 }
             }
             _ => {}

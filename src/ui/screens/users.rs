@@ -1,6 +1,7 @@
 //! Users (F7): supervisors unlock accounts; administrators also deactivate, reactivate and set
 //! temporary passwords. The service decides; this screen only offers what it may ask.
 
+use crate::domain::Secret;
 use crate::domain::role::roles_label;
 use crate::domain::user::{UserStatus, UserSummary};
 use crate::sanitize::sanitize;
@@ -18,7 +19,7 @@ use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
 pub enum UserRequest {
     SetLocked { username: String, locked: bool },
     SetActive { username: String, active: bool },
-    ResetPassword { username: String, temporary: String },
+    ResetPassword { username: String, temporary: Secret },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,9 +80,17 @@ impl UsersView {
         }
     }
 
-    /// Closes the password form if open; returns whether it was.
-    pub fn close_form(&mut self) -> bool {
-        self.reset.take().is_some()
+    pub fn close_form(&mut self) {
+        self.reset = None;
+    }
+
+    /// The service refused the temporary password: clear it for another try.
+    pub fn form_refused(&mut self) {
+        if let Some(r) = &mut self.reset {
+            r.fields[0].clear();
+            r.fields[1].clear();
+            r.focus = 0;
+        }
     }
 
     pub fn on_action(&mut self, action: Action, page: usize) -> Option<UserRequest> {
@@ -98,12 +107,11 @@ impl UsersView {
                     r.focus = 0;
                 }
                 Action::Submit => {
-                    let request = UserRequest::ResetPassword {
+                    // The form stays open until the service accepts the password.
+                    return Some(UserRequest::ResetPassword {
                         username: r.username.clone(),
-                        temporary: r.fields[0].value().to_string(),
-                    };
-                    self.reset = None;
-                    return Some(request);
+                        temporary: Secret::from(r.fields[0].value()),
+                    });
                 }
                 _ => {}
             }
