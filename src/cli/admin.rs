@@ -119,13 +119,7 @@ pub fn read_password(prompt: &str, confirm: bool) -> Result<Secret, String> {
 }
 
 pub fn init(db: &Path, admin: &str) -> Result<i32, String> {
-    let store = match Store::open(db) {
-        Ok(s) => s,
-        Err(crate::store::StoreError::Missing(_)) => {
-            Store::create(db).map_err(|e| e.to_string())?
-        }
-        Err(e) => return Err(e.to_string()),
-    };
+    let store = Store::open_or_create(db).map_err(|e| e.to_string())?;
     let records = LocalRecords::new(store);
     if !records
         .system_list_users()
@@ -271,13 +265,7 @@ pub fn seed(
     seed: u64,
     today: Option<chrono::NaiveDate>,
 ) -> Result<i32, String> {
-    let store = match Store::open(db) {
-        Ok(s) => s,
-        Err(crate::store::StoreError::Missing(_)) => {
-            Store::create(db).map_err(|e| e.to_string())?
-        }
-        Err(e) => return Err(e.to_string()),
-    };
+    let store = Store::open_or_create(db).map_err(|e| e.to_string())?;
     let records = LocalRecords::new(store);
     let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let loaded = seed_records(&records, patients, seed, today)?;
@@ -360,7 +348,7 @@ pub fn audit(cmd: AuditCommand) -> Result<i32, String> {
                         sanitize(&ev.user),
                         ev.action.as_str(),
                         format!("{:?}", ev.outcome).to_lowercase(),
-                        ev.patient.as_deref().unwrap_or("-"),
+                        sanitize(ev.patient.as_deref().unwrap_or("-")),
                         sanitize(&ev.reason)
                     );
                 }

@@ -127,6 +127,8 @@ impl std::fmt::Debug for Store {
 /// redb may panic on a file altered behind its back; turn that into an error naming the file.
 fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
     // Silence the default panic report for the duration: the error below says it plainly.
+    // The hook is process-wide; this runs only while opening, before any other thread of
+    // ours exists (the daemon opens its database before it accepts connections).
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let outcome = catch_unwind(AssertUnwindSafe(f));
@@ -224,6 +226,14 @@ impl Store {
         };
         store.write(migrate::initialise)?;
         Ok(store)
+    }
+
+    /// Opens the database at `path`, creating an empty one if no file is there.
+    pub fn open_or_create(path: &Path) -> Result<Store, StoreError> {
+        match Store::open(path) {
+            Err(StoreError::Missing(_)) => Store::create(path),
+            other => other,
+        }
     }
 
     pub fn path(&self) -> &Path {
