@@ -155,3 +155,34 @@ fn coder_is_refused_release_of_information_and_quits_cleanly() {
         .unwrap();
     assert_eq!(verify.status.code(), Some(0));
 }
+
+#[test]
+fn a_hang_up_logs_the_session_out() {
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Pty::spawn(&["demo", "--patients", "50"], home.path());
+    t.wait_for("Sign in to chartroom", 240);
+    t.send(b"roi\troi-demo-password\r");
+    t.wait_for("Welcome", 30);
+    let pid = t.child.process_id().unwrap() as i32;
+    // The SSH link drops: the terminal sends SIGHUP.
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "still running after SIGHUP");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let db = home.path().join("chartroom").join("demo.redb");
+    let out = std::process::Command::new(BIN)
+        .args(["audit", "list", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let actions: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"]["user"] == "roi")
+        .map(|e| e["event"]["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(actions, vec!["login", "logout"]);
+}

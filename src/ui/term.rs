@@ -7,22 +7,27 @@
 //! - Each frame leaves the program in one write: ratatui draws into a buffer that is written
 //!   to the terminal whole.
 //! - A panic restores the terminal before the message is printed.
+//! - A hang-up (the SSH link dropped) or SIGTERM logs the open session out, so the audit
+//!   trail shows where each session ended.
 
 use super::app::{App, Effect, Msg};
 use super::effects::perform;
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::view;
-use crate::service::Records;
+use crate::service::{Records, SessionToken};
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
 use crossterm::execute;
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use signal_hook::consts::{SIGHUP, SIGTERM};
+use signal_hook::iterator::Signals;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::rc::Rc;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// At most one frame per this interval.
@@ -125,8 +130,27 @@ fn full_clear(terminal: &mut Terminal<CrosstermBackend<FrameSink>>) -> io::Resul
 pub fn run(records: &dyn Records, keymap: Keymap, theme: Theme) -> Result<(), String> {
     let info = records.server_info().map_err(|e| e.to_string())?;
     let mut app = App::new(info, keymap, theme, Instant::now());
+    // The session a hang-up (SSH link dropped) or a kill must log out before the process ends.
+    let open_session: Mutex<Option<SessionToken>> = Mutex::new(None);
+    let mut signals =
+        Signals::new([SIGHUP, SIGTERM]).map_err(|e| format!("cannot watch for hang-ups: {e}"))?;
+    let signal_handle = signals.handle();
     let guard = TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let result = event_loop(&mut app, records);
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            if let Some(signal) = signals.forever().next() {
+                let token = open_session.lock().ok().and_then(|mut t| t.take());
+                if let Some(token) = token {
+                    let _ = records.logout(&token);
+                }
+                restore_terminal();
+                std::process::exit(128 + signal);
+            }
+        });
+        let result = event_loop(&mut app, records, &open_session);
+        signal_handle.close();
+        result
+    });
     drop(guard);
     // However the loop ended (quit, a terminal error), an open session is logged out so the
     // audit trail does not show a login without its end.
@@ -136,7 +160,11 @@ pub fn run(records: &dyn Records, keymap: Keymap, theme: Theme) -> Result<(), St
     result
 }
 
-fn event_loop(app: &mut App, records: &dyn Records) -> Result<(), String> {
+fn event_loop(
+    app: &mut App,
+    records: &dyn Records,
+    open_session: &Mutex<Option<SessionToken>>,
+) -> Result<(), String> {
     let sink = FrameSink::default();
     let mut terminal =
         Terminal::new(CrosstermBackend::new(sink.clone())).map_err(|e| e.to_string())?;
@@ -181,6 +209,9 @@ fn event_loop(app: &mut App, records: &dyn Records) -> Result<(), String> {
             }
         } else if app.next_deadline().is_some_and(|d| d <= Instant::now()) {
             apply(app, records, Msg::Tick);
+        }
+        if let Ok(mut slot) = open_session.lock() {
+            *slot = app.session.as_ref().map(|s| s.token.clone());
         }
     }
     sink.commit(&mut out).map_err(io_err)?;
