@@ -81,6 +81,25 @@ impl Pty {
     }
 }
 
+/// Every audit entry of the database, as `audit list --json` prints them.
+fn audit_events(db: &std::path::Path) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new(BIN)
+        .args(["audit", "list", "--json", "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn coder_is_refused_release_of_information_and_quits_cleanly() {
     let home = tempfile::tempdir().unwrap();
@@ -130,20 +149,8 @@ fn coder_is_refused_release_of_information_and_quits_cleanly() {
 
     // The denied attempt is in the audit log.
     let db = home.path().join("chartroom").join("demo.redb");
-    let out = std::process::Command::new(BIN)
-        .args(["audit", "list", "--json", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let denied = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let denied = audit_events(&db)
+        .into_iter()
         .filter(|e| e["event"]["user"] == "coder" && e["event"]["action"] == "screen_denied")
         .map(|e| e["event"]["reason"].as_str().unwrap().to_string())
         .collect::<Vec<_>>();
@@ -172,15 +179,8 @@ fn a_hang_up_logs_the_session_out() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let db = home.path().join("chartroom").join("demo.redb");
-    let out = std::process::Command::new(BIN)
-        .args(["audit", "list", "--json", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    let actions: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let actions: Vec<String> = audit_events(&db)
+        .into_iter()
         .filter(|e| e["event"]["user"] == "roi")
         .map(|e| e["event"]["action"].as_str().unwrap().to_string())
         .collect();

@@ -23,6 +23,17 @@ fn login(
     })
 }
 
+/// Action, outcome and patient of the newest audit entry.
+fn last_entry(f: &common::Fixture) -> (AuditAction, Outcome, Option<String>) {
+    let e = f
+        .records
+        .system_audit_entries(1, 100_000)
+        .unwrap()
+        .pop()
+        .unwrap();
+    (e.event.action, e.event.outcome, e.event.patient)
+}
+
 fn actions(f: &common::Fixture) -> Vec<(String, AuditAction, Outcome)> {
     f.records
         .system_audit_entries(1, 100_000)
@@ -347,22 +358,12 @@ fn chart_opens_are_audited_and_gated() {
         f.records.open_chart(&auditor, &p.mrn),
         Err(ServiceError::NotPermitted(_))
     ));
-    let last = f
-        .records
-        .system_audit_entries(1, 100_000)
-        .unwrap()
-        .pop()
-        .unwrap();
     assert_eq!(
-        (
-            last.event.action,
-            last.event.outcome,
-            last.event.patient.as_deref()
-        ),
+        last_entry(&f),
         (
             AuditAction::OperationDenied,
             Outcome::Denied,
-            Some(p.mrn.as_str())
+            Some(p.mrn.clone())
         )
     );
     // Billing cannot register patients.
@@ -605,22 +606,12 @@ fn sensitive_charts_need_more_than_an_ordinary_grant() {
         f.records.open_chart(&c, &p.mrn).unwrap_err(),
         ServiceError::NeedsBreakGlass
     );
-    let last = f
-        .records
-        .system_audit_entries(1, 100_000)
-        .unwrap()
-        .pop()
-        .unwrap();
     assert_eq!(
-        (
-            last.event.action,
-            last.event.outcome,
-            last.event.patient.as_deref()
-        ),
+        last_entry(&f),
         (
             AuditAction::OperationDenied,
             Outcome::Denied,
-            Some(p.mrn.as_str())
+            Some(p.mrn.clone())
         )
     );
     let comp = f.login("compliance");

@@ -141,6 +141,21 @@ impl TextInput {
     }
 }
 
+/// Draws a form's fields, one `(row, field, label)` each, and puts the terminal cursor in the
+/// focused one.
+pub fn draw_form(
+    frame: &mut Frame,
+    fields: &[(Rect, &TextInput, &str)],
+    focus: usize,
+    theme: &Theme,
+) {
+    for (i, (row, field, label)) in fields.iter().enumerate() {
+        if let Some(c) = field.draw(frame, *row, label, theme, focus == i) {
+            frame.set_cursor_position(c);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The login screen. Passwords are masked, never echoed, and dropped from memory on failure.
 
 use crate::domain::Secret;
-use crate::ui::input::TextInput;
+use crate::ui::input::{TextInput, draw_form};
 use crate::ui::keymap::Action;
 use crate::ui::theme::Theme;
 use crossterm::event::KeyEvent;
@@ -121,16 +121,15 @@ impl LoginForm {
             Constraint::Min(0),
         ])
         .split(inner);
-        let mut cursor = None;
-        for (i, (field, label)) in [(&self.username, "User name"), (&self.password, "Password")]
-            .into_iter()
-            .enumerate()
-        {
-            let focused = self.focus == i;
-            if let Some(c) = field.draw(frame, rows[1 + 2 * i], label, theme, focused) {
-                cursor = Some(c);
-            }
-        }
+        draw_form(
+            frame,
+            &[
+                (rows[1], &self.username, "User name"),
+                (rows[3], &self.password, "Password"),
+            ],
+            self.focus,
+            theme,
+        );
         let mut lines = vec![Line::styled(
             "Authorised users only. Every access is recorded.",
             theme.muted,
@@ -155,8 +154,5 @@ impl LoginForm {
             ));
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), rows[5]);
-        if let Some(c) = cursor {
-            frame.set_cursor_position(c);
-        }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::Secret;
 use crate::domain::password::MIN_LEN;
-use crate::ui::input::TextInput;
+use crate::ui::input::{TextInput, draw_form};
 use crate::ui::keymap::Action;
 use crate::ui::theme::Theme;
 use crossterm::event::KeyEvent;
@@ -109,18 +109,15 @@ impl PasswordForm {
             Constraint::Min(0),
         ])
         .split(inner);
-        let mut cursor = None;
-        for (i, f) in self.fields.iter().enumerate() {
-            let focused = self.focus == i;
-            let row = rows[1 + i];
-            let row = Rect {
-                width: row.width.min(60),
-                ..row
-            };
-            if let Some(c) = f.draw(frame, row, LABELS[i], theme, focused) {
-                cursor = Some(c);
-            }
-        }
+        // Password fields need no more than 60 columns, however wide the terminal.
+        let row = |r: Rect| Rect {
+            width: r.width.min(60),
+            ..r
+        };
+        let fields: Vec<(Rect, &TextInput, &str)> = (0..3)
+            .map(|i| (row(rows[1 + i]), &self.fields[i], LABELS[i]))
+            .collect();
+        draw_form(frame, &fields, self.focus, theme);
         let mut help = vec![
             Line::styled(
                 format!(
@@ -141,8 +138,5 @@ impl PasswordForm {
             ));
         }
         frame.render_widget(Paragraph::new(help).wrap(Wrap { trim: true }), rows[6]);
-        if let Some(c) = cursor {
-            frame.set_cursor_position(c);
-        }
     }
 }

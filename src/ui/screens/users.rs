@@ -5,7 +5,7 @@ use crate::domain::Secret;
 use crate::domain::role::roles_label;
 use crate::domain::user::{UserStatus, UserSummary};
 use crate::sanitize::sanitize;
-use crate::ui::input::TextInput;
+use crate::ui::input::{TextInput, draw_form};
 use crate::ui::keymap::Action;
 use crate::ui::theme::Theme;
 use crossterm::event::KeyEvent;
@@ -201,18 +201,15 @@ impl UsersView {
             let inner = b.inner(form);
             frame.render_widget(b, form);
             let [one, two, _, note] = Layout::vertical([Constraint::Length(1); 4]).areas(inner);
-            let mut cursor = None;
-            for (i, (f, row, label)) in [
-                (&r.fields[0], one, "Temporary"),
-                (&r.fields[1], two, "Again"),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                if let Some(c) = f.draw(frame, row, label, theme, r.focus == i) {
-                    cursor = Some(c);
-                }
-            }
+            draw_form(
+                frame,
+                &[
+                    (one, &r.fields[0], "Temporary"),
+                    (two, &r.fields[1], "Again"),
+                ],
+                r.focus,
+                theme,
+            );
             frame.render_widget(
                 Paragraph::new(Line::styled(
                     "They must choose their own at next login.",
@@ -220,9 +217,6 @@ impl UsersView {
                 )),
                 note,
             );
-            if let Some(c) = cursor {
-                frame.set_cursor_position(c);
-            }
         }
     }
 }
