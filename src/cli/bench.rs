@@ -25,6 +25,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Patient search per keystroke over N synthetic patients (index built in memory).
+    Search {
+        #[arg(long, default_value_t = 1_000_000)]
+        patients: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also list the N slowest keystrokes on stderr, for tuning.
+        #[arg(long, default_value_t = 0)]
+        slowest: usize,
+    },
     /// Argon2id time per login verification.
     Login {
         #[arg(long, default_value_t = 20)]
@@ -215,6 +225,11 @@ pub fn run(which: BenchCommand) -> Result<i32, String> {
                 1
             })
         }
+        BenchCommand::Search {
+            patients,
+            seed,
+            slowest,
+        } => bench_search(patients, seed, slowest),
         BenchCommand::Login { iterations } => {
             let hash = crate::domain::password::hash_password("bench password for login timing")?;
             let mut ms = Vec::with_capacity(iterations);
@@ -251,4 +266,109 @@ fn tempfile_dir() -> Result<PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("chartroom-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     Ok(dir)
+}
+
+/// Resident memory now and at its peak, in MB, from /proc (Linux).
+fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Queries clerks type, replayed one keystroke at a time: one- and two-letter prefixes, the
+/// commonest surnames, given + family in both orders, accents, typos, dates, identifiers.
+const TYPED_QUERIES: &[&str] = &[
+    "smith john",
+    "garcia maria",
+    "johnson",
+    "nguyen",
+    "aleman jose",
+    "obrien",
+    "smith, mary",
+    "jo smi",
+    "williams 1975",
+    "brown 3/4/80",
+    "rodriguez",
+    "smoth",
+    "jonson",
+    "martinez ana",
+    "lee",
+    "S1234",
+    "00012345",
+    "1980-03-04",
+    "kowalski",
+    "patel",
+];
+
+fn bench_search(patients: usize, seed: u64, slowest: usize) -> Result<i32, String> {
+    use crate::domain::search::{SearchIndex, SearchKey, parse};
+    let today = chrono::Utc::now().date_naive();
+    let cfg = crate::synth::SynthConfig {
+        seed,
+        patients,
+        today,
+    };
+    let started = Instant::now();
+    let keys: Vec<SearchKey> = crate::synth::generate(&cfg)
+        .enumerate()
+        .map(|(i, p)| {
+            let mrn = crate::domain::mrn::mrn_for_sequence(i as u64 + 1);
+            let last = p
+                .encounters
+                .iter()
+                .filter_map(|e| e.discharged.or(Some(e.admitted)))
+                .max();
+            let patient =
+                crate::domain::Patient::from_new(mrn, &p.patient, chrono::Utc::now(), "bench");
+            SearchKey::from_patient(&patient, last)
+        })
+        .collect();
+    let generate_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let index = SearchIndex::build(keys);
+    let index_build_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut timed: Vec<(f64, &str, usize)> = Vec::new();
+    for q in TYPED_QUERIES {
+        for end in q.char_indices().map(|(i, c)| i + c.len_utf8()) {
+            let typed = &q[..end];
+            let t = Instant::now();
+            let (total, _) = index.search(&parse(typed, today), 50);
+            timed.push((t.elapsed().as_secs_f64() * 1000.0, typed, total));
+        }
+    }
+    let results = timed.iter().filter(|t| t.2 > 0).count();
+    let mut ms: Vec<f64> = timed.iter().map(|t| t.0).collect();
+    ms.sort_by(f64::total_cmp);
+    timed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (t, typed, total) in timed.iter().take(slowest) {
+        eprintln!("{t:8.2} ms  {total:>8} results  {typed:?}");
+    }
+    let (rss, peak) = rss_mb();
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "search",
+            "patients": patients,
+            "seed": seed,
+            "keystrokes": ms.len(),
+            "keystrokes_with_results": results,
+            "p50_ms": percentile(&ms, 50.0),
+            "p95_ms": percentile(&ms, 95.0),
+            "p99_ms": percentile(&ms, 99.0),
+            "max_ms": ms.last().copied().unwrap_or(0.0),
+            "index_build_ms": index_build_ms,
+            "generate_ms": generate_ms,
+            "rss_mb": rss,
+            "peak_rss_mb": peak,
+            "machine": machine(),
+        })
+    );
+    Ok(0)
 }

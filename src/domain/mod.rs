@@ -5,6 +5,7 @@ pub mod mrn;
 pub mod password;
 pub mod patient;
 pub mod role;
+pub mod search;
 pub mod secret;
 pub mod settings;
 pub mod user;
