@@ -186,3 +186,41 @@ fn a_hang_up_logs_the_session_out() {
         .collect();
     assert_eq!(actions, vec!["login", "logout"]);
 }
+
+#[test]
+fn typing_a_search_finds_the_patient_and_puts_them_in_context() {
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Pty::spawn(&["demo", "--patients", "200"], home.path());
+    t.wait_for("Sign in to chartroom", 240);
+    t.send(b"registrar\tregistrar-demo-password\r");
+    t.wait_for("Welcome", 30);
+    t.send(b"\x1bOQ"); // F2
+    t.wait_for("Find:", 10);
+    for c in "o'brien".bytes() {
+        t.send(&[c]);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    t.wait_for("O'BRIEN,", 20);
+    t.send(b"\r");
+    t.wait_for("Chart is not yet available", 10);
+    let header = t.screen().lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("O'BRIEN"), "{header}");
+    t.send(b"\x11");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let db = home.path().join("chartroom").join("demo.redb");
+    let searches: Vec<String> = audit_events(&db)
+        .into_iter()
+        .filter(|e| e["event"]["action"] == "patient_search")
+        .map(|e| e["event"]["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        searches.len(),
+        1,
+        "one settled search, not one per key: {searches:?}"
+    );
+    assert!(searches[0].starts_with("query \"o'brien\""), "{searches:?}");
+}

@@ -676,3 +676,148 @@ fn idle_sessions_whose_client_vanished_are_ended_and_recorded() {
         Outcome::Success
     )));
 }
+
+fn patient(family: &str, given: &str, dob: (i32, u32, u32)) -> NewPatient {
+    NewPatient {
+        family_name: family.into(),
+        given_names: vec![given.into()],
+        dob: NaiveDate::from_ymd_opt(dob.0, dob.1, dob.2).unwrap(),
+        sex: Sex::Female,
+        address: None,
+        phone: None,
+        ssn: None,
+    }
+}
+
+fn wait_index(f: &common::Fixture) {
+    f.records
+        .wait_for_search_index(std::time::Duration::from_secs(30))
+        .unwrap();
+}
+
+#[test]
+fn searches_are_audited_once_per_query_the_clerk_settles_on() {
+    let f = fixture();
+    let reg = f.login("registrar");
+    let smith = f
+        .records
+        .register_patient(&reg, patient("Smith", "Ana", (1980, 3, 4)))
+        .unwrap();
+    f.records
+        .register_patient(&reg, patient("Jones", "Bo", (1970, 1, 1)))
+        .unwrap();
+    wait_index(&f);
+    let before = actions(&f).len();
+    for q in ["s", "sm", "smi", "smith", "smit", "smith"] {
+        f.records.search(&reg, q, 10).unwrap();
+    }
+    assert_eq!(
+        actions(&f).len(),
+        before,
+        "typing one query writes nothing yet"
+    );
+    let r = f.records.search(&reg, "jones", 10).unwrap();
+    assert_eq!(r.total, 1);
+    let entries = f.records.system_audit_entries(1, 100_000).unwrap();
+    let last = entries.last().unwrap();
+    assert_eq!(
+        (last.event.action, last.event.reason.as_str()),
+        (AuditAction::PatientSearch, "query \"smith\": 1 result(s)")
+    );
+    f.records.open_chart(&reg, &smith.mrn).unwrap();
+    let entries = f.records.system_audit_entries(1, 100_000).unwrap();
+    let n = entries.len();
+    assert_eq!(entries[n - 2].event.reason, "query \"jones\": 1 result(s)");
+    assert_eq!(entries[n - 1].event.action, AuditAction::ChartOpened);
+    // A pending search is recorded at logout too.
+    f.records.search(&reg, "ana", 10).unwrap();
+    f.records.logout(&reg).unwrap();
+    let entries = f.records.system_audit_entries(1, 100_000).unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.event.reason == "query \"ana\": 1 result(s)")
+    );
+    // Auditors do not search patients; the refusal is recorded.
+    let auditor = f.login("auditor");
+    assert!(matches!(
+        f.records.search(&auditor, "smith", 10),
+        Err(ServiceError::NotPermitted(_))
+    ));
+}
+
+#[test]
+fn the_index_is_rebuilt_from_the_database_at_start() {
+    let f = fixture();
+    let reg = f.login("registrar");
+    let p = f
+        .records
+        .register_patient(&reg, patient("Nguyễn", "Thị", (1990, 5, 6)))
+        .unwrap();
+    let path = f.db_path();
+    drop(f.records);
+    let records = chartroom::service::LocalRecords::new(Store::open(&path).unwrap());
+    let r = records.system_search("nguyen 5/6/1990", 10).unwrap();
+    assert_eq!(
+        r.hits.iter().map(|h| h.mrn.as_str()).collect::<Vec<_>>(),
+        [p.mrn.as_str()]
+    );
+}
+
+#[test]
+fn a_schema_1_database_gains_search_keys_when_opened() {
+    use redb::ReadableDatabase;
+    let f = fixture();
+    let reg = f.login("registrar");
+    let p = f
+        .records
+        .register_patient(&reg, patient("Alemán", "José", (1960, 1, 2)))
+        .unwrap();
+    let path = f.db_path();
+    drop(f.records);
+    {
+        // Make it look like a database written before search keys existed.
+        let db = redb::Database::open(&path).unwrap();
+        let tx = db.begin_write().unwrap();
+        tx.delete_table(redb::TableDefinition::<&str, &[u8]>::new("search_keys"))
+            .unwrap();
+        let v1 = chartroom::store::codec::encode(&1u32).unwrap();
+        tx.open_table(redb::TableDefinition::<&str, &[u8]>::new("meta"))
+            .unwrap()
+            .insert("schema_version", v1.as_slice())
+            .unwrap();
+        tx.commit().unwrap();
+        let rtx = db.begin_read().unwrap();
+        assert!(
+            rtx.open_table(redb::TableDefinition::<&str, &[u8]>::new("search_keys"))
+                .is_err()
+        );
+    }
+    let records = chartroom::service::LocalRecords::new(Store::open(&path).unwrap());
+    let r = records.system_search("aleman", 10).unwrap();
+    assert_eq!(r.hits[0].mrn, p.mrn);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, .. proptest::prelude::ProptestConfig::default() })]
+    /// Every registered patient is found by exact MRN, and by exact name and date of birth.
+    #[test]
+    fn every_registered_patient_is_found_by_mrn_and_by_name_and_dob(
+        people in proptest::collection::vec(("[A-Z][a-z]{2,9}", "[A-Z][a-z]{2,9}", 1920i32..2020, 1u32..13, 1u32..29), 1..6)
+    ) {
+        let f = fixture();
+        let reg = f.login("registrar");
+        let mut registered = Vec::new();
+        for (family, given, y, m, d) in &people {
+            registered.push(f.records.register_patient(&reg, patient(family, given, (*y, *m, *d))).unwrap());
+        }
+        wait_index(&f);
+        for p in &registered {
+            let by_mrn = f.records.search(&reg, &p.mrn, 10).unwrap();
+            proptest::prop_assert_eq!(&by_mrn.hits[0].mrn, &p.mrn);
+            let q = format!("{} {} {}", p.family_name, p.given_names[0], p.dob.format("%Y-%m-%d"));
+            let by_name = f.records.search(&reg, &q, 50).unwrap();
+            proptest::prop_assert!(by_name.hits.iter().any(|h| h.mrn == p.mrn), "{} not found by {:?}", p.mrn, q);
+        }
+    }
+}

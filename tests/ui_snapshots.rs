@@ -128,16 +128,29 @@ fn every_function_key_for_every_role_opens_or_says_not_permitted() {
             (4, Screen::Coding),
             (5, Screen::Roi),
             (6, Screen::WorkQueue),
+            (7, Screen::Users),
         ] {
             ui.send(key(KeyCode::Esc));
             ui.send(key(KeyCode::F(n)));
             let s = ui.screen80();
-            if allowed.contains(&screen) {
-                assert_eq!(ui.app.view, View::Screen(screen), "{role} F{n}");
-                assert!(s.contains("not yet available"), "{role} F{n}\n{s}");
-            } else {
+            if !allowed.contains(&screen) {
                 assert_eq!(ui.app.view, View::Home, "{role} F{n}");
                 assert!(s.contains("not permitted"), "{role} F{n}\n{s}");
+                continue;
+            }
+            match screen {
+                Screen::Users => {
+                    assert!(matches!(ui.app.view, View::Users(_)), "{role} F{n}");
+                    assert!(s.contains("Users (10)"), "{role} F{n}\n{s}");
+                }
+                Screen::Search => {
+                    assert!(matches!(ui.app.view, View::Search(_)), "{role} F{n}");
+                    assert!(s.contains("Patient search"), "{role} F{n}\n{s}");
+                }
+                _ => {
+                    assert_eq!(ui.app.view, View::Screen(screen), "{role} F{n}");
+                    assert!(s.contains("not yet available"), "{role} F{n}\n{s}");
+                }
             }
         }
     }
@@ -429,4 +442,97 @@ fn leaving_a_half_filled_form_by_function_key_is_refused() {
     ui.send(key(KeyCode::Esc));
     ui.send(key(KeyCode::F(4)));
     assert_eq!(ui.app.view, View::Screen(Screen::Coding));
+}
+
+fn register(ui: &Ui, family: &str, given: &str, dob: (i32, u32, u32)) -> String {
+    use chartroom::domain::patient::{NewPatient, Sex};
+    ui.f.records
+        .system_register_patient(NewPatient {
+            family_name: family.into(),
+            given_names: given.split(' ').map(str::to_string).collect(),
+            dob: chrono::NaiveDate::from_ymd_opt(dob.0, dob.1, dob.2).unwrap(),
+            sex: Sex::Female,
+            address: None,
+            phone: None,
+            ssn: None,
+        })
+        .unwrap()
+        .mrn
+}
+
+fn search_ui() -> (Ui, Vec<String>) {
+    let mut ui = Ui::new(true);
+    let mrns = vec![
+        register(&ui, "Smith", "Ana María", (1980, 3, 4)),
+        register(&ui, "Smyth", "John", (1975, 6, 1)),
+        register(&ui, "Alemán", "José", (1962, 7, 8)),
+        register(&ui, "Nguyễn", "Thị Mai", (2001, 2, 3)),
+        register(&ui, "O'Brien", "Siobhán", (1990, 11, 30)),
+    ];
+    ui.f.records
+        .wait_for_search_index(Duration::from_secs(30))
+        .unwrap();
+    ui.app.today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    ui.log_in("registrar");
+    ui.app.today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    (ui, mrns)
+}
+
+#[test]
+fn search_screen_as_registrar() {
+    let (mut ui, _) = search_ui();
+    ui.send(key(KeyCode::F(2)));
+    ui.type_text("smith");
+    let s = ui.screen80();
+    assert!(s.contains("2 matches"), "{s}");
+    insta::assert_snapshot!(s);
+    ui.send(ctrl('u'));
+    ui.type_text("aleman");
+    assert!(ui.screen80().contains("ALEMÁN, José"));
+    ui.send(ctrl('u'));
+    ui.type_text("31/02/1990");
+    assert!(ui.screen80().contains("31/02/1990 is not a real date"));
+}
+
+#[test]
+fn enter_puts_the_patient_in_context_and_f2_comes_back_to_the_results() {
+    let (mut ui, mrns) = search_ui();
+    ui.send(key(KeyCode::F(2)));
+    ui.type_text("nguyen");
+    ui.send(key(KeyCode::Enter));
+    assert_eq!(ui.app.context_mrn.as_deref(), Some(mrns[3].as_str()));
+    assert_eq!(ui.app.view, View::Screen(Screen::Chart));
+    let s = ui.screen80();
+    assert!(
+        s.lines()
+            .next()
+            .unwrap()
+            .contains(&format!("Patient: {} NGUYỄN, Thị Mai", mrns[3])),
+        "{s}"
+    );
+    ui.send(key(KeyCode::F(2)));
+    let s = ui.screen80();
+    assert!(s.contains("Find: nguyen") && s.contains("1 match"), "{s}");
+}
+
+#[test]
+fn an_older_search_answer_never_replaces_a_newer_one() {
+    use chartroom::ui::screens::search::SearchView;
+    let (ui, _) = search_ui();
+    let token = ui.app.session.as_ref().unwrap().token.clone();
+    let mut v = SearchView::default();
+    for c in "smith".chars() {
+        v.handle_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    assert_eq!(v.sent, 5);
+    let newest = ui.f.records.search(&token, "smith", 10);
+    let older = ui.f.records.search(&token, "s", 10);
+    assert!(v.on_results(5, newest).is_none());
+    assert_eq!(v.hits.len(), 2);
+    v.on_results(1, older);
+    assert_eq!(
+        v.hits.len(),
+        2,
+        "the answer to 's' arrived late and was dropped"
+    );
 }

@@ -386,3 +386,48 @@ pub fn check(db: &Path) -> Result<i32, String> {
         }
     }
 }
+
+pub fn search(db: &Path, query: &str, json: bool, limit: usize) -> Result<i32, String> {
+    let records = open_records(db)?;
+    let r = records
+        .system_search(query, limit)
+        .map_err(|e| e.to_string())?;
+    for p in &r.problems {
+        eprintln!("note: {p}");
+    }
+    let today = chrono::Utc::now().date_naive();
+    for h in &r.hits {
+        let name = format!("{}, {}", h.family_name.to_uppercase(), h.given_names);
+        if json {
+            let line = serde_json::json!({
+                "mrn": h.mrn,
+                "name": name,
+                "dob": h.dob.format("%Y-%m-%d").to_string(),
+                "score": h.score,
+                "sex": h.sex.letter(),
+                "match": h.kind.label(),
+                "deceased": h.deceased,
+                "sensitive": h.sensitive,
+                "merged_into": h.merged_into,
+                "last_visit": h.last_visit.map(|d| d.format("%Y-%m-%d").to_string()),
+            });
+            println!("{line}");
+        } else {
+            println!(
+                "{}  {:<32} {} {} ({:>3})  last visit {}  {}",
+                h.mrn,
+                sanitize(&name),
+                h.sex.letter(),
+                h.dob.format("%Y-%m-%d"),
+                crate::domain::patient::age_on(h.dob, today),
+                h.last_visit
+                    .map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d").to_string()),
+                h.kind.label()
+            );
+        }
+    }
+    if !json {
+        println!("{} match(es)", r.total);
+    }
+    Ok(0)
+}

@@ -83,6 +83,18 @@ pub enum Command {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
+    /// Patient search, as in the workstation (audited). QUERY may be several words.
+    Search {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(required = true)]
+        query: Vec<String>,
+        /// One JSON object per line: mrn, name, dob, score, and more.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Audit trail: verify the hash chain, or list entries.
     Audit {
         #[command(subcommand)]
@@ -163,6 +175,12 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
             seed,
             today,
         }) => admin::seed(&db, patients, seed, today),
+        Some(Command::Search {
+            db,
+            query,
+            json,
+            limit,
+        }) => admin::search(&db, &query.join(" "), json, limit),
         Some(Command::Audit { action }) => admin::audit(action),
         Some(Command::Check { db }) => admin::check(&db),
         Some(Command::Bench { which }) => bench::run(which),

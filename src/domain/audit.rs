@@ -34,6 +34,7 @@ pub enum AuditAction {
     PatientRegistered,
     AuditViewed,
     SettingsChanged,
+    PatientSearch,
 }
 
 impl AuditAction {
@@ -60,6 +61,7 @@ impl AuditAction {
             AuditAction::PatientRegistered => "patient_registered",
             AuditAction::AuditViewed => "audit_viewed",
             AuditAction::SettingsChanged => "settings_changed",
+            AuditAction::PatientSearch => "patient_search",
         }
     }
 }

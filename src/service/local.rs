@@ -4,23 +4,35 @@
 //! ask the policy, then do the work and append the audit entry in one write transaction. A
 //! refusal is audited too, in its own transaction.
 
-use super::session::{Lookup, Session, Sessions};
+use super::session::{Lookup, PendingSearch, Session, Sessions};
 use super::{
-    AuditVerdict, ChartSummary, Clock, LoginOk, LoginRequest, NewUser, Records, Screen, ServerInfo,
-    ServiceError, ServiceResult, SessionToken, SystemClock,
+    AuditVerdict, ChartSummary, Clock, LoginOk, LoginRequest, NewUser, Records, Screen,
+    SearchResults, ServerInfo, ServiceError, ServiceResult, SessionToken, SystemClock,
 };
 use crate::domain::audit::{AuditAction, AuditEntry, AuditEvent, Outcome};
 use crate::domain::mrn::mrn_for_sequence;
 use crate::domain::password::{self, DUMMY_HASH};
 use crate::domain::patient::{Document, Encounter, NewPatient, Patient};
+use crate::domain::search::{SearchIndex, SearchKey};
 use crate::domain::user::{self, User, UserStatus, UserSummary};
 use crate::domain::{Role, Secret, Settings};
 use crate::policy::{self, Permission, Refusal, Resource, Subject};
 use crate::store::{Store, StoreError, WriteTx};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+/// The patient index: loading in the background after start-up, then ready. Patients
+/// registered while it loads wait in `Loading` and are added when it is built.
+enum IndexSlot {
+    Loading(Vec<SearchKey>),
+    Ready(Box<SearchIndex>),
+    Failed(String),
+}
+
+/// Most results one search returns (the count covers all of them).
+pub const MAX_SEARCH_RESULTS: usize = 500;
 
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
@@ -56,9 +68,24 @@ fn unknown_name_label(typed: &str) -> String {
 }
 
 pub struct LocalRecords {
-    store: Store,
+    store: Arc<Store>,
     sessions: Sessions,
     clock: Arc<dyn Clock>,
+    index: Arc<RwLock<IndexSlot>>,
+    /// The background index loader, stopped and joined on drop so the database file is
+    /// closed when the service is.
+    loader: Option<std::thread::JoinHandle<()>>,
+    stop_loading: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for LocalRecords {
+    fn drop(&mut self) {
+        self.stop_loading
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(loader) = self.loader.take() {
+            let _ = loader.join();
+        }
+    }
 }
 
 impl LocalRecords {
@@ -67,11 +94,121 @@ impl LocalRecords {
     }
 
     pub fn with_clock(store: Store, clock: Arc<dyn Clock>) -> Self {
+        let store = Arc::new(store);
+        let index = Arc::new(RwLock::new(IndexSlot::Loading(Vec::new())));
+        // Start-up shows the login screen at once; the index of a million patients takes a
+        // few seconds and is built meanwhile.
+        let (s, slot) = (store.clone(), index.clone());
+        let stop_loading = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = stop_loading.clone();
+        let loader = std::thread::spawn(move || {
+            let mut built = SearchIndex::default();
+            let loaded = s.read(|r| {
+                r.for_each_search_key(|k| {
+                    built.add(k);
+                    !stop.load(std::sync::atomic::Ordering::Relaxed)
+                })
+            });
+            let Ok(mut w) = slot.write() else { return };
+            *w = match loaded {
+                Ok(()) => {
+                    let mut ready = built.finish();
+                    let previous = std::mem::replace(&mut *w, IndexSlot::Failed(String::new()));
+                    if let IndexSlot::Loading(pending) = previous {
+                        for k in pending {
+                            ready.upsert(k);
+                        }
+                    }
+                    IndexSlot::Ready(Box::new(ready))
+                }
+                Err(e) => IndexSlot::Failed(e.to_string()),
+            };
+        });
         LocalRecords {
             store,
             sessions: Sessions::default(),
             clock,
+            index,
+            loader: Some(loader),
+            stop_loading,
         }
+    }
+
+    /// Waits until the patient index is loaded (command-line search, tests); the UI instead
+    /// tells the clerk it is loading.
+    pub fn wait_for_search_index(&self, timeout: Duration) -> ServiceResult<()> {
+        let until = std::time::Instant::now() + timeout;
+        loop {
+            match &*self.index_slot()? {
+                IndexSlot::Ready(_) => return Ok(()),
+                IndexSlot::Failed(e) => {
+                    return Err(ServiceError::Unavailable(format!(
+                        "the patient index could not be loaded: {e}"
+                    )));
+                }
+                IndexSlot::Loading(_) => {}
+            }
+            if std::time::Instant::now() > until {
+                return Err(ServiceError::NotReady(
+                    "the patient index is still loading".into(),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn index_slot(&self) -> ServiceResult<std::sync::RwLockReadGuard<'_, IndexSlot>> {
+        self.index
+            .read()
+            .map_err(|_| ServiceError::Unavailable("search index lock poisoned".into()))
+    }
+
+    /// Keeps the index in step with a committed write.
+    fn index_upsert(&self, key: SearchKey) {
+        if let Ok(mut w) = self.index.write() {
+            match &mut *w {
+                IndexSlot::Ready(idx) => idx.upsert(key),
+                IndexSlot::Loading(pending) => pending.push(key),
+                IndexSlot::Failed(_) => {}
+            }
+        }
+    }
+
+    fn run_search(&self, query: &str, limit: usize) -> ServiceResult<SearchResults> {
+        let q = crate::domain::search::parse(query, self.now().date_naive());
+        match &*self.index_slot()? {
+            IndexSlot::Ready(idx) => {
+                let (total, hits) = idx.search(&q, limit.min(MAX_SEARCH_RESULTS));
+                Ok(SearchResults {
+                    total,
+                    hits,
+                    problems: q.problems,
+                })
+            }
+            IndexSlot::Loading(_) => Err(ServiceError::NotReady(
+                "the patient index is still loading; search again in a moment".into(),
+            )),
+            IndexSlot::Failed(e) => Err(ServiceError::Unavailable(format!(
+                "the patient index could not be loaded: {e}"
+            ))),
+        }
+    }
+
+    fn audit_search(&self, who: &Actor, search: PendingSearch) -> ServiceResult<()> {
+        let reason = format!("query {:?}: {} result(s)", search.query, search.results);
+        self.audit(self.event(who, AuditAction::PatientSearch, Outcome::Success, reason))
+    }
+
+    /// Command-line search as the system: audited at once.
+    pub fn system_search(&self, query: &str, limit: usize) -> ServiceResult<SearchResults> {
+        self.wait_for_search_index(Duration::from_secs(300))?;
+        let r = self.run_search(query, limit)?;
+        let search = PendingSearch {
+            query: query.to_string(),
+            results: r.total,
+        };
+        self.audit_search(&Self::system(), search)?;
+        Ok(r)
     }
 
     pub fn store(&self) -> &Store {
@@ -118,6 +255,9 @@ impl LocalRecords {
 
     /// Audits the end of a session (logout, idle logoff).
     fn session_ended(&self, s: &Session, action: AuditAction, reason: &str) -> ServiceResult<()> {
+        if let Some(search) = s.pending_search.clone() {
+            self.audit_search(&Actor::from(s), search)?;
+        }
         self.audit(self.event(&Actor::from(s), action, Outcome::Success, reason))
     }
 
@@ -352,6 +492,17 @@ impl LocalRecords {
             tx.append_audit(ev)?;
             Ok(mrns)
         })?;
+        for (mrn, sp) in mrns.iter().zip(batch) {
+            let mut patient = Patient::from_new(mrn.clone(), &sp.patient, now, "");
+            patient.deceased = sp.deceased;
+            patient.sensitivity = sp.sensitivity;
+            let last_visit = sp
+                .encounters
+                .iter()
+                .map(|e| e.discharged.unwrap_or(e.admitted))
+                .max();
+            self.index_upsert(SearchKey::from_patient(&patient, last_visit));
+        }
         Ok(mrns)
     }
 
@@ -516,6 +667,12 @@ impl LocalRecords {
     }
 
     fn register_as(&self, who: &Actor, p: NewPatient) -> ServiceResult<Patient> {
+        let patient = self.register_commit(who, p)?;
+        self.index_upsert(SearchKey::from_patient(&patient, None));
+        Ok(patient)
+    }
+
+    fn register_commit(&self, who: &Actor, p: NewPatient) -> ServiceResult<Patient> {
         let now = self.now();
         p.validate(now.date_naive())
             .map_err(ServiceError::Invalid)?;
@@ -692,6 +849,7 @@ impl Records for LocalRecords {
             last_active: self.clock.monotonic(),
             must_change_password: u.must_change_password,
             peer: req.peer.clone(),
+            pending_search: None,
         })?;
         let allowed = |p: Permission| {
             policy::decide(&u.roles, p, Resource::Ordinary) == policy::Decision::Allow
@@ -829,9 +987,33 @@ impl Records for LocalRecords {
             })
     }
 
+    fn search(
+        &self,
+        token: &SessionToken,
+        query: &str,
+        limit: usize,
+    ) -> ServiceResult<SearchResults> {
+        let s = self.ready_session(token)?;
+        let who = Actor::from(&s);
+        self.permit(&who, Permission::SearchPatients, "patient search")?;
+        let results = self.run_search(query, limit)?;
+        let pending = PendingSearch {
+            query: query.chars().take(200).collect(),
+            results: results.total,
+        };
+        if let Some(previous) = self.sessions.note_search(token, pending)? {
+            self.audit_search(&who, previous)?;
+        }
+        Ok(results)
+    }
+
     fn open_chart(&self, token: &SessionToken, mrn: &str) -> ServiceResult<ChartSummary> {
         let s = self.ready_session(token)?;
         let who = Actor::from(&s);
+        // The search that led here goes on record before the chart open it led to.
+        if let Some(search) = self.sessions.take_pending_search(token)? {
+            self.audit_search(&who, search)?;
+        }
         // The role must open charts at all before anything about this MRN is looked up, so
         // that probing for MRNs is refused and recorded the same whether they exist or not.
         if let Err(r) = policy::authorize(&who.subject, Permission::UseChart, Resource::Ordinary) {

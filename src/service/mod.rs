@@ -12,6 +12,7 @@ pub use local::LocalRecords;
 
 use crate::domain::audit::{AuditEntry, ChainBreak, ChainSummary};
 use crate::domain::patient::{Encounter, NewPatient, Patient};
+use crate::domain::search::Hit;
 use crate::domain::user::UserSummary;
 use crate::domain::{Role, Secret};
 use chrono::{DateTime, Utc};
@@ -119,6 +120,15 @@ pub struct ChartSummary {
     pub encounters: Vec<Encounter>,
 }
 
+/// One page of search results and how many matched in all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Parts of the query that were not understood (`31/02/1990 is not a real date`).
+    pub problems: Vec<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AuditVerdict {
     Intact(ChainSummary),
@@ -153,6 +163,9 @@ pub enum ServiceError {
     Conflict(String),
     #[error("the records service failed: {0}")]
     Unavailable(String),
+    /// Something is still starting up (the patient index); trying again shortly works.
+    #[error("{0}")]
+    NotReady(String),
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
@@ -176,6 +189,13 @@ pub trait Records: Send + Sync {
     ) -> ServiceResult<()>;
     /// Checks that the user may open `screen`; a refusal is audited as a denied attempt.
     fn open_screen(&self, session: &SessionToken, screen: Screen) -> ServiceResult<()>;
+    /// Patient search as typed; audited once per search the clerk settles on, not per key.
+    fn search(
+        &self,
+        session: &SessionToken,
+        query: &str,
+        limit: usize,
+    ) -> ServiceResult<SearchResults>;
     fn open_chart(&self, session: &SessionToken, mrn: &str) -> ServiceResult<ChartSummary>;
     fn register_patient(&self, session: &SessionToken, p: NewPatient) -> ServiceResult<Patient>;
     fn list_users(&self, session: &SessionToken) -> ServiceResult<Vec<UserSummary>>;

@@ -17,6 +17,15 @@ pub struct Session {
     pub last_active: Duration,
     pub must_change_password: bool,
     pub peer: Option<String>,
+    /// The search being typed: audited once the clerk moves on, not at every keystroke.
+    pub pending_search: Option<PendingSearch>,
+}
+
+/// A search not yet written to the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingSearch {
+    pub query: String,
+    pub results: usize,
 }
 
 impl Session {
@@ -95,6 +104,36 @@ impl Sessions {
 
     pub fn remove(&self, token: &SessionToken) -> Result<Option<Session>, ServiceError> {
         Ok(self.lock()?.remove(token))
+    }
+
+    /// Records `search` as the session's pending search. When it continues the pending one
+    /// (typing on, or backspacing) it replaces it; otherwise the pending one is returned to be
+    /// audited.
+    pub fn note_search(
+        &self,
+        token: &SessionToken,
+        search: PendingSearch,
+    ) -> Result<Option<PendingSearch>, ServiceError> {
+        let mut map = self.lock()?;
+        let Some(s) = map.get_mut(token) else {
+            return Ok(None);
+        };
+        let continues = s.pending_search.as_ref().is_some_and(|p| {
+            search.query.starts_with(p.query.as_str()) || p.query.starts_with(search.query.as_str())
+        });
+        let previous = s.pending_search.replace(search);
+        Ok(if continues { None } else { previous })
+    }
+
+    /// Takes the pending search to audit it now (the clerk opened a chart, or left).
+    pub fn take_pending_search(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Option<PendingSearch>, ServiceError> {
+        Ok(self
+            .lock()?
+            .get_mut(token)
+            .and_then(|s| s.pending_search.take()))
     }
 
     pub fn clear_password_flag(&self, token: &SessionToken) -> Result<(), ServiceError> {

@@ -5,7 +5,8 @@ use super::{StoreError, WriteTx, codec};
 use redb::ReadTransaction;
 
 /// Bump with each migration added to [`migrate`].
-pub const SCHEMA_VERSION: u32 = 1;
+/// 1: first schema. 2: `search_keys` table for patient search.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The stored schema version, or None when this is not a chartroom database.
 pub fn read_schema_version(rtx: &ReadTransaction) -> Result<Option<u32>, StoreError> {
@@ -33,9 +34,10 @@ pub fn initialise(tx: &mut WriteTx) -> Result<(), StoreError> {
 pub fn migrate(tx: &mut WriteTx, from: u32) -> Result<(), StoreError> {
     let mut version = from;
     while version < SCHEMA_VERSION {
-        // No migrations yet: version 1 is the first schema. A step looks like
-        // `1 => { tx.create_all_tables()?; /* rewrite records */ }`.
         tx.create_all_tables()?;
+        if version == 1 {
+            tx.rebuild_search_keys()?;
+        }
         version += 1;
     }
     tx.put_meta(meta::SCHEMA_VERSION, &version)

@@ -11,6 +11,10 @@ pub const PATIENT_HISTORY: TableDefinition<(&str, u64), &[u8]> =
 pub const ENCOUNTERS: TableDefinition<&str, &[u8]> = TableDefinition::new("encounters");
 pub const DOCUMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("documents");
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// What patient search needs per patient (`domain::search::SearchKey`), kept in step with
+/// `patients` and `encounters` in the same transactions, so the index loads without decoding
+/// whole records.
+pub const SEARCH_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("search_keys");
 
 pub const ENCOUNTERS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("encounters_by_patient");
@@ -29,6 +33,7 @@ pub mod names {
     pub const ENCOUNTERS: &str = "encounters";
     pub const DOCUMENTS: &str = "documents";
     pub const AUDIT: &str = "audit";
+    pub const SEARCH_KEYS: &str = "search_keys";
 }
 
 /// Meta keys.

@@ -6,6 +6,7 @@ use super::{StoreError, codec};
 use crate::domain::audit::{
     AuditEntry, AuditEvent, ChainBreak, ChainCheck, ChainSummary, GENESIS_HASH, entry_hash,
 };
+use crate::domain::search::SearchKey;
 use crate::domain::{Document, Encounter, Patient, Sensitivity, Settings, User};
 use crate::policy::{Grant, Permission, Resource};
 use chrono::{DateTime, Utc};
@@ -159,6 +160,7 @@ impl WriteTx {
             .open_multimap_table(tables::DOCUMENTS_BY_ENCOUNTER)?;
         self.tx.open_multimap_table(tables::AUDIT_BY_PATIENT)?;
         self.tx.open_multimap_table(tables::AUDIT_BY_USER)?;
+        self.tx.open_table(tables::SEARCH_KEYS)?;
         Ok(())
     }
 
@@ -262,7 +264,9 @@ impl WriteTx {
         p.set_version(expected.unwrap_or(0) + 1);
         let bytes = codec::encode(p)?;
         table.insert(p.mrn.as_str(), bytes.as_slice())?;
-        Ok(())
+        drop(table);
+        let last_visit = self.search_key(&p.mrn)?.and_then(|k| k.last_visit);
+        self.put_search_key(&SearchKey::from_patient(p, last_visit))
     }
 
     pub fn put_encounter(&mut self, e: &Encounter) -> Result<(), StoreError> {
@@ -273,7 +277,56 @@ impl WriteTx {
         self.tx
             .open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?
             .insert(e.mrn.as_str(), e.id.as_str())?;
+        // Recent activity ranks search results: keep the patient's last visit current.
+        let visit = e.discharged.unwrap_or(e.admitted);
+        if let Some(mut key) = self.search_key(&e.mrn)?
+            && key.last_visit.is_none_or(|v| v < visit)
+        {
+            key.last_visit = Some(visit);
+            self.put_search_key(&key)?;
+        }
         Ok(())
+    }
+
+    fn search_key(&self, mrn: &str) -> Result<Option<SearchKey>, StoreError> {
+        get_str(
+            &self.tx.open_table(tables::SEARCH_KEYS)?,
+            names::SEARCH_KEYS,
+            mrn,
+        )
+    }
+
+    fn put_search_key(&mut self, key: &SearchKey) -> Result<(), StoreError> {
+        let bytes = codec::encode(key)?;
+        self.tx
+            .open_table(tables::SEARCH_KEYS)?
+            .insert(key.mrn.as_str(), bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Rebuilds every search key from the patients and their encounters (migration to
+    /// schema 2, and repair).
+    pub(super) fn rebuild_search_keys(&mut self) -> Result<u64, StoreError> {
+        let mut last_visit: std::collections::HashMap<String, chrono::NaiveDate> =
+            std::collections::HashMap::new();
+        for row in self.tx.open_table(tables::ENCOUNTERS)?.iter()? {
+            let (k, v) = row?;
+            let e: Encounter = codec::decode(names::ENCOUNTERS, k.value(), v.value())?;
+            let visit = e.discharged.unwrap_or(e.admitted);
+            let slot = last_visit.entry(e.mrn).or_insert(visit);
+            *slot = (*slot).max(visit);
+        }
+        let mut keys = Vec::new();
+        for row in self.tx.open_table(tables::PATIENTS)?.iter()? {
+            let (k, v) = row?;
+            let p: Patient = codec::decode(names::PATIENTS, k.value(), v.value())?;
+            let lv = last_visit.get(&p.mrn).copied();
+            keys.push(SearchKey::from_patient(&p, lv));
+        }
+        for k in &keys {
+            self.put_search_key(k)?;
+        }
+        Ok(keys.len() as u64)
     }
 
     pub fn encounters_for(&self, grant: &Grant, mrn: &str) -> Result<Vec<Encounter>, StoreError> {
@@ -429,6 +482,21 @@ impl ReadTx {
             out.push(row?.0.value().to_string());
         }
         Ok(out)
+    }
+
+    /// Every patient's search key, in MRN order, without holding them all at once. `f`
+    /// returns false to stop early.
+    pub fn for_each_search_key(
+        &self,
+        mut f: impl FnMut(SearchKey) -> bool,
+    ) -> Result<(), StoreError> {
+        for row in self.tx.open_table(tables::SEARCH_KEYS)?.iter()? {
+            let (k, v) = row?;
+            if !f(codec::decode(names::SEARCH_KEYS, k.value(), v.value())?) {
+                break;
+            }
+        }
+        Ok(())
     }
 
     pub fn verify_audit(&self) -> Result<Result<ChainSummary, ChainBreak>, StoreError> {

@@ -5,12 +5,13 @@
 use super::keymap::{Action, Key, Keymap, screen_for};
 use super::screens::login::LoginForm;
 use super::screens::password::PasswordForm;
+use super::screens::search::{PAGE_RESULTS, SearchRequest, SearchView};
 use super::screens::users::{UserRequest, UsersView};
 use super::theme::Theme;
 use crate::domain::Secret;
 use crate::domain::settings::MAX_IDLE_MINUTES;
 use crate::domain::user::UserSummary;
-use crate::service::{LoginOk, Screen, ServerInfo, ServiceError, SessionToken};
+use crate::service::{LoginOk, Screen, SearchResults, ServerInfo, ServiceError, SessionToken};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 pub const IDLE_WARNING: Duration = Duration::from_secs(60);
 /// Rows moved by PgUp/PgDn in lists at 80×24.
 const USERS_PAGE: usize = 15;
+const SEARCH_PAGE: usize = 15;
 /// How often typing without service calls tells the service the clerk is still there. The
 /// UI's idle clock starts from the last time the service heard from us, so the UI always
 /// logs off no later than the service would, and never after warning too late.
@@ -34,6 +36,8 @@ pub enum Msg {
     ScreenOpened(Screen, Result<(), ServiceError>),
     PasswordChanged(Result<(), ServiceError>),
     UsersLoaded(Result<Vec<UserSummary>, ServiceError>),
+    /// The answer to search number `.0`.
+    SearchDone(u64, Result<SearchResults, ServiceError>),
     /// A change to an account finished; the text says what was done.
     UserChanged(String, Result<(), ServiceError>),
     /// A background call (keep-alive) failed.
@@ -56,6 +60,13 @@ pub enum Effect {
         new: Secret,
     },
     LoadUsers(SessionToken),
+    /// Numbered so the newest wins; the runtime performs only the last of a burst.
+    Search {
+        token: SessionToken,
+        seq: u64,
+        query: String,
+        limit: usize,
+    },
     ChangeUser(SessionToken, UserRequest),
     /// Clear the terminal and draw everything again (Ctrl+L).
     FullRedraw,
@@ -69,6 +80,7 @@ pub enum View {
     Screen(Screen),
     ChangePassword(PasswordForm),
     Users(UsersView),
+    Search(SearchView),
 }
 
 /// Where a user was when their session ended without a logout. Form contents (passwords) are
@@ -111,8 +123,14 @@ pub struct App {
     pub resume: Option<Resume>,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
-    /// Label of the patient in context (set by patient search in a later issue).
+    /// Label of the patient in context, chosen in patient search.
     pub patient_in_context: Option<String>,
+    /// Their MRN, for the screens that work on the patient in context.
+    pub context_mrn: Option<String>,
+    /// The search screen as the clerk left it, so F2 comes back to the same results.
+    pub last_search: Option<SearchView>,
+    /// The date ages are computed on (set at start and at each login).
+    pub today: chrono::NaiveDate,
     /// When the service last heard from this session: the origin of the idle clock.
     pub idle_since: Instant,
     pub warned: bool,
@@ -134,6 +152,9 @@ impl App {
             overlay: None,
             status: None,
             patient_in_context: None,
+            context_mrn: None,
+            today: chrono::Utc::now().date_naive(),
+            last_search: None,
             idle_since: now,
             warned: false,
             quit: false,
@@ -163,6 +184,7 @@ impl App {
         match &self.view {
             View::Screen(s) => Some(*s),
             View::Users(_) => Some(Screen::Users),
+            View::Search(_) => Some(Screen::Search),
             View::Home | View::ChangePassword(_) => None,
         }
     }
@@ -216,6 +238,13 @@ impl App {
                         (_, false) => self.login.paste(&text),
                         (View::ChangePassword(f), true) => f.paste(&text),
                         (View::Users(u), true) => u.paste(&text),
+                        (View::Search(v), true) => {
+                            let request = v.paste(&text);
+                            return effects
+                                .into_iter()
+                                .chain(self.search_request(request))
+                                .collect();
+                        }
                         _ => {}
                     }
                 }
@@ -236,10 +265,17 @@ impl App {
                     Ok(()) => {
                         self.status = None;
                         if screen == Screen::Users {
-                            self.view = View::Users(UsersView::default());
+                            self.set_view(View::Users(UsersView::default()));
                             return self.token().map(Effect::LoadUsers).into_iter().collect();
                         }
-                        self.view = View::Screen(screen);
+                        if screen == Screen::Search {
+                            if !matches!(self.view, View::Search(_)) {
+                                let back = self.last_search.take().unwrap_or_default();
+                                self.set_view(View::Search(back));
+                            }
+                            return Vec::new();
+                        }
+                        self.set_view(View::Screen(screen));
                     }
                     Err(e) => self.on_service_error(&e, screen.title()),
                 }
@@ -251,6 +287,15 @@ impl App {
                     (Ok(users), View::Users(v)) => v.set_users(users),
                     (Ok(_), _) => {}
                     (Err(e), _) => self.on_service_error(&e, "Users"),
+                }
+                Vec::new()
+            }
+            Msg::SearchDone(seq, result) => {
+                self.dirty = true;
+                if let View::Search(v) = &mut self.view
+                    && let Some(e) = v.on_results(seq, result)
+                {
+                    self.on_service_error(&e, "Patient search");
                 }
                 Vec::new()
             }
@@ -279,7 +324,7 @@ impl App {
                         if let Some(s) = &mut self.session {
                             s.must_change_password = false;
                         }
-                        self.view = View::Home;
+                        self.set_view(View::Home);
                         self.set_status(StatusKind::Info, "Password changed.");
                     }
                     Err(e) => {
@@ -296,6 +341,41 @@ impl App {
                 self.on_service_error(&e, "");
                 Vec::new()
             }
+        }
+    }
+
+    /// Turns what the search screen asked for into effects: a numbered search, or the chosen
+    /// patient put in context and their chart opened (the service decides whether it may).
+    fn search_request(&mut self, request: Option<SearchRequest>) -> Vec<Effect> {
+        let Some(token) = self.token() else {
+            return Vec::new();
+        };
+        match request {
+            Some(SearchRequest::Search(seq, query)) => vec![Effect::Search {
+                token,
+                seq,
+                query,
+                limit: PAGE_RESULTS,
+            }],
+            Some(SearchRequest::Choose(hit)) => {
+                let label = format!(
+                    "{} {}, {}",
+                    hit.mrn,
+                    hit.family_name.to_uppercase(),
+                    hit.given_names
+                );
+                self.patient_in_context = Some(label);
+                self.context_mrn = Some(hit.mrn);
+                vec![Effect::OpenScreen(token, Screen::Chart)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Changes the main view, keeping the search screen as it was for the next F2.
+    fn set_view(&mut self, view: View) {
+        if let View::Search(v) = std::mem::replace(&mut self.view, view) {
+            self.last_search = Some(v);
         }
     }
 
@@ -380,6 +460,8 @@ impl App {
         }
         self.view = View::Home;
         self.patient_in_context = None;
+        self.context_mrn = None;
+        self.last_search = None;
         self.overlay = None;
         self.warned = false;
         self.set_status(StatusKind::Warning, message);
@@ -463,6 +545,13 @@ impl App {
                 KeyCode::Backspace | KeyCode::Delete | KeyCode::Left | KeyCode::Right
             )
             || (key.code == KeyCode::Char('u') && key.modifiers == KeyModifiers::CONTROL);
+        if editing
+            && self.session.is_some()
+            && let View::Search(v) = &mut self.view
+            && let Some(request) = v.handle_key(&key)
+        {
+            return self.search_request(request);
+        }
         if editing {
             let used = match (&mut self.view, self.session.is_some()) {
                 (_, false) => self.login.handle_key(&key),
@@ -520,11 +609,13 @@ impl App {
                 self.view = View::Home;
                 self.login = LoginForm::default();
                 self.patient_in_context = None;
+                self.context_mrn = None;
+                self.last_search = None;
                 self.set_status(StatusKind::Info, "Logged out.");
                 vec![Effect::Logout(token)]
             }
             Action::ChangePassword if !forced => {
-                self.view = View::ChangePassword(PasswordForm::default());
+                self.set_view(View::ChangePassword(PasswordForm::default()));
                 self.status = None;
                 Vec::new()
             }
@@ -536,12 +627,16 @@ impl App {
             }
             Action::Back => {
                 if !forced {
-                    self.view = View::Home;
+                    self.set_view(View::Home);
                     self.status = None;
                 }
                 Vec::new()
             }
             _ => {
+                if let View::Search(v) = &mut self.view {
+                    let request = v.on_action(action, SEARCH_PAGE);
+                    return self.search_request(request);
+                }
                 if let View::Users(u) = &mut self.view {
                     let request = u.on_action(action, USERS_PAGE);
                     if let Some(problem) = u.problem() {

@@ -23,6 +23,12 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         Effect::ChangePassword { token, old, new } => Some(Msg::PasswordChanged(
             records.change_password(&token, &old, &new),
         )),
+        Effect::Search {
+            token,
+            seq,
+            query,
+            limit,
+        } => Some(Msg::SearchDone(seq, records.search(&token, &query, limit))),
         Effect::LoadUsers(token) => Some(Msg::UsersLoaded(records.list_users(&token))),
         Effect::ChangeUser(token, request) => {
             let (done, result) = match request {

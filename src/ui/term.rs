@@ -105,15 +105,41 @@ fn to_msg(ev: Event) -> Option<Msg> {
 
 /// Applies a message and every effect it leads to. Returns true when a full redraw was asked.
 pub fn apply(app: &mut App, records: &dyn Records, msg: Msg) -> bool {
+    apply_batch(app, records, [msg])
+}
+
+/// Applies messages that arrived together. Of the searches they ask for, only the last is run:
+/// typing ahead over a slow link sends the newest query, not every keystroke's.
+pub fn apply_batch(
+    app: &mut App,
+    records: &dyn Records,
+    msgs: impl IntoIterator<Item = Msg>,
+) -> bool {
     let mut full_redraw = false;
-    let mut queue: VecDeque<Effect> = app.update(msg, Instant::now()).into();
-    while let Some(effect) = queue.pop_front() {
-        if effect == Effect::FullRedraw {
-            full_redraw = true;
+    let mut queue: VecDeque<Effect> = VecDeque::new();
+    let mut search: Option<Effect> = None;
+    let mut run = |queue: &mut VecDeque<Effect>, search: &mut Option<Effect>, app: &mut App| {
+        while let Some(effect) = queue.pop_front() {
+            match effect {
+                Effect::FullRedraw => full_redraw = true,
+                e @ Effect::Search { .. } => *search = Some(e),
+                e => {
+                    if let Some(reply) = perform(records, e) {
+                        queue.extend(app.update(reply, Instant::now()));
+                    }
+                }
+            }
         }
-        if let Some(reply) = perform(records, effect) {
+    };
+    for msg in msgs {
+        queue.extend(app.update(msg, Instant::now()));
+        run(&mut queue, &mut search, app);
+    }
+    while let Some(e) = search.take() {
+        if let Some(reply) = perform(records, e) {
             queue.extend(app.update(reply, Instant::now()));
         }
+        run(&mut queue, &mut search, app);
     }
     full_redraw
 }
@@ -191,19 +217,13 @@ fn event_loop(
         }
         let timeout = wake.map_or(LONG_SLEEP, |w| w.saturating_duration_since(now));
         if event::poll(timeout).map_err(io_err)? {
-            let mut redraw = false;
-            let first = event::read().map_err(io_err)?;
-            if let Some(msg) = to_msg(first) {
-                redraw |= apply(app, records, msg);
-            }
             // Everything already queued is applied before the next frame (typing ahead over a
             // slow link costs one frame, not one per key).
-            while !app.quit && event::poll(Duration::ZERO).map_err(io_err)? {
-                if let Some(msg) = to_msg(event::read().map_err(io_err)?) {
-                    redraw |= apply(app, records, msg);
-                }
+            let mut msgs: Vec<Msg> = to_msg(event::read().map_err(io_err)?).into_iter().collect();
+            while msgs.len() < 1024 && event::poll(Duration::ZERO).map_err(io_err)? {
+                msgs.extend(to_msg(event::read().map_err(io_err)?));
             }
-            if redraw {
+            if apply_batch(app, records, msgs) {
                 full_clear(&mut terminal).map_err(io_err)?;
                 app.dirty = true;
             }

@@ -56,6 +56,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             View::Screen(screen) => placeholder::draw(frame, main, &app.theme, *screen),
             View::ChangePassword(f) => f.draw(frame, main, &app.theme),
             View::Users(u) => u.draw(frame, main, &app.theme),
+            View::Search(v) => v.draw(frame, main, &app.theme, app.today),
         },
     }
     shell::draw_status(frame, status, app);

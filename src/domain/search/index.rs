@@ -18,10 +18,12 @@ use crate::domain::patient::Sex;
 use chrono::{Datelike, NaiveDate};
 use rphonetic::{DoubleMetaphone, Encoder};
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 /// How a result matched, best first. The order is the ranking order of the issue: exact
 /// identifiers, exact names, prefixes, sound-alikes and name variants, typos.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     Typo = 1,
     Phonetic = 2,
@@ -57,7 +59,7 @@ fn weight(k: MatchKind) -> u32 {
 }
 
 /// One result, with what a results table shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hit {
     pub mrn: String,
     pub family_name: String,
@@ -184,6 +186,22 @@ impl SearchIndex {
         for k in keys {
             index.push(k);
         }
+        index.finish()
+    }
+
+    /// Adds a patient while building (before [`SearchIndex::finish`]); streaming keys in this
+    /// way never holds them all at once.
+    pub fn add(&mut self, key: SearchKey) {
+        if self.built {
+            self.upsert(key);
+        } else {
+            self.push(key);
+        }
+    }
+
+    /// Sorts what `add` collected; the index answers searches from here on.
+    pub fn finish(mut self) -> SearchIndex {
+        let index = &mut self;
         let n_vocab = u32::try_from(index.vocab.len()).unwrap_or(u32::MAX);
         index.sorted = (0..n_vocab).collect();
         let vocab = &index.vocab;
@@ -197,7 +215,7 @@ impl SearchIndex {
             .by_mrn
             .sort_unstable_by(|a, b| entries[*a as usize].mrn().cmp(entries[*b as usize].mrn()));
         index.built = true;
-        index
+        self
     }
 
     /// Patients in the index (records replaced by a newer version not counted).

@@ -4,4 +4,5 @@ pub mod home;
 pub mod login;
 pub mod password;
 pub mod placeholder;
+pub mod search;
 pub mod users;
