@@ -270,7 +270,7 @@ pub fn seed(
     let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let loaded = seed_records(&records, patients, seed, today)?;
     println!(
-        "Added {loaded} synthetic patients to {} (seed {seed}).",
+        "Added {loaded} synthetic patients to {} (seed {seed}, dates around {today}).",
         db.display()
     );
     Ok(0)
