@@ -202,7 +202,7 @@ fn typing_a_search_finds_the_patient_and_puts_them_in_context() {
     }
     t.wait_for("O'BRIEN,", 20);
     t.send(b"\r");
-    t.wait_for("Chart is not yet available", 10);
+    t.wait_for("Chart — ", 10);
     let header = t.screen().lines().next().unwrap_or_default().to_string();
     assert!(header.contains("O'BRIEN"), "{header}");
     t.send(b"\x11");

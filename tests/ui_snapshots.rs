@@ -147,6 +147,10 @@ fn every_function_key_for_every_role_opens_or_says_not_permitted() {
                     assert!(matches!(ui.app.view, View::Search(_)), "{role} F{n}");
                     assert!(s.contains("Patient search"), "{role} F{n}\n{s}");
                 }
+                Screen::Chart => {
+                    assert_eq!(ui.app.view, View::Screen(screen), "{role} F{n}");
+                    assert!(s.contains("No patient in context"), "{role} F{n}\n{s}");
+                }
                 _ => {
                     assert_eq!(ui.app.view, View::Screen(screen), "{role} F{n}");
                     assert!(s.contains("not yet available"), "{role} F{n}\n{s}");
@@ -501,7 +505,7 @@ fn enter_puts_the_patient_in_context_and_f2_comes_back_to_the_results() {
     ui.type_text("nguyen");
     ui.send(key(KeyCode::Enter));
     assert_eq!(ui.app.context_mrn.as_deref(), Some(mrns[3].as_str()));
-    assert_eq!(ui.app.view, View::Screen(Screen::Chart));
+    assert!(matches!(ui.app.view, View::Chart(_)));
     let s = ui.screen80();
     assert!(
         s.lines()
@@ -535,4 +539,63 @@ fn an_older_search_answer_never_replaces_a_newer_one() {
         2,
         "the answer to 's' arrived late and was dropped"
     );
+}
+
+#[test]
+fn an_empty_box_shows_my_recent_patients() {
+    let (mut ui, mrns) = search_ui();
+    ui.send(key(KeyCode::F(2)));
+    assert!(
+        !ui.screen80().contains("recent patients"),
+        "nothing opened yet"
+    );
+    for q in ["aleman", "obrien"] {
+        ui.send(ctrl('u'));
+        ui.type_text(q);
+        ui.send(key(KeyCode::Enter));
+        ui.send(key(KeyCode::F(2)));
+    }
+    ui.send(ctrl('r'));
+    let s = ui.screen80();
+    assert!(s.contains("your recent patients"), "{s}");
+    let obrien = s.find(&mrns[4]).unwrap();
+    let aleman = s.find(&mrns[2]).unwrap();
+    assert!(obrien < aleman, "newest first\n{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn chart_banner_and_encounters_for_the_patient_in_context() {
+    let mut ui = Ui::new(true);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let batch: Vec<_> = chartroom::synth::generate(&chartroom::synth::SynthConfig {
+        seed: 3,
+        patients: 4,
+        today,
+    })
+    .collect();
+    let mrns = ui.f.records.system_load_synthetic(&batch).unwrap();
+    ui.f.records
+        .wait_for_search_index(Duration::from_secs(30))
+        .unwrap();
+    ui.log_in("coder");
+    ui.app.today = today;
+    ui.send(key(KeyCode::F(2)));
+    ui.type_text(&mrns[0]);
+    ui.send(key(KeyCode::Enter));
+    let s = ui.screen80();
+    assert!(s.contains(&format!("MRN {}", mrns[0])), "{s}");
+    insta::assert_snapshot!(s);
+    // The open was audited against the patient.
+    let last =
+        ui.f.records
+            .system_audit_entries(1, 100_000)
+            .unwrap()
+            .pop()
+            .unwrap();
+    assert_eq!(
+        last.event.action,
+        chartroom::domain::audit::AuditAction::ChartOpened
+    );
+    assert_eq!(last.event.patient.as_deref(), Some(mrns[0].as_str()));
 }

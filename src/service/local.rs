@@ -174,17 +174,10 @@ impl LocalRecords {
         }
     }
 
-    fn run_search(&self, query: &str, limit: usize) -> ServiceResult<SearchResults> {
-        let q = crate::domain::search::parse(query, self.now().date_naive());
+    /// Runs `f` on the loaded index, or says why there is none yet.
+    fn with_index<T>(&self, f: impl FnOnce(&SearchIndex) -> T) -> ServiceResult<T> {
         match &*self.index_slot()? {
-            IndexSlot::Ready(idx) => {
-                let (total, hits) = idx.search(&q, limit.min(MAX_SEARCH_RESULTS));
-                Ok(SearchResults {
-                    total,
-                    hits,
-                    problems: q.problems,
-                })
-            }
+            IndexSlot::Ready(idx) => Ok(f(idx)),
             IndexSlot::Loading(_) => Err(ServiceError::NotReady(
                 "the patient index is still loading; search again in a moment".into(),
             )),
@@ -192,6 +185,16 @@ impl LocalRecords {
                 "the patient index could not be loaded: {e}"
             ))),
         }
+    }
+
+    fn run_search(&self, query: &str, limit: usize) -> ServiceResult<SearchResults> {
+        let q = crate::domain::search::parse(query, self.now().date_naive());
+        let (total, hits) = self.with_index(|idx| idx.search(&q, limit.min(MAX_SEARCH_RESULTS)))?;
+        Ok(SearchResults {
+            total,
+            hits,
+            problems: q.problems,
+        })
     }
 
     fn audit_search(&self, who: &Actor, search: PendingSearch) -> ServiceResult<()> {
@@ -1007,6 +1010,20 @@ impl Records for LocalRecords {
         Ok(results)
     }
 
+    fn recent_patients(
+        &self,
+        token: &SessionToken,
+    ) -> ServiceResult<Vec<crate::domain::search::Hit>> {
+        let s = self.ready_session(token)?;
+        self.permit(
+            &Actor::from(&s),
+            Permission::SearchPatients,
+            "patient search",
+        )?;
+        let mrns = self.store.read(|r| r.recent_patients(&s.username))?;
+        self.with_index(|idx| mrns.iter().filter_map(|m| idx.get(m)).collect())
+    }
+
     fn open_chart(&self, token: &SessionToken, mrn: &str) -> ServiceResult<ChartSummary> {
         let s = self.ready_session(token)?;
         let who = Actor::from(&s);
@@ -1054,6 +1071,7 @@ impl Records for LocalRecords {
             let mut encs = tx.encounters_for(&encounters, mrn)?;
             encs.sort_by_key(|e| std::cmp::Reverse(e.admitted));
             tx.append_audit(ev)?;
+            tx.note_recent_patient(&who.subject.username, mrn)?;
             Ok(Ok(ChartSummary {
                 patient,
                 encounters: encs,

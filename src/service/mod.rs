@@ -196,6 +196,8 @@ pub trait Records: Send + Sync {
         query: &str,
         limit: usize,
     ) -> ServiceResult<SearchResults>;
+    /// The charts this user opened most recently, newest first (the empty search box).
+    fn recent_patients(&self, session: &SessionToken) -> ServiceResult<Vec<Hit>>;
     fn open_chart(&self, session: &SessionToken, mrn: &str) -> ServiceResult<ChartSummary>;
     fn register_patient(&self, session: &SessionToken, p: NewPatient) -> ServiceResult<Patient>;
     fn list_users(&self, session: &SessionToken) -> ServiceResult<Vec<UserSummary>>;

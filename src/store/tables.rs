@@ -11,6 +11,8 @@ pub const PATIENT_HISTORY: TableDefinition<(&str, u64), &[u8]> =
 pub const ENCOUNTERS: TableDefinition<&str, &[u8]> = TableDefinition::new("encounters");
 pub const DOCUMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("documents");
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// Each user's recently opened charts, newest first: user name -> list of MRNs.
+pub const RECENT_PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("recent_patients");
 /// What patient search needs per patient (`domain::search::SearchKey`), kept in step with
 /// `patients` and `encounters` in the same transactions, so the index loads without decoding
 /// whole records.
@@ -34,6 +36,7 @@ pub mod names {
     pub const DOCUMENTS: &str = "documents";
     pub const AUDIT: &str = "audit";
     pub const SEARCH_KEYS: &str = "search_keys";
+    pub const RECENT_PATIENTS: &str = "recent_patients";
 }
 
 /// Meta keys.

@@ -14,6 +14,9 @@ use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// How many recent patients each user keeps.
+pub const RECENT_LIMIT: usize = 20;
+
 /// A record that two people can edit.
 pub trait Versioned {
     fn version(&self) -> u64;
@@ -161,6 +164,7 @@ impl WriteTx {
         self.tx.open_multimap_table(tables::AUDIT_BY_PATIENT)?;
         self.tx.open_multimap_table(tables::AUDIT_BY_USER)?;
         self.tx.open_table(tables::SEARCH_KEYS)?;
+        self.tx.open_table(tables::RECENT_PATIENTS)?;
         Ok(())
     }
 
@@ -285,6 +289,19 @@ impl WriteTx {
             key.last_visit = Some(visit);
             self.put_search_key(&key)?;
         }
+        Ok(())
+    }
+
+    /// Puts `mrn` at the top of `username`'s recent patients (at most [`RECENT_LIMIT`]).
+    pub fn note_recent_patient(&mut self, username: &str, mrn: &str) -> Result<(), StoreError> {
+        let mut t = self.tx.open_table(tables::RECENT_PATIENTS)?;
+        let mut list: Vec<String> =
+            get_str(&t, names::RECENT_PATIENTS, username)?.unwrap_or_default();
+        list.retain(|m| m != mrn);
+        list.insert(0, mrn.to_string());
+        list.truncate(RECENT_LIMIT);
+        let bytes = codec::encode(&list)?;
+        t.insert(username, bytes.as_slice())?;
         Ok(())
     }
 
@@ -482,6 +499,16 @@ impl ReadTx {
             out.push(row?.0.value().to_string());
         }
         Ok(out)
+    }
+
+    /// The charts `username` opened most recently, newest first.
+    pub fn recent_patients(&self, username: &str) -> Result<Vec<String>, StoreError> {
+        let t = match self.tx.open_table(tables::RECENT_PATIENTS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(get_str(&t, names::RECENT_PATIENTS, username)?.unwrap_or_default())
     }
 
     /// Every patient's search key, in MRN order, without holding them all at once. `f`

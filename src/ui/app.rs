@@ -3,15 +3,19 @@
 //! service; results come back as [`Msg`]s. Drawing (`view`) reads the state and nothing else.
 
 use super::keymap::{Action, Key, Keymap, screen_for};
+use super::screens::chart::ChartView;
 use super::screens::login::LoginForm;
 use super::screens::password::PasswordForm;
 use super::screens::search::{PAGE_RESULTS, SearchRequest, SearchView};
 use super::screens::users::{UserRequest, UsersView};
 use super::theme::Theme;
 use crate::domain::Secret;
+use crate::domain::search::Hit;
 use crate::domain::settings::MAX_IDLE_MINUTES;
 use crate::domain::user::UserSummary;
-use crate::service::{LoginOk, Screen, SearchResults, ServerInfo, ServiceError, SessionToken};
+use crate::service::{
+    ChartSummary, LoginOk, Screen, SearchResults, ServerInfo, ServiceError, SessionToken,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::time::{Duration, Instant};
 
@@ -38,6 +42,8 @@ pub enum Msg {
     UsersLoaded(Result<Vec<UserSummary>, ServiceError>),
     /// The answer to search number `.0`.
     SearchDone(u64, Result<SearchResults, ServiceError>),
+    RecentLoaded(Result<Vec<Hit>, ServiceError>),
+    ChartOpened(Result<ChartSummary, ServiceError>),
     /// A change to an account finished; the text says what was done.
     UserChanged(String, Result<(), ServiceError>),
     /// A background call (keep-alive) failed.
@@ -60,6 +66,9 @@ pub enum Effect {
         new: Secret,
     },
     LoadUsers(SessionToken),
+    LoadRecent(SessionToken),
+    /// Open (and audit) the chart of this MRN.
+    OpenChart(SessionToken, String),
     /// Numbered so the newest wins; the runtime performs only the last of a burst.
     Search {
         token: SessionToken,
@@ -81,6 +90,7 @@ pub enum View {
     ChangePassword(PasswordForm),
     Users(UsersView),
     Search(SearchView),
+    Chart(Box<ChartView>),
 }
 
 /// Where a user was when their session ended without a logout. Form contents (passwords) are
@@ -185,6 +195,7 @@ impl App {
             View::Screen(s) => Some(*s),
             View::Users(_) => Some(Screen::Users),
             View::Search(_) => Some(Screen::Search),
+            View::Chart(_) => Some(Screen::Chart),
             View::Home | View::ChangePassword(_) => None,
         }
     }
@@ -268,12 +279,24 @@ impl App {
                             self.set_view(View::Users(UsersView::default()));
                             return self.token().map(Effect::LoadUsers).into_iter().collect();
                         }
+                        if screen == Screen::Chart
+                            && let (Some(mrn), Some(token)) =
+                                (self.context_mrn.clone(), self.token())
+                        {
+                            return vec![Effect::OpenChart(token, mrn)];
+                        }
                         if screen == Screen::Search {
-                            if !matches!(self.view, View::Search(_)) {
-                                let back = self.last_search.take().unwrap_or_default();
-                                self.set_view(View::Search(back));
+                            if matches!(self.view, View::Search(_)) {
+                                return Vec::new();
                             }
-                            return Vec::new();
+                            let back = self.last_search.take().unwrap_or_default();
+                            let empty = back.input.is_empty();
+                            self.set_view(View::Search(back));
+                            return if empty {
+                                self.search_request(Some(SearchRequest::Recent))
+                            } else {
+                                Vec::new()
+                            };
                         }
                         self.set_view(View::Screen(screen));
                     }
@@ -287,6 +310,23 @@ impl App {
                     (Ok(users), View::Users(v)) => v.set_users(users),
                     (Ok(_), _) => {}
                     (Err(e), _) => self.on_service_error(&e, "Users"),
+                }
+                Vec::new()
+            }
+            Msg::ChartOpened(result) => {
+                self.dirty = true;
+                match result {
+                    Ok(chart) => self.set_view(View::Chart(Box::new(ChartView::new(chart)))),
+                    Err(e) => self.on_service_error(&e, "Chart"),
+                }
+                Vec::new()
+            }
+            Msg::RecentLoaded(result) => {
+                self.dirty = true;
+                if let View::Search(v) = &mut self.view
+                    && let Some(e) = v.on_recent(result)
+                {
+                    self.on_service_error(&e, "Patient search");
                 }
                 Vec::new()
             }
@@ -357,6 +397,7 @@ impl App {
                 query,
                 limit: PAGE_RESULTS,
             }],
+            Some(SearchRequest::Recent) => vec![Effect::LoadRecent(token)],
             Some(SearchRequest::Choose(hit)) => {
                 let label = format!(
                     "{} {}, {}",
@@ -365,8 +406,8 @@ impl App {
                     hit.given_names
                 );
                 self.patient_in_context = Some(label);
-                self.context_mrn = Some(hit.mrn);
-                vec![Effect::OpenScreen(token, Screen::Chart)]
+                self.context_mrn = Some(hit.mrn.clone());
+                vec![Effect::OpenChart(token, hit.mrn)]
             }
             None => Vec::new(),
         }
@@ -633,6 +674,10 @@ impl App {
                 Vec::new()
             }
             _ => {
+                if let View::Chart(c) = &mut self.view {
+                    c.on_action(action, SEARCH_PAGE);
+                    return Vec::new();
+                }
                 if let View::Search(v) = &mut self.view {
                     let request = v.on_action(action, SEARCH_PAGE);
                     return self.search_request(request);

@@ -45,10 +45,11 @@ pub enum Action {
     ToggleLock,
     ToggleActive,
     ResetPassword,
+    RecentPatients,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -73,6 +74,7 @@ impl Action {
         Action::ToggleLock,
         Action::ToggleActive,
         Action::ResetPassword,
+        Action::RecentPatients,
     ];
 
     /// The name used in keymap files.
@@ -102,6 +104,7 @@ impl Action {
             Action::ToggleLock => "toggle_lock",
             Action::ToggleActive => "toggle_active",
             Action::ResetPassword => "reset_password",
+            Action::RecentPatients => "recent_patients",
         }
     }
 
@@ -132,6 +135,7 @@ impl Action {
             Action::ToggleLock => "Lock/unlock",
             Action::ToggleActive => "(De)activate",
             Action::ResetPassword => "Reset password",
+            Action::RecentPatients => "Recent",
         }
     }
 
@@ -162,6 +166,7 @@ impl Action {
             Action::ToggleLock => "Users: lock or unlock the selected account",
             Action::ToggleActive => "Users: deactivate or reactivate the selected account",
             Action::ResetPassword => "Users: set a temporary password for the selected account",
+            Action::RecentPatients => "Search: show the patients I opened recently",
         }
     }
 
@@ -346,7 +351,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 24] = [
+const DEFAULTS: [(Key, Action); 25] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -371,6 +376,7 @@ const DEFAULTS: [(Key, Action); 24] = [
     (Key::plain(KeyCode::Char('l')), Action::ToggleLock),
     (Key::plain(KeyCode::Char('d')), Action::ToggleActive),
     (Key::plain(KeyCode::Char('r')), Action::ResetPassword),
+    (Key::ctrl('r'), Action::RecentPatients),
 ];
 
 /// The function-key screens, in footer order.

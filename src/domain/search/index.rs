@@ -406,6 +406,12 @@ impl SearchIndex {
         }
     }
 
+    /// The patient with this MRN, as a result row (recent-patient lists).
+    pub fn get(&self, mrn: &str) -> Option<Hit> {
+        self.position_of(mrn)
+            .map(|idx| self.hit(idx, MatchKind::Identifier, 0))
+    }
+
     /// Answers `q`: the number of matching patients and the best `limit` of them.
     pub fn search(&self, q: &Query, limit: usize) -> (usize, Vec<Hit>) {
         // (entry, kind, name score); each entry at most once, marked in `seen` (a bitmap is

@@ -1,5 +1,6 @@
 //! One file per screen: its state, its keys, its drawing.
 
+pub mod chart;
 pub mod home;
 pub mod login;
 pub mod password;

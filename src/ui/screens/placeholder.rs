@@ -10,10 +10,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme, screen: Screen) {
     let block = theme.panel(screen.title());
-    let line = Line::styled(
-        format!("{} is not yet available in this version.", screen.title()),
-        theme.text,
-    );
+    let text = if screen == Screen::Chart {
+        "No patient in context: find one with patient search (F2) and press Enter.".to_string()
+    } else {
+        format!("{} is not yet available in this version.", screen.title())
+    };
+    let line = Line::styled(text, theme.text);
     frame.render_widget(
         Paragraph::new(line).wrap(Wrap { trim: true }).block(block),
         area,

@@ -31,6 +31,8 @@ pub struct SearchView {
     /// Number of the newest search sent, and of the one on screen.
     pub sent: u64,
     pub shown: u64,
+    /// The list shows the clerk's recent patients (the box is empty).
+    pub recent: bool,
 }
 
 impl Default for SearchView {
@@ -43,6 +45,7 @@ impl Default for SearchView {
             note: None,
             sent: 0,
             shown: 0,
+            recent: false,
         }
     }
 }
@@ -50,6 +53,8 @@ impl Default for SearchView {
 /// What the screen asks of the app.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SearchRequest {
+    /// Show the recent patients (the box was emptied).
+    Recent,
     /// Search for this text (numbered).
     Search(u64, String),
     /// Put this patient in context.
@@ -83,12 +88,44 @@ impl SearchView {
             self.hits.clear();
             self.total = 0;
             self.note = None;
-            return None;
+            return Some(SearchRequest::Recent);
         }
         Some(SearchRequest::Search(
             self.sent,
             self.input.value().to_string(),
         ))
+    }
+
+    /// Empties the box and asks for the recent patients.
+    pub fn reset_to_recent(&mut self) -> SearchRequest {
+        self.input.clear();
+        self.sent += 1;
+        self.shown = self.sent;
+        self.hits.clear();
+        self.total = 0;
+        self.note = None;
+        SearchRequest::Recent
+    }
+
+    /// The recent patients arrived; shown only while the box is still empty.
+    pub fn on_recent(&mut self, result: Result<Vec<Hit>, ServiceError>) -> Option<ServiceError> {
+        if !self.input.value().trim().is_empty() {
+            return None;
+        }
+        match result {
+            Ok(hits) => {
+                self.total = hits.len();
+                self.hits = hits;
+                self.selected = 0;
+                self.recent = true;
+                None
+            }
+            Err(ServiceError::NotReady(msg)) => {
+                self.note = Some(msg);
+                None
+            }
+            Err(e) => Some(e),
+        }
     }
 
     /// An answer arrived; returns an error the status line should show.
@@ -106,6 +143,7 @@ impl SearchView {
                 self.hits = r.hits;
                 self.total = r.total;
                 self.selected = 0;
+                self.recent = false;
                 self.note = (!r.problems.is_empty()).then(|| r.problems.join("; "));
                 None
             }
@@ -133,6 +171,7 @@ impl SearchView {
                     .cloned()
                     .map(SearchRequest::Choose);
             }
+            Action::RecentPatients => return Some(self.reset_to_recent()),
             _ => {}
         }
         None
@@ -140,7 +179,11 @@ impl SearchView {
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: NaiveDate) {
         let title = if self.input.is_empty() {
-            "Patient search".to_string()
+            if self.recent && !self.hits.is_empty() {
+                "Patient search — your recent patients".to_string()
+            } else {
+                "Patient search".to_string()
+            }
         } else {
             format!(
                 "Patient search — {} match{}",

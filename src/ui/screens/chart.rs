@@ -1,0 +1,122 @@
+//! F3: the chart of the patient in context. For now the banner and the encounter list that
+//! the service returns with a chart open (which it audits); tabs, documents and
+//! break-the-glass come with the chart issue.
+
+use crate::domain::patient::age_on;
+use crate::sanitize::sanitize;
+use crate::service::ChartSummary;
+use crate::ui::theme::Theme;
+use chrono::NaiveDate;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChartView {
+    pub chart: ChartSummary,
+    pub selected: usize,
+}
+
+impl ChartView {
+    pub fn new(chart: ChartSummary) -> ChartView {
+        ChartView { chart, selected: 0 }
+    }
+
+    pub fn on_action(&mut self, action: crate::ui::keymap::Action, page: usize) {
+        use crate::ui::keymap::Action;
+        let last = self.chart.encounters.len().saturating_sub(1);
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::PageUp => self.selected = self.selected.saturating_sub(page),
+            Action::PageDown => self.selected = (self.selected + page).min(last),
+            Action::Home => self.selected = 0,
+            Action::End => self.selected = last,
+            _ => {}
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: NaiveDate) {
+        let p = &self.chart.patient;
+        let n = self.chart.encounters.len();
+        let block = theme.panel(format!(
+            "Chart — {n} encounter{}",
+            if n == 1 { "" } else { "s" }
+        ));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [banner, flags, table_area] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(inner);
+        let name = format!(
+            "{}, {}",
+            p.family_name.to_uppercase(),
+            p.given_names.join(" ")
+        );
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(sanitize(&name).into_owned(), theme.title),
+                Span::styled(
+                    format!(
+                        "   MRN {}   DOB {} ({})   {}",
+                        sanitize(&p.mrn),
+                        p.dob.format("%Y-%m-%d"),
+                        age_on(p.dob, today),
+                        p.sex.letter()
+                    ),
+                    theme.text,
+                ),
+            ])),
+            banner,
+        );
+        let mut marks = Vec::new();
+        if let Some(d) = p.deceased {
+            marks.push(format!("DECEASED {}", d.format("%Y-%m-%d")));
+        }
+        if p.sensitivity.is_some() {
+            marks.push("RESTRICTED".to_string());
+        }
+        if let Some(m) = &p.merged_into {
+            marks.push(format!("MERGED into {}", sanitize(m)));
+        }
+        frame.render_widget(
+            Paragraph::new(Line::styled(marks.join("  "), theme.status_warning)),
+            flags,
+        );
+        let rows = self.chart.encounters.iter().map(|e| {
+            Row::new(vec![
+                Cell::from(e.admitted.format("%Y-%m-%d").to_string()),
+                Cell::from(e.discharged.map_or_else(
+                    || "in house".to_string(),
+                    |d| d.format("%Y-%m-%d").to_string(),
+                )),
+                Cell::from(e.class.label()),
+                Cell::from(sanitize(&e.location).into_owned()),
+                Cell::from(sanitize(&e.attending).into_owned()),
+            ])
+        });
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(11),
+                Constraint::Length(20),
+                Constraint::Min(10),
+            ],
+        )
+        .header(
+            Row::new(["Admitted", "Discharged", "Type", "Location", "Attending"])
+                .style(theme.title),
+        )
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(if theme.ascii { ">" } else { "▶" });
+        let mut state = TableState::default()
+            .with_selected((!self.chart.encounters.is_empty()).then_some(self.selected));
+        frame.render_stateful_widget(table, table_area, &mut state);
+    }
+}
