@@ -143,6 +143,7 @@ pub(crate) fn load_ui_config(ui: &UiArgs) -> Result<(Keymap, Theme), String> {
 
 pub(crate) fn run_ui(records: &LocalRecords, ui: &UiArgs) -> Result<(), String> {
     let (keymap, theme) = load_ui_config(ui)?;
+    records.start_search_index();
     crate::ui::run(records, keymap, theme)
 }
 

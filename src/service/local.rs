@@ -26,6 +26,8 @@ use std::time::Duration;
 /// The patient index: loading in the background after start-up, then ready. Patients
 /// registered while it loads wait in `Loading` and are added when it is built.
 enum IndexSlot {
+    /// Nothing asked for search yet (most command-line tools never do).
+    NotStarted,
     Loading(Vec<SearchKey>),
     Ready(Box<SearchIndex>),
     Failed(String),
@@ -74,7 +76,7 @@ pub struct LocalRecords {
     index: Arc<RwLock<IndexSlot>>,
     /// The background index loader, stopped and joined on drop so the database file is
     /// closed when the service is.
-    loader: Option<std::thread::JoinHandle<()>>,
+    loader: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     stop_loading: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -82,7 +84,7 @@ impl Drop for LocalRecords {
     fn drop(&mut self) {
         self.stop_loading
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(loader) = self.loader.take() {
+        if let Some(loader) = self.loader.lock().ok().and_then(|mut l| l.take()) {
             let _ = loader.join();
         }
     }
@@ -94,13 +96,40 @@ impl LocalRecords {
     }
 
     pub fn with_clock(store: Store, clock: Arc<dyn Clock>) -> Self {
-        let store = Arc::new(store);
-        let index = Arc::new(RwLock::new(IndexSlot::Loading(Vec::new())));
-        // Start-up shows the login screen at once; the index of a million patients takes a
-        // few seconds and is built meanwhile.
-        let (s, slot) = (store.clone(), index.clone());
-        let stop_loading = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stop = stop_loading.clone();
+        LocalRecords {
+            store: Arc::new(store),
+            sessions: Sessions::default(),
+            clock,
+            index: Arc::new(RwLock::new(IndexSlot::NotStarted)),
+            loader: std::sync::Mutex::new(None),
+            stop_loading: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
+    }
+
+    /// Starts loading the patient index in the background, once. The workstation calls this
+    /// at start so the login screen shows at once while a million patients load; commands
+    /// that never search do not pay for it.
+    pub fn start_search_index(&self) {
+        if self
+            .index
+            .read()
+            .map_or(true, |r| !matches!(*r, IndexSlot::NotStarted))
+        {
+            return;
+        }
+        let Ok(mut w) = self.index.write() else {
+            return;
+        };
+        if !matches!(*w, IndexSlot::NotStarted) {
+            return;
+        }
+        *w = IndexSlot::Loading(Vec::new());
+        drop(w);
+        let (s, slot, stop) = (
+            self.store.clone(),
+            self.index.clone(),
+            self.stop_loading.clone(),
+        );
         let loader = std::thread::spawn(move || {
             let mut built = SearchIndex::default();
             let loaded = s.read(|r| {
@@ -113,7 +142,7 @@ impl LocalRecords {
             *w = match loaded {
                 Ok(()) => {
                     let mut ready = built.finish();
-                    let previous = std::mem::replace(&mut *w, IndexSlot::Failed(String::new()));
+                    let previous = std::mem::replace(&mut *w, IndexSlot::NotStarted);
                     if let IndexSlot::Loading(pending) = previous {
                         for k in pending {
                             ready.upsert(k);
@@ -124,19 +153,15 @@ impl LocalRecords {
                 Err(e) => IndexSlot::Failed(e.to_string()),
             };
         });
-        LocalRecords {
-            store,
-            sessions: Sessions::default(),
-            clock,
-            index,
-            loader: Some(loader),
-            stop_loading,
+        if let Ok(mut l) = self.loader.lock() {
+            *l = Some(loader);
         }
     }
 
     /// Waits until the patient index is loaded (command-line search, tests); the UI instead
     /// tells the clerk it is loading.
     pub fn wait_for_search_index(&self, timeout: Duration) -> ServiceResult<()> {
+        self.start_search_index();
         let until = std::time::Instant::now() + timeout;
         loop {
             match &*self.index_slot()? {
@@ -146,7 +171,7 @@ impl LocalRecords {
                         "the patient index could not be loaded: {e}"
                     )));
                 }
-                IndexSlot::Loading(_) => {}
+                IndexSlot::Loading(_) | IndexSlot::NotStarted => {}
             }
             if std::time::Instant::now() > until {
                 return Err(ServiceError::NotReady(
@@ -169,16 +194,18 @@ impl LocalRecords {
             match &mut *w {
                 IndexSlot::Ready(idx) => idx.upsert(key),
                 IndexSlot::Loading(pending) => pending.push(key),
-                IndexSlot::Failed(_) => {}
+                // Not loaded yet: the loader reads the committed record from the database.
+                IndexSlot::NotStarted | IndexSlot::Failed(_) => {}
             }
         }
     }
 
     /// Runs `f` on the loaded index, or says why there is none yet.
     fn with_index<T>(&self, f: impl FnOnce(&SearchIndex) -> T) -> ServiceResult<T> {
+        self.start_search_index();
         match &*self.index_slot()? {
             IndexSlot::Ready(idx) => Ok(f(idx)),
-            IndexSlot::Loading(_) => Err(ServiceError::NotReady(
+            IndexSlot::Loading(_) | IndexSlot::NotStarted => Err(ServiceError::NotReady(
                 "the patient index is still loading; search again in a moment".into(),
             )),
             IndexSlot::Failed(e) => Err(ServiceError::Unavailable(format!(
