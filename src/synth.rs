@@ -360,6 +360,7 @@ impl Generator {
             address,
             phone,
             ssn,
+            details: Default::default(),
         }
     }
 

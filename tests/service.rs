@@ -327,6 +327,7 @@ fn new_patient(family: &str) -> NewPatient {
         address: None,
         phone: None,
         ssn: None,
+        details: Default::default(),
     }
 }
 
@@ -336,7 +337,7 @@ fn chart_opens_are_audited_and_gated() {
     let reg = f.login("registrar");
     let p = f
         .records
-        .register_patient(&reg, new_patient("Alemán"))
+        .register_patient(&reg, new_patient("Alemán"), None)
         .unwrap();
     assert!(chartroom::domain::mrn::is_valid_mrn(&p.mrn));
     let coder = f.login("coder");
@@ -369,7 +370,7 @@ fn chart_opens_are_audited_and_gated() {
     // Billing cannot register patients.
     let billing = f.login("billing");
     assert!(matches!(
-        f.records.register_patient(&billing, new_patient("X")),
+        f.records.register_patient(&billing, new_patient("X"), None),
         Err(ServiceError::NotPermitted(_))
     ));
     // Bad input is refused with a message and writes nothing.
@@ -377,7 +378,7 @@ fn chart_opens_are_audited_and_gated() {
     future.dob = NaiveDate::from_ymd_opt(2099, 1, 1).unwrap();
     let count = f.records.server_info().unwrap().patients;
     assert!(
-        matches!(f.records.register_patient(&reg, future), Err(ServiceError::Invalid(m)) if m.contains("future"))
+        matches!(f.records.register_patient(&reg, future, None), Err(ServiceError::Invalid(m)) if m.contains("future"))
     );
     assert_eq!(f.records.server_info().unwrap().patients, count);
 }
@@ -569,7 +570,7 @@ fn sensitive_charts_need_more_than_an_ordinary_grant() {
     let reg = f.login("registrar");
     let p = f
         .records
-        .register_patient(&reg, new_patient("Vip"))
+        .register_patient(&reg, new_patient("Vip"), None)
         .unwrap();
     f.records
         .store()
@@ -686,6 +687,7 @@ fn patient(family: &str, given: &str, dob: (i32, u32, u32)) -> NewPatient {
         address: None,
         phone: None,
         ssn: None,
+        details: Default::default(),
     }
 }
 
@@ -701,10 +703,10 @@ fn searches_are_audited_once_per_query_the_clerk_settles_on() {
     let reg = f.login("registrar");
     let smith = f
         .records
-        .register_patient(&reg, patient("Smith", "Ana", (1980, 3, 4)))
+        .register_patient(&reg, patient("Smith", "Ana", (1980, 3, 4)), None)
         .unwrap();
     f.records
-        .register_patient(&reg, patient("Jones", "Bo", (1970, 1, 1)))
+        .register_patient(&reg, patient("Jones", "Bo", (1970, 1, 1)), None)
         .unwrap();
     wait_index(&f);
     let before = actions(&f).len();
@@ -752,7 +754,7 @@ fn the_index_is_rebuilt_from_the_database_at_start() {
     let reg = f.login("registrar");
     let p = f
         .records
-        .register_patient(&reg, patient("Nguyễn", "Thị", (1990, 5, 6)))
+        .register_patient(&reg, patient("Nguyễn", "Thị", (1990, 5, 6)), None)
         .unwrap();
     let path = f.db_path();
     drop(f.records);
@@ -771,7 +773,7 @@ fn a_schema_1_database_gains_search_keys_when_opened() {
     let reg = f.login("registrar");
     let p = f
         .records
-        .register_patient(&reg, patient("Alemán", "José", (1960, 1, 2)))
+        .register_patient(&reg, patient("Alemán", "José", (1960, 1, 2)), None)
         .unwrap();
     let path = f.db_path();
     drop(f.records);
@@ -809,7 +811,7 @@ proptest::proptest! {
         let reg = f.login("registrar");
         let mut registered = Vec::new();
         for (family, given, y, m, d) in &people {
-            registered.push(f.records.register_patient(&reg, patient(family, given, (*y, *m, *d))).unwrap());
+            registered.push(f.records.register_patient(&reg, patient(family, given, (*y, *m, *d)), None).unwrap());
         }
         wait_index(&f);
         for p in &registered {
@@ -820,4 +822,54 @@ proptest::proptest! {
             proptest::prop_assert!(by_name.hits.iter().any(|h| h.mrn == p.mrn), "{} not found by {:?}", p.mrn, q);
         }
     }
+}
+
+#[test]
+fn likely_duplicates_stop_a_new_chart_until_the_clerk_says_why() {
+    let f = fixture();
+    let reg = f.login("registrar");
+    let mut first = patient("Smith", "Anna", (1980, 3, 4));
+    first.ssn = Some("123-45-6789".into());
+    let first = f.records.register_patient(&reg, first, None).unwrap();
+    // Sound-alike name, same birth date: refused without a reason.
+    let again = patient("Smyth", "Ana", (1980, 3, 4));
+    match f.records.register_patient(&reg, again.clone(), None) {
+        Err(ServiceError::PossibleDuplicates(hits)) => assert_eq!(hits[0].mrn, first.mrn),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        f.records.likely_matches(&reg, &again).unwrap()[0].mrn,
+        first.mrn
+    );
+    // The same SSN under another name is a likely match too.
+    let mut alias = patient("Quokka", "Zed", (1999, 9, 9));
+    alias.ssn = Some("123456789".into());
+    assert_eq!(
+        f.records.likely_matches(&reg, &alias).unwrap()[0].mrn,
+        first.mrn
+    );
+    // With a reason it is registered, and the reason is in the audit trail.
+    let second = f
+        .records
+        .register_patient(&reg, again, Some("twin sister, confirmed with ID".into()))
+        .unwrap();
+    assert_ne!(second.mrn, first.mrn);
+    let last = f
+        .records
+        .system_audit_entries(1, 100_000)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(last.event.action, AuditAction::PatientRegistered);
+    assert!(
+        last.event.reason.contains(&first.mrn) && last.event.reason.contains("twin sister"),
+        "{}",
+        last.event.reason
+    );
+    // Someone unrelated registers without a question.
+    assert!(
+        f.records
+            .register_patient(&reg, patient("Okafor", "Chidi", (1970, 1, 1)), None)
+            .is_ok()
+    );
 }

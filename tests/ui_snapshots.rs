@@ -459,6 +459,7 @@ fn register(ui: &Ui, family: &str, given: &str, dob: (i32, u32, u32)) -> String 
             address: None,
             phone: None,
             ssn: None,
+            details: Default::default(),
         })
         .unwrap()
         .mrn

@@ -190,6 +190,7 @@ pub fn crash_writer(db: &Path, count: u64) -> Result<i32, String> {
                 address: None,
                 phone: None,
                 ssn: None,
+                details: Default::default(),
             })
             .map_err(|e| e.to_string())?;
         writeln!(out, "acked {}", p.mrn).map_err(io)?;

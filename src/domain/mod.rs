@@ -4,6 +4,7 @@ pub mod audit;
 pub mod mrn;
 pub mod password;
 pub mod patient;
+pub mod registration;
 pub mod role;
 pub mod search;
 pub mod secret;

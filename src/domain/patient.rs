@@ -65,6 +65,8 @@ pub struct Patient {
     /// Set when this chart was merged into another; the record stays readable.
     #[serde(default)]
     pub merged_into: Option<String>,
+    #[serde(default)]
+    pub details: PatientDetails,
     pub version: u64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
@@ -92,7 +94,7 @@ impl Patient {
                 .map(|g| g.trim().to_string())
                 .filter(|g| !g.is_empty())
                 .collect(),
-            preferred_name: None,
+            preferred_name: p.details.preferred_name.clone(),
             dob: p.dob,
             sex: p.sex,
             address: p.address.clone(),
@@ -101,6 +103,7 @@ impl Patient {
             deceased: None,
             sensitivity: None,
             merged_into: None,
+            details: p.details.clone(),
             version: 0,
             updated_at: now,
             updated_by: by.to_string(),
@@ -122,6 +125,51 @@ pub fn age_on(dob: NaiveDate, on: NaiveDate) -> u32 {
     u32::try_from(years.max(0)).unwrap_or(0)
 }
 
+/// Who may act for a patient, and the paper that says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepresentativeKind {
+    Guardian,
+    ParentOfMinor,
+    PowerOfAttorney,
+}
+
+impl RepresentativeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            RepresentativeKind::Guardian => "guardian",
+            RepresentativeKind::ParentOfMinor => "parent of minor",
+            RepresentativeKind::PowerOfAttorney => "power of attorney",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalRepresentative {
+    pub kind: RepresentativeKind,
+    pub name: String,
+    /// The document that gives authority (court order, birth certificate, POA form).
+    pub authority_document: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencyContact {
+    pub name: String,
+    pub relationship: String,
+    pub phone: String,
+}
+
+/// Registration details beyond identity; every field optional.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PatientDetails {
+    pub preferred_name: Option<String>,
+    pub administrative_gender: Option<String>,
+    pub language: Option<String>,
+    pub emergency_contact: Option<EmergencyContact>,
+    pub legal_representative: Option<LegalRepresentative>,
+}
+
 /// What a registrar enters; the service assigns MRN and version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPatient {
@@ -135,6 +183,8 @@ pub struct NewPatient {
     pub phone: Option<String>,
     #[serde(default)]
     pub ssn: Option<String>,
+    #[serde(default)]
+    pub details: PatientDetails,
 }
 
 impl NewPatient {
@@ -240,6 +290,7 @@ mod tests {
             address: None,
             phone: None,
             ssn: Some("123-45-6789".into()),
+            details: Default::default(),
         };
         assert!(ok.validate(today).is_ok());
         let mut p = ok.clone();

@@ -229,6 +229,57 @@ impl LocalRecords {
         self.audit(self.event(who, AuditAction::PatientSearch, Outcome::Success, reason))
     }
 
+    /// Existing patients a new registration may duplicate: the same or sound-alike names with
+    /// the same birth date, or the same SSN or phone number.
+    fn matches_for(&self, p: &NewPatient) -> ServiceResult<Vec<crate::domain::search::Hit>> {
+        use crate::domain::search::{Query, fold::name_tokens};
+        // The duplicate check is not optional: wait for the index rather than skip it.
+        self.wait_for_search_index(Duration::from_secs(60))?;
+        let family = name_tokens(&p.family_name);
+        let first_given: Vec<String> = p
+            .given_names
+            .first()
+            .map(|g| name_tokens(g))
+            .unwrap_or_default();
+        let digits = |s: &Option<String>| {
+            s.as_ref()
+                .map(|v| v.chars().filter(char::is_ascii_digit).collect::<String>())
+        };
+        let queries = [
+            Query {
+                family: family.clone(),
+                names: first_given,
+                dob: Some(p.dob),
+                ..Query::default()
+            },
+            Query {
+                family,
+                dob: Some(p.dob),
+                ..Query::default()
+            },
+            Query {
+                ssn: digits(&p.ssn).filter(|s| s.len() == 9),
+                ..Query::default()
+            },
+            Query {
+                phone: digits(&p.phone).filter(|s| s.len() == 10),
+                ..Query::default()
+            },
+        ];
+        self.with_index(|idx| {
+            let mut out: Vec<crate::domain::search::Hit> = Vec::new();
+            for q in queries.iter().filter(|q| !q.is_empty()) {
+                for h in idx.search(q, 10).1 {
+                    if !out.iter().any(|o| o.mrn == h.mrn) {
+                        out.push(h);
+                    }
+                }
+            }
+            out.truncate(10);
+            out
+        })
+    }
+
     /// Command-line search as the system: audited at once.
     pub fn system_search(&self, query: &str, limit: usize) -> ServiceResult<SearchResults> {
         self.wait_for_search_index(Duration::from_secs(300))?;
@@ -697,12 +748,12 @@ impl LocalRecords {
     }
 
     fn register_as(&self, who: &Actor, p: NewPatient) -> ServiceResult<Patient> {
-        let patient = self.register_commit(who, p)?;
+        let patient = self.register_commit(who, p, "new patient")?;
         self.index_upsert(SearchKey::from_patient(&patient, None));
         Ok(patient)
     }
 
-    fn register_commit(&self, who: &Actor, p: NewPatient) -> ServiceResult<Patient> {
+    fn register_commit(&self, who: &Actor, p: NewPatient, note: &str) -> ServiceResult<Patient> {
         let now = self.now();
         p.validate(now.date_naive())
             .map_err(ServiceError::Invalid)?;
@@ -712,12 +763,7 @@ impl LocalRecords {
             Resource::Ordinary,
         )
         .map_err(|_| ServiceError::NotPermitted("registering patients".into()))?;
-        let mut ev = self.event(
-            who,
-            AuditAction::PatientRegistered,
-            Outcome::Success,
-            "new patient",
-        );
+        let mut ev = self.event(who, AuditAction::PatientRegistered, Outcome::Success, note);
         let patient = self.store.write(|tx| {
             let mrn = mrn_for_sequence(tx.next_mrn_seq()?);
             let mut patient = Patient::from_new(mrn.clone(), &p, now, grant.username());
@@ -1119,11 +1165,52 @@ impl Records for LocalRecords {
         })
     }
 
-    fn register_patient(&self, token: &SessionToken, p: NewPatient) -> ServiceResult<Patient> {
+    fn likely_matches(
+        &self,
+        token: &SessionToken,
+        p: &NewPatient,
+    ) -> ServiceResult<Vec<crate::domain::search::Hit>> {
+        let s = self.ready_session(token)?;
+        self.permit(
+            &Actor::from(&s),
+            Permission::RegisterPatient,
+            "registering patients",
+        )?;
+        self.matches_for(p)
+    }
+
+    fn register_patient(
+        &self,
+        token: &SessionToken,
+        p: NewPatient,
+        not_a_duplicate_because: Option<String>,
+    ) -> ServiceResult<Patient> {
         let s = self.ready_session(token)?;
         let who = Actor::from(&s);
         self.permit(&who, Permission::RegisterPatient, "registering patients")?;
-        self.register_as(&who, p)
+        p.validate(self.now().date_naive())
+            .map_err(ServiceError::Invalid)?;
+        // Duplicate charts are stopped here, whatever the client does: likely matches need a
+        // stated reason before a new chart is made.
+        let matches = self.matches_for(&p)?;
+        let reason = not_a_duplicate_because
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        let note = match (matches.is_empty(), reason) {
+            (true, _) => "new patient".to_string(),
+            (false, None) => return Err(ServiceError::PossibleDuplicates(matches)),
+            (false, Some(r)) => {
+                let mrns: Vec<&str> = matches.iter().map(|h| h.mrn.as_str()).collect();
+                format!(
+                    "new patient despite possible matches {}: {}",
+                    mrns.join(", "),
+                    r.chars().take(200).collect::<String>()
+                )
+            }
+        };
+        let patient = self.register_commit(&who, p, &note)?;
+        self.index_upsert(SearchKey::from_patient(&patient, None));
+        Ok(patient)
     }
 
     fn list_users(&self, token: &SessionToken) -> ServiceResult<Vec<UserSummary>> {

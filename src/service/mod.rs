@@ -159,6 +159,8 @@ pub enum ServiceError {
     Invalid(String),
     #[error("{0} not found")]
     NotFound(String),
+    #[error("{} existing patient(s) may be this person; choose one, or say why this is a new patient", .0.len())]
+    PossibleDuplicates(Vec<Hit>),
     #[error("{0}")]
     Conflict(String),
     #[error("the records service failed: {0}")]
@@ -199,7 +201,18 @@ pub trait Records: Send + Sync {
     /// The charts this user opened most recently, newest first (the empty search box).
     fn recent_patients(&self, session: &SessionToken) -> ServiceResult<Vec<Hit>>;
     fn open_chart(&self, session: &SessionToken, mrn: &str) -> ServiceResult<ChartSummary>;
-    fn register_patient(&self, session: &SessionToken, p: NewPatient) -> ServiceResult<Patient>;
+    /// Existing patients the new one may be (same name and birth date, sound-alike names with
+    /// the same birth date, the same SSN or phone).
+    fn likely_matches(&self, session: &SessionToken, p: &NewPatient) -> ServiceResult<Vec<Hit>>;
+    /// Registers a new patient. When likely matches exist the clerk must say why this is a new
+    /// patient (`not_a_duplicate_because`); without a reason the service refuses with
+    /// `PossibleDuplicates`.
+    fn register_patient(
+        &self,
+        session: &SessionToken,
+        p: NewPatient,
+        not_a_duplicate_because: Option<String>,
+    ) -> ServiceResult<Patient>;
     fn list_users(&self, session: &SessionToken) -> ServiceResult<Vec<UserSummary>>;
     fn add_user(&self, session: &SessionToken, u: NewUser) -> ServiceResult<()>;
     fn set_locked(&self, session: &SessionToken, username: &str, locked: bool)

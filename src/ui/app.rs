@@ -43,7 +43,7 @@ pub enum Msg {
     /// The answer to search number `.0`.
     SearchDone(u64, Result<SearchResults, ServiceError>),
     RecentLoaded(Result<Vec<Hit>, ServiceError>),
-    ChartOpened(Result<ChartSummary, ServiceError>),
+    ChartOpened(Box<Result<ChartSummary, ServiceError>>),
     /// A change to an account finished; the text says what was done.
     UserChanged(String, Result<(), ServiceError>),
     /// A background call (keep-alive) failed.
@@ -315,7 +315,7 @@ impl App {
             }
             Msg::ChartOpened(result) => {
                 self.dirty = true;
-                match result {
+                match *result {
                     Ok(chart) => self.set_view(View::Chart(Box::new(ChartView::new(chart)))),
                     Err(e) => self.on_service_error(&e, "Chart"),
                 }

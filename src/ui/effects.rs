@@ -29,7 +29,9 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
             query,
             limit,
         } => Some(Msg::SearchDone(seq, records.search(&token, &query, limit))),
-        Effect::OpenChart(token, mrn) => Some(Msg::ChartOpened(records.open_chart(&token, &mrn))),
+        Effect::OpenChart(token, mrn) => {
+            Some(Msg::ChartOpened(Box::new(records.open_chart(&token, &mrn))))
+        }
         Effect::LoadRecent(token) => Some(Msg::RecentLoaded(records.recent_patients(&token))),
         Effect::LoadUsers(token) => Some(Msg::UsersLoaded(records.list_users(&token))),
         Effect::ChangeUser(token, request) => {

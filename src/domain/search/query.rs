@@ -138,6 +138,18 @@ fn digits_only(s: &str) -> Option<String> {
     (rest_ok && !d.is_empty()).then_some(d)
 }
 
+/// A date of birth typed alone, in any of the forms search understands.
+pub fn parse_date(text: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    let q = parse(text, today);
+    if let Some(p) = q.problems.first() {
+        return Err(p.clone());
+    }
+    match (q.dob, q.names.is_empty()) {
+        (Some(d), true) => Ok(d),
+        _ => Err("not a date: use YYYY-MM-DD or MM/DD/YYYY".into()),
+    }
+}
+
 /// Parses `input` as typed on `today` (for two-digit years and future dates).
 pub fn parse(input: &str, today: NaiveDate) -> Query {
     let mut q = Query::default();
