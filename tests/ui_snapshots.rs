@@ -600,3 +600,72 @@ fn chart_banner_and_encounters_for_the_patient_in_context() {
     );
     assert_eq!(last.event.patient.as_deref(), Some(mrns[0].as_str()));
 }
+
+fn fill(ui: &mut Ui, values: &[&str]) {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            ui.send(key(KeyCode::Tab));
+        }
+        ui.type_text(v);
+    }
+}
+
+#[test]
+fn registration_shows_problems_next_to_their_fields() {
+    let (mut ui, _) = search_ui();
+    ui.send(key(KeyCode::F(2)));
+    ui.send(ctrl('n'));
+    assert!(matches!(ui.app.view, View::Register(_)));
+    fill(&mut ui, &["Okafor", "Chidi", "", "31/02/1990", "x"]);
+    ui.send(ctrl('s'));
+    let s = ui.screen80();
+    assert!(
+        s.contains("31/02/1990 is not a real date") && s.contains("F, M or U"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+    // Esc once arms, twice discards and returns to search.
+    ui.send(key(KeyCode::Esc));
+    assert!(matches!(ui.app.view, View::Register(_)));
+    ui.send(key(KeyCode::Esc));
+    assert!(matches!(ui.app.view, View::Search(_)));
+}
+
+#[test]
+fn registration_over_a_likely_match_asks_same_or_new_with_a_reason() {
+    let (mut ui, mrns) = search_ui();
+    ui.send(key(KeyCode::F(2)));
+    ui.send(ctrl('n'));
+    fill(&mut ui, &["Smyth", "Ana", "", "3/4/1980", "F"]);
+    ui.send(ctrl('s'));
+    let s = ui.screen80();
+    assert!(
+        s.contains("Is this patient already registered?") && s.contains(&mrns[0]),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+    // New patient, with a reason.
+    ui.send(key(KeyCode::Char('n')));
+    ui.type_text("different mother, checked ID");
+    ui.send(key(KeyCode::Enter));
+    let status = ui.app.status.as_ref().unwrap().text.clone();
+    assert!(status.starts_with("Registered: MRN "), "{status}");
+    assert!(matches!(ui.app.view, View::Chart(_)));
+    let mrn = ui.app.context_mrn.clone().unwrap();
+    assert!(!mrns.contains(&mrn));
+    let audit = ui.f.records.system_audit_entries(1, 100_000).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.event.reason.contains("different mother, checked ID"))
+    );
+
+    // Same patient: nothing registered, the existing chart opens.
+    ui.send(key(KeyCode::F(2)));
+    ui.send(ctrl('n'));
+    fill(&mut ui, &["Alemán", "José", "", "1962-07-08", "F"]);
+    ui.send(ctrl('s'));
+    ui.send(key(KeyCode::Enter));
+    assert_eq!(ui.app.context_mrn.as_deref(), Some(mrns[2].as_str()));
+    assert!(matches!(ui.app.view, View::Chart(_)));
+}

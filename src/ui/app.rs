@@ -6,10 +6,12 @@ use super::keymap::{Action, Key, Keymap, screen_for};
 use super::screens::chart::ChartView;
 use super::screens::login::LoginForm;
 use super::screens::password::PasswordForm;
+use super::screens::register::{RegisterForm, RegisterRequest};
 use super::screens::search::{PAGE_RESULTS, SearchRequest, SearchView};
 use super::screens::users::{UserRequest, UsersView};
 use super::theme::Theme;
 use crate::domain::Secret;
+use crate::domain::patient::{NewPatient, Patient};
 use crate::domain::search::Hit;
 use crate::domain::settings::MAX_IDLE_MINUTES;
 use crate::domain::user::UserSummary;
@@ -44,6 +46,8 @@ pub enum Msg {
     SearchDone(u64, Result<SearchResults, ServiceError>),
     RecentLoaded(Result<Vec<Hit>, ServiceError>),
     ChartOpened(Box<Result<ChartSummary, ServiceError>>),
+    /// The answer to a registration, with what was sent (to show likely matches against it).
+    Registered(Box<(NewPatient, Result<Patient, ServiceError>)>),
     /// A change to an account finished; the text says what was done.
     UserChanged(String, Result<(), ServiceError>),
     /// A background call (keep-alive) failed.
@@ -69,6 +73,11 @@ pub enum Effect {
     LoadRecent(SessionToken),
     /// Open (and audit) the chart of this MRN.
     OpenChart(SessionToken, String),
+    Register {
+        token: SessionToken,
+        patient: Box<NewPatient>,
+        reason: Option<String>,
+    },
     /// Numbered so the newest wins; the runtime performs only the last of a burst.
     Search {
         token: SessionToken,
@@ -91,6 +100,7 @@ pub enum View {
     Users(UsersView),
     Search(SearchView),
     Chart(Box<ChartView>),
+    Register(Box<RegisterForm>),
 }
 
 /// Where a user was when their session ended without a logout. Form contents (passwords) are
@@ -196,6 +206,8 @@ impl App {
             View::Users(_) => Some(Screen::Users),
             View::Search(_) => Some(Screen::Search),
             View::Chart(_) => Some(Screen::Chart),
+            // A form is never resumed: what was typed may hold another patient's details.
+            View::Register(_) => None,
             View::Home | View::ChangePassword(_) => None,
         }
     }
@@ -204,7 +216,7 @@ impl App {
     fn field_focused(&self) -> bool {
         match &self.view {
             _ if self.session.is_none() => true,
-            View::ChangePassword(_) => true,
+            View::ChangePassword(_) | View::Register(_) => true,
             View::Users(u) => u.reset.is_some(),
             _ => false,
         }
@@ -222,6 +234,7 @@ impl App {
         match &self.view {
             View::ChangePassword(f) if self.session.is_some() => f.has_input(),
             View::Users(u) if self.session.is_some() => u.has_input(),
+            View::Register(f) if self.session.is_some() => f.has_input(),
             _ => self.session.is_none() && self.login.has_input(),
         }
     }
@@ -249,6 +262,7 @@ impl App {
                         (_, false) => self.login.paste(&text),
                         (View::ChangePassword(f), true) => f.paste(&text),
                         (View::Users(u), true) => u.paste(&text),
+                        (View::Register(f), true) => f.paste(&text),
                         (View::Search(v), true) => {
                             let request = v.paste(&text);
                             return effects
@@ -318,6 +332,40 @@ impl App {
                 match *result {
                     Ok(chart) => self.set_view(View::Chart(Box::new(ChartView::new(chart)))),
                     Err(e) => self.on_service_error(&e, "Chart"),
+                }
+                Vec::new()
+            }
+            Msg::Registered(answer) => {
+                self.dirty = true;
+                let (patient, result) = *answer;
+                match result {
+                    Ok(p) => {
+                        self.set_status(StatusKind::Info, format!("Registered: MRN {}.", p.mrn));
+                        let label = format!(
+                            "{} {}, {}",
+                            p.mrn,
+                            p.family_name.to_uppercase(),
+                            p.given_names.join(" ")
+                        );
+                        self.patient_in_context = Some(label);
+                        self.context_mrn = Some(p.mrn.clone());
+                        self.last_search = None;
+                        return self
+                            .token()
+                            .map(|t| Effect::OpenChart(t, p.mrn))
+                            .into_iter()
+                            .collect();
+                    }
+                    Err(ServiceError::PossibleDuplicates(hits)) => {
+                        if let View::Register(f) = &mut self.view {
+                            f.show_duplicates(hits, patient);
+                        }
+                        self.set_status(
+                            StatusKind::Warning,
+                            "Possible existing patients: check before making a new chart.",
+                        );
+                    }
+                    Err(e) => self.on_service_error(&e, "Registration"),
                 }
                 Vec::new()
             }
@@ -598,6 +646,7 @@ impl App {
                 (_, false) => self.login.handle_key(&key),
                 (View::ChangePassword(f), true) => f.handle_key(&key),
                 (View::Users(u), true) => u.handle_key(&key),
+                (View::Register(f), true) => f.handle_key(&key),
                 _ => false,
             };
             if used {
@@ -660,6 +709,15 @@ impl App {
                 self.status = None;
                 Vec::new()
             }
+            Action::Back if matches!(&self.view, View::Register(_)) => {
+                if let View::Register(f) = &mut self.view
+                    && f.back()
+                {
+                    let back = self.last_search.take().unwrap_or_default();
+                    self.view = View::Search(back);
+                }
+                Vec::new()
+            }
             Action::Back if matches!(&self.view, View::Users(u) if u.reset.is_some()) => {
                 if let View::Users(u) = &mut self.view {
                     u.close_form();
@@ -673,7 +731,38 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::NewPatient if matches!(self.view, View::Search(_)) => {
+                let may = self.session.as_ref().is_some_and(|s| {
+                    s.permissions
+                        .contains(&crate::policy::Permission::RegisterPatient)
+                });
+                if may {
+                    self.set_view(View::Register(Box::default()));
+                    self.status = None;
+                } else {
+                    self.set_status(
+                        StatusKind::Error,
+                        "Registering patients: not permitted for your role.",
+                    );
+                }
+                Vec::new()
+            }
             _ => {
+                if let View::Register(f) = &mut self.view {
+                    return match f.on_action(action, self.today) {
+                        Some(RegisterRequest::Register(patient, reason)) => {
+                            vec![Effect::Register {
+                                token,
+                                patient,
+                                reason,
+                            }]
+                        }
+                        Some(RegisterRequest::UseExisting(hit)) => {
+                            self.search_request(Some(SearchRequest::Choose(hit)))
+                        }
+                        None => Vec::new(),
+                    };
+                }
                 if let View::Chart(c) = &mut self.view {
                     c.on_action(action, SEARCH_PAGE);
                     return Vec::new();

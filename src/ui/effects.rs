@@ -32,6 +32,14 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         Effect::OpenChart(token, mrn) => {
             Some(Msg::ChartOpened(Box::new(records.open_chart(&token, &mrn))))
         }
+        Effect::Register {
+            token,
+            patient,
+            reason,
+        } => {
+            let result = records.register_patient(&token, (*patient).clone(), reason);
+            Some(Msg::Registered(Box::new((*patient, result))))
+        }
         Effect::LoadRecent(token) => Some(Msg::RecentLoaded(records.recent_patients(&token))),
         Effect::LoadUsers(token) => Some(Msg::UsersLoaded(records.list_users(&token))),
         Effect::ChangeUser(token, request) => {

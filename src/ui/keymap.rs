@@ -46,10 +46,12 @@ pub enum Action {
     ToggleActive,
     ResetPassword,
     RecentPatients,
+    NewPatient,
+    Save,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 27] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -75,6 +77,8 @@ impl Action {
         Action::ToggleActive,
         Action::ResetPassword,
         Action::RecentPatients,
+        Action::NewPatient,
+        Action::Save,
     ];
 
     /// The name used in keymap files.
@@ -105,6 +109,8 @@ impl Action {
             Action::ToggleActive => "toggle_active",
             Action::ResetPassword => "reset_password",
             Action::RecentPatients => "recent_patients",
+            Action::NewPatient => "new_patient",
+            Action::Save => "save",
         }
     }
 
@@ -136,6 +142,8 @@ impl Action {
             Action::ToggleActive => "(De)activate",
             Action::ResetPassword => "Reset password",
             Action::RecentPatients => "Recent",
+            Action::NewPatient => "New patient",
+            Action::Save => "Save",
         }
     }
 
@@ -167,6 +175,8 @@ impl Action {
             Action::ToggleActive => "Users: deactivate or reactivate the selected account",
             Action::ResetPassword => "Users: set a temporary password for the selected account",
             Action::RecentPatients => "Search: show the patients I opened recently",
+            Action::NewPatient => "Search: register a new patient",
+            Action::Save => "Save the form",
         }
     }
 
@@ -351,7 +361,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 25] = [
+const DEFAULTS: [(Key, Action); 27] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -377,6 +387,8 @@ const DEFAULTS: [(Key, Action); 25] = [
     (Key::plain(KeyCode::Char('d')), Action::ToggleActive),
     (Key::plain(KeyCode::Char('r')), Action::ResetPassword),
     (Key::ctrl('r'), Action::RecentPatients),
+    (Key::ctrl('n'), Action::NewPatient),
+    (Key::ctrl('s'), Action::Save),
 ];
 
 /// The function-key screens, in footer order.

@@ -87,7 +87,13 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
     }
     match &app.view {
         View::ChangePassword(_) => v.push((Action::Submit, 0)),
-        View::Search(_) => v.extend([(Action::Submit, 0), (Action::RecentPatients, 1)]),
+        View::Search(_) => {
+            v.extend([(Action::Submit, 0), (Action::RecentPatients, 1)]);
+            if session.permissions.contains(&Permission::RegisterPatient) {
+                v.push((Action::NewPatient, 1));
+            }
+        }
+        View::Register(_) => v.extend([(Action::Save, 0), (Action::NextField, 1)]),
         View::Users(u) if u.reset.is_some() => v.push((Action::Submit, 0)),
         View::Users(_) => {
             v.push((Action::ToggleLock, 0));

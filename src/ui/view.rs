@@ -58,6 +58,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             View::Users(u) => u.draw(frame, main, &app.theme),
             View::Search(v) => v.draw(frame, main, &app.theme, app.today),
             View::Chart(c) => c.draw(frame, main, &app.theme, app.today),
+            View::Register(f) => f.draw(frame, main, &app.theme, app.today),
         },
     }
     shell::draw_status(frame, status, app);

@@ -5,5 +5,6 @@ pub mod home;
 pub mod login;
 pub mod password;
 pub mod placeholder;
+pub mod register;
 pub mod search;
 pub mod users;
