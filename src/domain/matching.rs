@@ -1,0 +1,354 @@
+//! Likely-duplicate patients, in the Fellegi–Sunter manner: each field's agreement or
+//! disagreement adds log2(m/u) or log2((1-m)/(1-u)) to a pair's weight, where m is how often
+//! the field agrees for true matches and u how often it agrees by chance. Name agreement is
+//! frequency-aware: two "Smith"s agree by chance far more often than two "Efthimiou"s, so u is
+//! the name's own frequency. Pairs above the "review" threshold go to the work list; above
+//! "very likely" they are flagged as probable duplicates.
+
+use super::search::fold::{edit_distance_within, fold, name_variants};
+use chrono::{Datelike, NaiveDate};
+use rphonetic::{DoubleMetaphone, Encoder};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// What the matcher compares. Values are folded (lowercase, no accents, no punctuation) by
+/// [`MatchRecord::new`].
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct MatchRecord {
+    pub given: String,
+    pub family: String,
+    pub dob: Option<NaiveDate>,
+    /// `F`, `M` or empty.
+    pub sex: String,
+    /// Any national identifier, digits only.
+    pub ssn: String,
+    pub street: String,
+    pub city: String,
+    pub zip: String,
+    pub phone: String,
+}
+
+impl MatchRecord {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        given: &str,
+        family: &str,
+        dob: Option<NaiveDate>,
+        sex: &str,
+        ssn: &str,
+        street: &str,
+        city: &str,
+        zip: &str,
+        phone: &str,
+    ) -> MatchRecord {
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        MatchRecord {
+            given: given
+                .split_whitespace()
+                .next()
+                .map(fold)
+                .unwrap_or_default(),
+            family: fold(family),
+            dob,
+            sex: sex.trim().to_ascii_uppercase(),
+            ssn: digits(ssn),
+            street: fold(street),
+            city: fold(city),
+            zip: digits(zip),
+            phone: digits(phone),
+        }
+    }
+}
+
+/// Review and very-likely thresholds (settings in the database, these by default).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    pub review: f64,
+    pub very_likely: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            review: 8.0,
+            very_likely: 16.0,
+        }
+    }
+}
+
+fn w(m: f64, u: f64) -> f64 {
+    (m / u).log2()
+}
+
+fn disagree(m: f64, u: f64) -> f64 {
+    ((1.0 - m) / (1.0 - u)).log2()
+}
+
+/// Value frequencies of a population, for frequency-aware name weights.
+pub struct Frequencies {
+    given: HashMap<String, usize>,
+    family: HashMap<String, usize>,
+    total: f64,
+}
+
+impl Frequencies {
+    pub fn of(records: &[MatchRecord]) -> Frequencies {
+        let mut given = HashMap::new();
+        let mut family = HashMap::new();
+        for r in records {
+            *given.entry(r.given.clone()).or_insert(0) += 1;
+            *family.entry(r.family.clone()).or_insert(0) += 1;
+        }
+        Frequencies {
+            given,
+            family,
+            total: records.len().max(1) as f64,
+        }
+    }
+
+    fn u(&self, table: &HashMap<String, usize>, value: &str) -> f64 {
+        (table.get(value).copied().unwrap_or(1) as f64 / self.total).clamp(1e-6, 0.5)
+    }
+}
+
+fn codes(s: &str) -> (String, String) {
+    let dm = DoubleMetaphone::default();
+    (dm.encode(s), dm.encode_alternate(s))
+}
+
+fn similar_name(a: &str, b: &str) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let (ca, cb) = (codes(a), codes(b));
+    let sound = !ca.0.is_empty() && (ca.0 == cb.0 || ca.0 == cb.1 || ca.1 == cb.0);
+    sound
+        || edit_distance_within(a, b, if a.len().max(b.len()) > 7 { 2 } else { 1 }).is_some()
+        || name_variants(a).contains(&b)
+        || (a.len() >= 3 && b.len() >= 3 && (a.starts_with(b) || b.starts_with(a)))
+}
+
+/// The Fellegi–Sunter weight of a pair.
+pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
+    let mut total = 0.0;
+    // Names: exact agreement weighted by the value's frequency.
+    for (x, y, table) in [
+        (&a.family, &b.family, &f.family),
+        (&a.given, &b.given, &f.given),
+    ] {
+        if x.is_empty() || y.is_empty() {
+            continue;
+        }
+        if x == y {
+            total += w(0.90, f.u(table, x));
+        } else if similar_name(x, y) {
+            total += w(0.08, 0.01);
+        } else if x.len() >= 2
+            && y.len() >= 2
+            && (x.starts_with(y.as_str()) || y.starts_with(x.as_str()))
+        {
+            total += w(0.02, 0.005);
+        } else {
+            total += disagree(0.98, 0.01);
+        }
+    }
+    // Swapped given and family names are a common registration error.
+    if a.given == b.family && a.family == b.given && !a.given.is_empty() && a.given != a.family {
+        total += 12.0;
+    }
+    match (a.dob, b.dob) {
+        (Some(x), Some(y)) if x == y => total += w(0.95, 1.0 / 25_000.0),
+        (Some(x), Some(y)) => {
+            let same = [
+                x.year() == y.year(),
+                x.month() == y.month(),
+                x.day() == y.day(),
+            ];
+            let transposed = x.year() == y.year() && x.month() == y.day() && x.day() == y.month();
+            if transposed || same.iter().filter(|s| **s).count() == 2 {
+                total += w(0.04, 0.002);
+            } else {
+                total += disagree(0.99, 1.0 / 25_000.0);
+            }
+        }
+        _ => {}
+    }
+    if !a.sex.is_empty() && !b.sex.is_empty() {
+        total += if a.sex == b.sex {
+            w(0.98, 0.5)
+        } else {
+            disagree(0.98, 0.5)
+        };
+    }
+    for (x, y, m, u) in [
+        (&a.ssn, &b.ssn, 0.95, 1e-6),
+        (&a.phone, &b.phone, 0.8, 1e-5),
+    ] {
+        if x.is_empty() || y.is_empty() {
+            continue;
+        }
+        if x == y {
+            total += w(m, u);
+        } else if x.len() == y.len() && edit_distance_within(x, y, 1).is_some() {
+            total += w(0.04, 1e-4);
+        } else {
+            total += disagree(m, u);
+        }
+    }
+    for (x, y, m, u) in [
+        (&a.street, &b.street, 0.8, 0.001),
+        (&a.city, &b.city, 0.85, 0.02),
+        (&a.zip, &b.zip, 0.85, 0.01),
+    ] {
+        if x.is_empty() || y.is_empty() {
+            continue;
+        }
+        if x == y {
+            total += w(m, u);
+        } else if edit_distance_within(x, y, 2).is_some() {
+            total += w(0.08, 0.005);
+        } else {
+            total += disagree(m, u) * 0.5; // people move: address disagreement counts less
+        }
+    }
+    total
+}
+
+/// Blocking keys: pairs are only compared when they share one (sound of the family name with
+/// birth year; birth date; identifier; phone; sound of the given name with postcode). Keeps a
+/// million records to a few million comparisons instead of half a trillion.
+fn block_keys(r: &MatchRecord) -> Vec<String> {
+    let mut keys = Vec::new();
+    let fam = codes(&r.family).0;
+    let giv = codes(&r.given).0;
+    if let Some(d) = r.dob {
+        keys.push(format!("fy:{fam}:{}", d.year()));
+        keys.push(format!("d:{d}"));
+        keys.push(format!("gy:{giv}:{}", d.year()));
+    }
+    if !r.ssn.is_empty() {
+        keys.push(format!("s:{}", r.ssn));
+    }
+    if !r.phone.is_empty() {
+        keys.push(format!("p:{}", r.phone));
+    }
+    if !r.zip.is_empty() {
+        keys.push(format!("gz:{giv}:{}", r.zip));
+        keys.push(format!("fz:{fam}:{}", r.zip));
+    }
+    keys
+}
+
+/// Largest block compared pairwise; larger ones (a very common key) are skipped, the other
+/// keys still catch their duplicates.
+const MAX_BLOCK: usize = 200;
+
+/// Every candidate pair with its weight at or above `min_weight`, best first.
+pub fn scan(records: &[MatchRecord], min_weight: f64) -> Vec<(usize, usize, f64)> {
+    let freq = Frequencies::of(records);
+    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        for k in block_keys(r) {
+            blocks.entry(k).or_default().push(i);
+        }
+    }
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for members in blocks
+        .values()
+        .filter(|m| m.len() > 1 && m.len() <= MAX_BLOCK)
+    {
+        for (x, &i) in members.iter().enumerate() {
+            for &j in &members[x + 1..] {
+                pairs.push((i.min(j), i.max(j)));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut out: Vec<(usize, usize, f64)> = pairs
+        .into_iter()
+        .map(|(i, j)| (i, j, weight(&records[i], &records[j], &freq)))
+        .filter(|(_, _, wt)| *wt >= min_weight)
+        .collect();
+    out.sort_by(|a, b| b.2.total_cmp(&a.2));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(
+        given: &str,
+        family: &str,
+        dob: &str,
+        sex: &str,
+        ssn: &str,
+        street: &str,
+        zip: &str,
+    ) -> MatchRecord {
+        MatchRecord::new(
+            given,
+            family,
+            NaiveDate::parse_from_str(dob, "%Y-%m-%d").ok(),
+            sex,
+            ssn,
+            street,
+            "bend",
+            zip,
+            "",
+        )
+    }
+
+    #[test]
+    fn weights_order_pairs_sensibly() {
+        let people = vec![
+            rec(
+                "John",
+                "Smith",
+                "1980-03-04",
+                "M",
+                "123456789",
+                "12 elm st",
+                "97701",
+            ),
+            rec(
+                "Jon",
+                "Smith",
+                "1980-03-04",
+                "M",
+                "",
+                "12 elm street",
+                "97701",
+            ), // nickname, same DOB
+            rec(
+                "John",
+                "Smith",
+                "1975-06-01",
+                "M",
+                "987654321",
+                "3 oak ave",
+                "97702",
+            ), // namesake
+            rec("Anna", "Efthimiou", "1990-01-02", "F", "", "", ""),
+            rec("Ana", "Efthimiou", "1990-02-01", "F", "", "", ""), // day/month swapped, rare name
+            rec("Smith", "John", "1980-03-04", "M", "123456789", "", ""), // names swapped
+        ];
+        let f = Frequencies::of(&people);
+        let w01 = weight(&people[0], &people[1], &f);
+        let w02 = weight(&people[0], &people[2], &f);
+        let w34 = weight(&people[3], &people[4], &f);
+        let w05 = weight(&people[0], &people[5], &f);
+        let t = Thresholds::default();
+        assert!(w01 >= t.very_likely, "nickname + same DOB + address: {w01}");
+        assert!(w02 < t.review, "a namesake with another DOB and SSN: {w02}");
+        assert!(w34 >= t.review, "rare name, transposed DOB: {w34}");
+        assert!(
+            w05 >= t.very_likely,
+            "swapped names, same DOB and SSN: {w05}"
+        );
+        let found = scan(&people, t.review);
+        assert!(found.iter().any(|(i, j, _)| (*i, *j) == (0, 1)));
+        assert!(!found.iter().any(|(i, j, _)| (*i, *j) == (0, 2)));
+    }
+}
