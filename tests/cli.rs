@@ -326,3 +326,49 @@ fn seed_is_deterministic_for_a_seed_and_date() {
             .all(|p| chartroom::domain::mrn::is_valid_mrn(&p.mrn))
     );
 }
+
+#[test]
+fn duplicate_scan_finds_the_synthetic_near_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.redb");
+    let db = db.to_str().unwrap();
+    let o = run(
+        &[
+            "seed",
+            "--db",
+            db,
+            "--patients",
+            "300",
+            "--today",
+            "2026-01-15",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&["duplicates", "scan", "--db", db, "--json"], "");
+    assert!(o.status.success(), "{}", text(&o));
+    let pairs: Vec<(String, String, bool)> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            (
+                v["mrn_a"].as_str().unwrap().to_string(),
+                v["mrn_b"].as_str().unwrap().to_string(),
+                v["very_likely"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    // The generator makes patients 40, 88 and 57 near-copies of Alemán (3), Nguyễn (11) and
+    // O'Brien (17): accents or punctuation dropped.
+    let mrn = |i: u64| chartroom::domain::mrn::mrn_for_sequence(i + 1);
+    for (a, b) in [(3, 40), (11, 88), (17, 57)] {
+        assert!(
+            pairs.contains(&(mrn(a), mrn(b), true)),
+            "{a}~{b} not found in {pairs:?}"
+        );
+    }
+    assert!(
+        pairs.len() <= 10,
+        "few false alarms in 300 patients: {pairs:?}"
+    );
+}

@@ -71,6 +71,18 @@ pub enum UserCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum DuplicatesCommand {
+    /// Scan every patient for likely duplicates (Fellegi-Sunter weights; thresholds are
+    /// settings) and print the pairs, best first.
+    Scan {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Check the hash chain: exit 0 when intact, 1 naming the first bad entry.
     Verify {
@@ -430,4 +442,53 @@ pub fn search(db: &Path, query: &str, json: bool, limit: usize) -> Result<i32, S
         println!("{} match(es)", r.total);
     }
     Ok(0)
+}
+
+pub fn duplicates(cmd: DuplicatesCommand) -> Result<i32, String> {
+    match cmd {
+        DuplicatesCommand::Scan { db, json } => {
+            let records = open_records(&db)?;
+            let pairs = records.system_duplicate_scan().map_err(|e| e.to_string())?;
+            for p in &pairs {
+                let who = |k: &crate::domain::search::SearchKey| {
+                    format!(
+                        "{} {} {}",
+                        k.mrn,
+                        sanitize(&k.display_name()),
+                        k.dob.format("%Y-%m-%d")
+                    )
+                };
+                if json {
+                    let line = serde_json::json!({
+                        "mrn_a": p.a.mrn,
+                        "mrn_b": p.b.mrn,
+                        "weight": (p.weight * 10.0).round() / 10.0,
+                        "very_likely": p.very_likely,
+                    });
+                    println!("{line}");
+                } else {
+                    println!(
+                        "{:<11} {:>5.1}  {}  ~  {}",
+                        if p.very_likely {
+                            "very likely"
+                        } else {
+                            "review"
+                        },
+                        p.weight,
+                        who(&p.a),
+                        who(&p.b)
+                    );
+                }
+            }
+            if !json {
+                let likely = pairs.iter().filter(|p| p.very_likely).count();
+                println!(
+                    "{} pair(s): {likely} very likely, {} to review",
+                    pairs.len(),
+                    pairs.len() - likely
+                );
+            }
+            Ok(0)
+        }
+    }
 }

@@ -95,6 +95,11 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Likely duplicate charts (master patient index clean-up).
+    Duplicates {
+        #[command(subcommand)]
+        action: admin::DuplicatesCommand,
+    },
     /// Audit trail: verify the hash chain, or list entries.
     Audit {
         #[command(subcommand)]
@@ -182,6 +187,7 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
             json,
             limit,
         }) => admin::search(&db, &query.join(" "), json, limit),
+        Some(Command::Duplicates { action }) => admin::duplicates(action),
         Some(Command::Audit { action }) => admin::audit(action),
         Some(Command::Check { db }) => admin::check(&db),
         Some(Command::Bench { which }) => bench::run(which),

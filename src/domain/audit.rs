@@ -35,6 +35,7 @@ pub enum AuditAction {
     AuditViewed,
     SettingsChanged,
     PatientSearch,
+    DuplicateScan,
 }
 
 impl AuditAction {
@@ -62,6 +63,7 @@ impl AuditAction {
             AuditAction::AuditViewed => "audit_viewed",
             AuditAction::SettingsChanged => "settings_changed",
             AuditAction::PatientSearch => "patient_search",
+            AuditAction::DuplicateScan => "duplicate_scan",
         }
     }
 }

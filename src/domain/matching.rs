@@ -84,24 +84,34 @@ fn disagree(m: f64, u: f64) -> f64 {
     ((1.0 - m) / (1.0 - u)).log2()
 }
 
-/// Value frequencies of a population, for frequency-aware name weights.
+/// Value frequencies of a population: chance agreement on a value is as likely as the value is
+/// common (two Smiths, a household's shared phone, a busy ZIP code).
 pub struct Frequencies {
     given: HashMap<String, usize>,
     family: HashMap<String, usize>,
+    ssn: HashMap<String, usize>,
+    phone: HashMap<String, usize>,
+    street: HashMap<String, usize>,
+    zip: HashMap<String, usize>,
     total: f64,
 }
 
 impl Frequencies {
     pub fn of(records: &[MatchRecord]) -> Frequencies {
-        let mut given = HashMap::new();
-        let mut family = HashMap::new();
-        for r in records {
-            *given.entry(r.given.clone()).or_insert(0) += 1;
-            *family.entry(r.family.clone()).or_insert(0) += 1;
-        }
+        let count = |field: fn(&MatchRecord) -> &String| {
+            let mut t: HashMap<String, usize> = HashMap::new();
+            for r in records {
+                *t.entry(field(r).clone()).or_insert(0) += 1;
+            }
+            t
+        };
         Frequencies {
-            given,
-            family,
+            given: count(|r| &r.given),
+            family: count(|r| &r.family),
+            ssn: count(|r| &r.ssn),
+            phone: count(|r| &r.phone),
+            street: count(|r| &r.street),
+            zip: count(|r| &r.zip),
             total: records.len().max(1) as f64,
         }
     }
@@ -168,7 +178,7 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
             if transposed || same.iter().filter(|s| **s).count() == 2 {
                 total += w(0.04, 0.002);
             } else {
-                total += disagree(0.99, 1.0 / 25_000.0);
+                total += disagree(0.97, 1.0 / 25_000.0);
             }
         }
         _ => {}
@@ -180,13 +190,14 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
             disagree(0.98, 0.5)
         };
     }
-    for (x, y, m, u) in [
-        (&a.ssn, &b.ssn, 0.95, 1e-6),
-        (&a.phone, &b.phone, 0.8, 1e-5),
+    for (x, y, m, table) in [
+        (&a.ssn, &b.ssn, 0.95, &f.ssn),
+        (&a.phone, &b.phone, 0.8, &f.phone),
     ] {
         if x.is_empty() || y.is_empty() {
             continue;
         }
+        let u = f.u(table, x).max(1e-6);
         if x == y {
             total += w(m, u);
         } else if x.len() == y.len() && edit_distance_within(x, y, 1).is_some() {
@@ -195,21 +206,28 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
             total += disagree(m, u);
         }
     }
-    for (x, y, m, u) in [
-        (&a.street, &b.street, 0.8, 0.001),
-        (&a.city, &b.city, 0.85, 0.02),
-        (&a.zip, &b.zip, 0.85, 0.01),
+    // Households share addresses; the frequency of each value already says how much.
+    for (x, y, m, table) in [
+        (&a.street, &b.street, 0.8, &f.street),
+        (&a.zip, &b.zip, 0.85, &f.zip),
     ] {
         if x.is_empty() || y.is_empty() {
             continue;
         }
         if x == y {
-            total += w(m, u);
+            total += w(m, f.u(table, x).max(0.002));
         } else if edit_distance_within(x, y, 2).is_some() {
             total += w(0.08, 0.005);
         } else {
-            total += disagree(m, u) * 0.5; // people move: address disagreement counts less
+            total += disagree(m, 0.01) * 0.5; // people move: address disagreement counts less
         }
+    }
+    if !a.city.is_empty() && !b.city.is_empty() {
+        total += if a.city == b.city {
+            w(0.85, 0.05)
+        } else {
+            disagree(0.85, 0.05) * 0.5
+        };
     }
     total
 }

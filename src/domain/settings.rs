@@ -16,6 +16,10 @@ pub struct Settings {
     pub demo: bool,
     /// Name of the organisation, shown in the header.
     pub organisation: String,
+    /// Duplicate matching: pairs weighing at least this go to the review work list.
+    pub duplicate_review_weight: i32,
+    /// ... and at least this are flagged as very likely the same patient.
+    pub duplicate_very_likely_weight: i32,
 }
 
 impl Default for Settings {
@@ -25,6 +29,8 @@ impl Default for Settings {
             idle_timeout_minutes: MAX_IDLE_MINUTES,
             demo: false,
             organisation: String::new(),
+            duplicate_review_weight: 8,
+            duplicate_very_likely_weight: 16,
         }
     }
 }

@@ -280,6 +280,61 @@ impl LocalRecords {
         })
     }
 
+    /// Scans every patient for likely duplicate pairs (`chartroom duplicates scan`), best first.
+    pub fn system_duplicate_scan(&self) -> ServiceResult<Vec<super::DuplicatePair>> {
+        use crate::domain::matching::{MatchRecord, scan};
+        let settings = self.settings()?;
+        let mut keys: Vec<SearchKey> = Vec::new();
+        self.store.read(|r| {
+            r.for_each_search_key(|k| {
+                if k.merged_into.is_none() {
+                    keys.push(k);
+                }
+                true
+            })
+        })?;
+        let records: Vec<MatchRecord> = keys
+            .iter()
+            .map(|k| {
+                MatchRecord::new(
+                    k.given_names.first().map_or("", String::as_str),
+                    &k.family_name,
+                    Some(k.dob),
+                    k.sex.letter(),
+                    k.ssn.as_deref().unwrap_or(""),
+                    k.street.as_deref().unwrap_or(""),
+                    "",
+                    k.zip.as_deref().unwrap_or(""),
+                    k.phone.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        let review = f64::from(settings.duplicate_review_weight);
+        let very_likely = f64::from(settings.duplicate_very_likely_weight);
+        let pairs: Vec<super::DuplicatePair> = scan(&records, review)
+            .into_iter()
+            .map(|(i, j, weight)| super::DuplicatePair {
+                a: keys[i].clone(),
+                b: keys[j].clone(),
+                weight,
+                very_likely: weight >= very_likely,
+            })
+            .collect();
+        let likely = pairs.iter().filter(|p| p.very_likely).count();
+        let note = format!(
+            "{} patients scanned: {} pairs to review, {likely} very likely",
+            keys.len(),
+            pairs.len()
+        );
+        self.audit(self.event(
+            &Self::system(),
+            AuditAction::DuplicateScan,
+            Outcome::Success,
+            note,
+        ))?;
+        Ok(pairs)
+    }
+
     /// Command-line search as the system: audited at once.
     pub fn system_search(&self, query: &str, limit: usize) -> ServiceResult<SearchResults> {
         self.wait_for_search_index(Duration::from_secs(300))?;

@@ -12,7 +12,7 @@ pub use local::LocalRecords;
 
 use crate::domain::audit::{AuditEntry, ChainBreak, ChainSummary};
 use crate::domain::patient::{Encounter, NewPatient, Patient};
-use crate::domain::search::Hit;
+use crate::domain::search::{Hit, SearchKey};
 use crate::domain::user::UserSummary;
 use crate::domain::{Role, Secret};
 use chrono::{DateTime, Utc};
@@ -118,6 +118,15 @@ pub struct NewUser {
 pub struct ChartSummary {
     pub patient: Patient,
     pub encounters: Vec<Encounter>,
+}
+
+/// Two charts that may be the same patient.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    pub a: SearchKey,
+    pub b: SearchKey,
+    pub weight: f64,
+    pub very_likely: bool,
 }
 
 /// One page of search results and how many matched in all.

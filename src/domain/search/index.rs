@@ -679,6 +679,8 @@ mod tests {
             sensitive: false,
             merged_into: None,
             last_visit: visit.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
+            street: None,
+            zip: None,
         }
     }
 

@@ -35,6 +35,11 @@ pub struct SearchKey {
     /// Latest admission or discharge date: ties in ranking go to recent activity.
     #[serde(default)]
     pub last_visit: Option<NaiveDate>,
+    /// Street and ZIP, for duplicate matching (not searched).
+    #[serde(default)]
+    pub street: Option<String>,
+    #[serde(default)]
+    pub zip: Option<String>,
 }
 
 impl SearchKey {
@@ -58,6 +63,8 @@ impl SearchKey {
             sensitive: p.sensitivity.is_some(),
             merged_into: p.merged_into.clone(),
             last_visit,
+            street: p.address.as_ref().map(|a| a.line.clone()),
+            zip: p.address.as_ref().map(|a| a.zip.clone()),
         }
     }
 
