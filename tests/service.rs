@@ -873,3 +873,62 @@ fn likely_duplicates_stop_a_new_chart_until_the_clerk_says_why() {
             .is_ok()
     );
 }
+
+#[test]
+fn the_search_audit_keeps_what_was_settled_on_and_masks_identifiers() {
+    let f = fixture();
+    let reg = f.login("registrar");
+    let mut p = patient("Smith", "John", (1980, 3, 4));
+    p.ssn = Some("123-45-6789".into());
+    f.records.register_patient(&reg, p, None).unwrap();
+    wait_index(&f);
+    // Typed, then backspaced, then something else: the longest is what was used.
+    for q in ["smith john", "smith jo", "s", "j"] {
+        f.records.search(&reg, q, 10).unwrap();
+    }
+    f.records.search(&reg, "123-45-6789", 10).unwrap();
+    let admin = f.login("admin");
+    f.records.set_locked(&admin, "registrar", true).unwrap();
+    let reasons: Vec<String> = f
+        .records
+        .system_audit_entries(1, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.action == AuditAction::PatientSearch)
+        .map(|e| e.event.reason)
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            "query \"smith john\": 1 result(s)".to_string(),
+            "query \"j\": 1 result(s)".to_string(),
+            "query \"***6789\": 1 result(s)".to_string(),
+        ],
+        "the pending search is recorded when the lock ends the session, with the SSN masked"
+    );
+}
+
+#[test]
+fn the_duplicate_check_is_audited_like_a_search() {
+    let f = fixture();
+    let reg = f.login("registrar");
+    let first = f
+        .records
+        .register_patient(&reg, patient("Nguyen", "Lan", (1990, 1, 1)), None)
+        .unwrap();
+    f.records
+        .likely_matches(&reg, &patient("Nguyễn", "Lan", (1990, 1, 1)))
+        .unwrap();
+    let last = f
+        .records
+        .system_audit_entries(1, 100_000)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(last.event.action, AuditAction::PatientSearch);
+    assert!(
+        last.event.reason.starts_with("duplicate check") && last.event.reason.contains(&first.mrn),
+        "{}",
+        last.event.reason
+    );
+}

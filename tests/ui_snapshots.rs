@@ -669,3 +669,14 @@ fn registration_over_a_likely_match_asks_same_or_new_with_a_reason() {
     assert_eq!(ui.app.context_mrn.as_deref(), Some(mrns[2].as_str()));
     assert!(matches!(ui.app.view, View::Chart(_)));
 }
+
+#[test]
+fn keys_typed_ahead_with_enter_open_the_patient_of_the_newest_results() {
+    let (mut ui, mrns) = search_ui();
+    ui.send(key(KeyCode::F(2)));
+    // Everything arrives in one burst over a slow link: "obrien" and Enter.
+    let mut burst: Vec<Msg> = "obrien".chars().map(|c| key(KeyCode::Char(c))).collect();
+    burst.push(key(KeyCode::Enter));
+    chartroom::ui::term::apply_batch(&mut ui.app, &ui.f.records, burst);
+    assert_eq!(ui.app.context_mrn.as_deref(), Some(mrns[4].as_str()));
+}

@@ -193,6 +193,15 @@ impl NewPatient {
         if self.family_name.trim().is_empty() {
             return Err("family name is required".into());
         }
+        let names = std::iter::once(&self.family_name).chain(&self.given_names);
+        for n in names {
+            if n.chars().any(char::is_control) {
+                return Err("names cannot hold control characters".into());
+            }
+            if !n.trim().is_empty() && !n.chars().any(char::is_alphabetic) {
+                return Err(format!("{n:?} has no letters"));
+            }
+        }
         if self.given_names.iter().all(|g| g.trim().is_empty()) {
             return Err("at least one given name is required".into());
         }

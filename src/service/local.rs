@@ -33,6 +33,41 @@ enum IndexSlot {
     Failed(String),
 }
 
+/// An SSN or phone number typed into search is kept in the audit trail only by its last four
+/// digits: auditors read the trail.
+fn mask_long_numbers(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let digits = run.chars().filter(char::is_ascii_digit).count();
+        if digits >= 9 || (digits == 7 && run.contains('-')) || digits == 10 {
+            let keep: String = run
+                .chars()
+                .rev()
+                .filter(char::is_ascii_digit)
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            out.push_str(&format!("***{keep}"));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in query.chars() {
+        if c.is_ascii_digit() || (c == '-' && !run.is_empty()) || (matches!(c, '(' | ')' | '.')) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// Most results one search returns (the count covers all of them).
 pub const MAX_SEARCH_RESULTS: usize = 500;
 
@@ -132,11 +167,19 @@ impl LocalRecords {
         );
         let loader = std::thread::spawn(move || {
             let mut built = SearchIndex::default();
-            let loaded = s.read(|r| {
-                r.for_each_search_key(|k| {
-                    built.add(k);
-                    !stop.load(std::sync::atomic::Ordering::Relaxed)
+            // A panic while loading must not leave the index "loading" for ever.
+            let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                s.read(|r| {
+                    r.for_each_search_key(|k| {
+                        built.add(k);
+                        !stop.load(std::sync::atomic::Ordering::Relaxed)
+                    })
                 })
+            }))
+            .unwrap_or_else(|_| {
+                Err(crate::store::StoreError::Internal(
+                    "the index loader stopped on bad data".into(),
+                ))
             });
             let Ok(mut w) = slot.write() else { return };
             *w = match loaded {
@@ -225,7 +268,11 @@ impl LocalRecords {
     }
 
     fn audit_search(&self, who: &Actor, search: PendingSearch) -> ServiceResult<()> {
-        let reason = format!("query {:?}: {} result(s)", search.query, search.results);
+        let reason = format!(
+            "query {:?}: {} result(s)",
+            mask_long_numbers(&search.query),
+            search.results
+        );
         self.audit(self.event(who, AuditAction::PatientSearch, Outcome::Success, reason))
     }
 
@@ -335,6 +382,21 @@ impl LocalRecords {
         Ok(pairs)
     }
 
+    /// The duplicate check shows other patients' names: it is a search, and audited as one.
+    fn audit_duplicate_check(
+        &self,
+        who: &Actor,
+        matches: &[crate::domain::search::Hit],
+    ) -> ServiceResult<()> {
+        let mrns: Vec<&str> = matches.iter().map(|h| h.mrn.as_str()).collect();
+        let reason = format!(
+            "duplicate check for a new patient: {} possible match(es) {}",
+            matches.len(),
+            mrns.join(", ")
+        );
+        self.audit(self.event(who, AuditAction::PatientSearch, Outcome::Success, reason))
+    }
+
     /// Command-line search as the system: audited at once.
     pub fn system_search(&self, query: &str, limit: usize) -> ServiceResult<SearchResults> {
         self.wait_for_search_index(Duration::from_secs(300))?;
@@ -391,10 +453,21 @@ impl LocalRecords {
 
     /// Audits the end of a session (logout, idle logoff).
     fn session_ended(&self, s: &Session, action: AuditAction, reason: &str) -> ServiceResult<()> {
-        if let Some(search) = s.pending_search.clone() {
-            self.audit_search(&Actor::from(s), search)?;
+        // Both entries are attempted; a failure of the first does not lose the second.
+        let search = match s.pending_search.clone() {
+            Some(search) => self.audit_search(&Actor::from(s), search),
+            None => Ok(()),
+        };
+        let end = self.audit(self.event(&Actor::from(s), action, Outcome::Success, reason));
+        search.and(end)
+    }
+
+    /// Ends every session of `username` (lock, deactivation, password reset), auditing each.
+    fn end_user_sessions(&self, username: &str, why: &str) -> ServiceResult<()> {
+        for s in self.sessions.end_user(username)? {
+            self.session_ended(&s, AuditAction::Logout, why)?;
         }
-        self.audit(self.event(&Actor::from(s), action, Outcome::Success, reason))
+        Ok(())
     }
 
     /// Ends and audits every session idle past the limit, even if its client never returns.
@@ -753,7 +826,7 @@ impl LocalRecords {
             u.failed_logins = 0;
         })?;
         if locked {
-            self.sessions.end_user(username)?;
+            self.end_user_sessions(username, "session ended: account locked")?;
         }
         Ok(())
     }
@@ -772,7 +845,7 @@ impl LocalRecords {
             };
         })?;
         if !active {
-            self.sessions.end_user(username)?;
+            self.end_user_sessions(username, "session ended: account deactivated")?;
         }
         Ok(())
     }
@@ -799,7 +872,7 @@ impl LocalRecords {
                 u.failed_logins = 0;
             },
         )?;
-        self.sessions.end_user(username)
+        self.end_user_sessions(username, "session ended: password reset")
     }
 
     fn register_as(&self, who: &Actor, p: NewPatient) -> ServiceResult<Patient> {
@@ -1095,7 +1168,7 @@ impl Records for LocalRecords {
         match outcome {
             Ok(()) => self.sessions.clear_password_flag(token),
             Err(e @ (ServiceError::AccountLocked | ServiceError::Conflict(_))) => {
-                self.sessions.end_user(&s.username)?;
+                self.end_user_sessions(&s.username, "session ended: password")?;
                 Err(e)
             }
             Err(e) => Err(e),
@@ -1226,12 +1299,11 @@ impl Records for LocalRecords {
         p: &NewPatient,
     ) -> ServiceResult<Vec<crate::domain::search::Hit>> {
         let s = self.ready_session(token)?;
-        self.permit(
-            &Actor::from(&s),
-            Permission::RegisterPatient,
-            "registering patients",
-        )?;
-        self.matches_for(p)
+        let who = Actor::from(&s);
+        self.permit(&who, Permission::RegisterPatient, "registering patients")?;
+        let matches = self.matches_for(p)?;
+        self.audit_duplicate_check(&who, &matches)?;
+        Ok(matches)
     }
 
     fn register_patient(
@@ -1253,7 +1325,10 @@ impl Records for LocalRecords {
             .filter(|r| !r.is_empty());
         let note = match (matches.is_empty(), reason) {
             (true, _) => "new patient".to_string(),
-            (false, None) => return Err(ServiceError::PossibleDuplicates(matches)),
+            (false, None) => {
+                self.audit_duplicate_check(&who, &matches)?;
+                return Err(ServiceError::PossibleDuplicates(matches));
+            }
             (false, Some(r)) => {
                 let mrns: Vec<&str> = matches.iter().map(|h| h.mrn.as_str()).collect();
                 format!(

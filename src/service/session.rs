@@ -118,11 +118,16 @@ impl Sessions {
         let Some(s) = map.get_mut(token) else {
             return Ok(None);
         };
-        let continues = s.pending_search.as_ref().is_some_and(|p| {
-            search.query.starts_with(p.query.as_str()) || p.query.starts_with(search.query.as_str())
-        });
-        let previous = s.pending_search.replace(search);
-        Ok(if continues { None } else { previous })
+        // Typing on replaces the pending search; backspacing keeps the longer one (what the
+        // clerk had settled on); anything else is a new search, and the pending one is audited.
+        match s.pending_search.as_ref() {
+            Some(p) if search.query.starts_with(p.query.as_str()) => {
+                s.pending_search = Some(search);
+                Ok(None)
+            }
+            Some(p) if p.query.starts_with(search.query.as_str()) => Ok(None),
+            _ => Ok(s.pending_search.replace(search)),
+        }
     }
 
     /// Takes the pending search to audit it now (the clerk opened a chart, or left).
@@ -143,9 +148,15 @@ impl Sessions {
         Ok(())
     }
 
-    /// Ends every session of `username` (deactivation, lock, password reset).
-    pub fn end_user(&self, username: &str) -> Result<(), ServiceError> {
-        self.lock()?.retain(|_, s| s.username != username);
-        Ok(())
+    /// Ends every session of `username` (deactivation, lock, password reset) and returns them,
+    /// so their end and pending searches can be audited.
+    pub fn end_user(&self, username: &str) -> Result<Vec<Session>, ServiceError> {
+        let mut map = self.lock()?;
+        let ended: Vec<SessionToken> = map
+            .iter()
+            .filter(|(_, s)| s.username == username)
+            .map(|(t, _)| t.clone())
+            .collect();
+        Ok(ended.iter().filter_map(|t| map.remove(t)).collect())
     }
 }

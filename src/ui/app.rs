@@ -110,6 +110,7 @@ pub struct Resume {
     pub username: String,
     pub screen: Option<Screen>,
     pub patient: Option<String>,
+    pub patient_mrn: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,7 +174,7 @@ impl App {
             status: None,
             patient_in_context: None,
             context_mrn: None,
-            today: chrono::Utc::now().date_naive(),
+            today: chrono::Local::now().date_naive(),
             last_search: None,
             idle_since: now,
             warned: false,
@@ -543,6 +544,7 @@ impl App {
                 username: s.username.clone(),
                 screen: self.current_screen(),
                 patient: self.patient_in_context.take(),
+                patient_mrn: self.context_mrn.take(),
             });
             self.login = LoginForm::default();
             self.login.prefill_username(&s.username);
@@ -566,6 +568,7 @@ impl App {
             }
         };
         self.idle_since = now;
+        self.today = chrono::Local::now().date_naive();
         self.login = LoginForm::default();
         let resume = self.resume.take().filter(|r| r.username == ok.username);
         let token = ok.token.clone();
@@ -581,6 +584,7 @@ impl App {
             self.view = View::Home;
             self.status = None;
             self.patient_in_context = resume.as_ref().and_then(|r| r.patient.clone());
+            self.context_mrn = resume.as_ref().and_then(|r| r.patient_mrn.clone());
             // Back to the screen the user was on, through the service, which checks again.
             if let Some(screen) = resume.and_then(|r| r.screen) {
                 effects.push(Effect::OpenScreen(token, screen));

@@ -108,6 +108,22 @@ pub fn apply(app: &mut App, records: &dyn Records, msg: Msg) -> bool {
     apply_batch(app, records, [msg])
 }
 
+/// Keys that only edit a text field.
+fn is_typing(msg: &Msg) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    match msg {
+        Msg::Key(k) => match k.code {
+            KeyCode::Char(_) => !k
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT),
+            KeyCode::Backspace | KeyCode::Delete | KeyCode::Left | KeyCode::Right => true,
+            _ => false,
+        },
+        Msg::Paste(_) => true,
+        _ => false,
+    }
+}
+
 /// Applies messages that arrived together. Of the searches they ask for, only the last is run:
 /// typing ahead over a slow link sends the newest query, not every keystroke's.
 pub fn apply_batch(
@@ -124,6 +140,13 @@ pub fn apply_batch(
                 Effect::FullRedraw => full_redraw = true,
                 e @ Effect::Search { .. } => *search = Some(e),
                 e => {
+                    // Anything else (opening a chart from the list) must act on the newest
+                    // results: run the held-back search first.
+                    if let Some(pending) = search.take()
+                        && let Some(reply) = perform(records, pending)
+                    {
+                        let _ = app.update(reply, Instant::now());
+                    }
                     if let Some(reply) = perform(records, e) {
                         queue.extend(app.update(reply, Instant::now()));
                     }
@@ -132,6 +155,15 @@ pub fn apply_batch(
         }
     };
     for msg in msgs {
+        // Typing only changes the query; any other key (Enter, arrows) acts on the results, so
+        // the newest search runs before it.
+        if !is_typing(&msg)
+            && let Some(pending) = search.take()
+            && let Some(reply) = perform(records, pending)
+        {
+            queue.extend(app.update(reply, Instant::now()));
+            run(&mut queue, &mut search, app);
+        }
         queue.extend(app.update(msg, Instant::now()));
         run(&mut queue, &mut search, app);
     }

@@ -554,9 +554,13 @@ impl SearchIndex {
             found.truncate(limit);
         }
         found.sort_unstable_by(|a, b| rank(b).cmp(&rank(a)).then(a.0.cmp(&b.0)));
+        // The score tells the same order as the ranking: identifier, name score, weakest part.
         let hits = found
             .into_iter()
-            .map(|(idx, kind, score)| self.hit(idx, kind, (kind as u32) * 1000 + score))
+            .map(|(idx, kind, score)| {
+                let ident = u32::from(kind == MatchKind::Identifier);
+                self.hit(idx, kind, ident * 1_000_000 + score * 10 + kind as u32)
+            })
             .collect();
         (total, hits)
     }

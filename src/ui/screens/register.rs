@@ -16,6 +16,9 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
 
+/// Most likely matches the dialog shows (and so may open).
+const MAX_SHOWN: usize = 6;
+
 /// Likely matches the service found, and the clerk's answer in progress.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DuplicateChoice {
@@ -91,7 +94,9 @@ impl RegisterForm {
     }
 
     /// The service found likely matches: show them.
-    pub fn show_duplicates(&mut self, hits: Vec<Hit>, patient: NewPatient) {
+    pub fn show_duplicates(&mut self, mut hits: Vec<Hit>, patient: NewPatient) {
+        // Only what fits is offered: Enter must never open a patient the clerk did not see.
+        hits.truncate(MAX_SHOWN);
         self.duplicates = Some(DuplicateChoice {
             hits,
             selected: 0,
@@ -239,7 +244,7 @@ fn draw_duplicates(
     d: &DuplicateChoice,
     today: NaiveDate,
 ) {
-    let height = (u16::try_from(d.hits.len().min(6)).unwrap_or(6) + 5).min(inner.height);
+    let height = (u16::try_from(d.hits.len().min(MAX_SHOWN)).unwrap_or(6) + 5).min(inner.height);
     let area = Rect {
         x: inner.x + 2,
         y: inner.bottom().saturating_sub(height),
@@ -253,7 +258,7 @@ fn draw_duplicates(
     let mut lines: Vec<Line> = d
         .hits
         .iter()
-        .take(6)
+        .take(MAX_SHOWN)
         .enumerate()
         .map(|(i, h)| {
             let text = format!(

@@ -164,6 +164,8 @@ impl SearchView {
             Action::PageDown => self.selected = (self.selected + page).min(last),
             Action::Home => self.selected = 0,
             Action::End => self.selected = last,
+            // Results still on their way: Enter would open a patient from the older list.
+            Action::Submit if self.shown != self.sent => {}
             Action::Submit => {
                 return self
                     .hits
