@@ -7,6 +7,7 @@ pub mod effects;
 pub mod help;
 pub mod input;
 pub mod keymap;
+pub mod list;
 pub mod screens;
 pub mod shell;
 pub mod term;

@@ -24,17 +24,12 @@ impl ChartView {
     }
 
     pub fn on_action(&mut self, action: crate::ui::keymap::Action, page: usize) {
-        use crate::ui::keymap::Action;
-        let last = self.chart.encounters.len().saturating_sub(1);
-        match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::PageUp => self.selected = self.selected.saturating_sub(page),
-            Action::PageDown => self.selected = (self.selected + page).min(last),
-            Action::Home => self.selected = 0,
-            Action::End => self.selected = last,
-            _ => {}
-        }
+        crate::ui::list::move_selection(
+            &mut self.selected,
+            self.chart.encounters.len(),
+            action,
+            page,
+        );
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: NaiveDate) {
@@ -112,9 +107,8 @@ impl ChartView {
         .header(
             Row::new(["Admitted", "Discharged", "Type", "Location", "Attending"])
                 .style(theme.title),
-        )
-        .row_highlight_style(theme.selected)
-        .highlight_symbol(if theme.ascii { ">" } else { "▶" });
+        );
+        let table = crate::ui::list::with_selection(table, theme);
         let mut state = TableState::default()
             .with_selected((!self.chart.encounters.is_empty()).then_some(self.selected));
         frame.render_stateful_widget(table, table_area, &mut state);

@@ -156,14 +156,10 @@ impl SearchView {
     }
 
     pub fn on_action(&mut self, action: Action, page: usize) -> Option<SearchRequest> {
-        let last = self.hits.len().saturating_sub(1);
+        if crate::ui::list::move_selection(&mut self.selected, self.hits.len(), action, page) {
+            return None;
+        }
         match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::PageUp => self.selected = self.selected.saturating_sub(page),
-            Action::PageDown => self.selected = (self.selected + page).min(last),
-            Action::Home => self.selected = 0,
-            Action::End => self.selected = last,
             // Results still on their way: Enter would open a patient from the older list.
             Action::Submit if self.shown != self.sent => {}
             Action::Submit => {
@@ -252,9 +248,8 @@ impl SearchView {
         )
         .header(
             Row::new(["Name", "Sex", "DOB (age)", "MRN", "Last visit", "Flags"]).style(theme.title),
-        )
-        .row_highlight_style(theme.selected)
-        .highlight_symbol(if theme.ascii { ">" } else { "▶" });
+        );
+        let table = crate::ui::list::with_selection(table, theme);
         let mut state =
             TableState::default().with_selected((!self.hits.is_empty()).then_some(self.selected));
         frame.render_stateful_widget(table, table_area, &mut state);

@@ -117,14 +117,10 @@ impl UsersView {
             }
             return None;
         }
-        let last = self.users.len().saturating_sub(1);
+        if crate::ui::list::move_selection(&mut self.selected, self.users.len(), action, page) {
+            return None;
+        }
         match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::PageUp => self.selected = self.selected.saturating_sub(page),
-            Action::PageDown => self.selected = (self.selected + page).min(last),
-            Action::Home => self.selected = 0,
-            Action::End => self.selected = last,
             Action::ToggleLock => {
                 let u = self.selected_user()?;
                 return Some(UserRequest::SetLocked {
@@ -184,9 +180,8 @@ impl UsersView {
             ],
         )
         .header(Row::new(["User", "Name", "Roles", "State", "Last login (UTC)"]).style(theme.title))
-        .row_highlight_style(theme.selected)
-        .highlight_symbol(if theme.ascii { ">" } else { "▶" })
         .block(block);
+        let table = crate::ui::list::with_selection(table, theme);
         let mut state = TableState::default().with_selected(Some(self.selected));
         frame.render_stateful_widget(table, area, &mut state);
         if let Some(r) = &self.reset {
