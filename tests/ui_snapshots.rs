@@ -680,3 +680,16 @@ fn keys_typed_ahead_with_enter_open_the_patient_of_the_newest_results() {
     chartroom::ui::term::apply_batch(&mut ui.app, &ui.f.records, burst);
     assert_eq!(ui.app.context_mrn.as_deref(), Some(mrns[4].as_str()));
 }
+
+#[test]
+fn the_ssn_on_the_form_shows_only_its_last_four() {
+    let (mut ui, _) = search_ui();
+    ui.send(key(KeyCode::F(2)));
+    ui.send(ctrl('n'));
+    for _ in 0..11 {
+        ui.send(key(KeyCode::Tab));
+    }
+    ui.type_text("123-45-6789");
+    let s = ui.screen80();
+    assert!(s.contains("•••••••6789") && !s.contains("123-45"), "{s}");
+}

@@ -21,7 +21,7 @@ pub const FIELDS: [(&str, bool, &str); 15] = [
     ("State", false, "2 letters"),
     ("ZIP", false, "12345 or 12345-6789"),
     ("Phone", false, "10 digits"),
-    ("SSN", false, "123-45-6789"),
+    ("SSN", false, "9 digits: NNN-NN-NNNN"),
     ("Language", false, ""),
     ("Emergency", false, "name; relationship; phone"),
     (
@@ -86,7 +86,7 @@ fn ssn(s: &str) -> Result<String, String> {
             .chars()
             .all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
     {
-        return Err("an SSN has 9 digits: 123-45-6789".into());
+        return Err("an SSN has 9 digits: NNN-NN-NNNN".into());
     }
     let (area, group, serial) = (&d[..3], &d[3..5], &d[5..]);
     if area == "000" || area == "666" || area.starts_with('9') || group == "00" || serial == "0000"

@@ -15,6 +15,8 @@ pub struct TextInput {
     /// Cursor position in characters.
     cursor: usize,
     pub masked: bool,
+    /// Characters left readable at the end of a masked field (the last four of an SSN).
+    pub reveal_last: usize,
     pub max_chars: usize,
 }
 
@@ -32,6 +34,25 @@ impl TextInput {
             max_chars,
             ..Default::default()
         }
+    }
+
+    /// Partly masked: an SSN shows as `•••••••6789`, a password as all mask.
+    pub fn partly_masked(max_chars: usize, reveal_last: usize) -> Self {
+        TextInput {
+            masked: true,
+            reveal_last,
+            max_chars,
+            ..Default::default()
+        }
+    }
+
+    /// What a masked field shows.
+    pub fn masked_text(&self, mask: char) -> String {
+        let n = self.value.chars().count();
+        let hidden = n.saturating_sub(self.reveal_last);
+        std::iter::repeat_n(mask, hidden)
+            .chain(sanitize(&self.value).chars().skip(hidden))
+            .collect()
     }
 
     pub fn value(&self) -> &str {
@@ -120,7 +141,7 @@ impl TextInput {
             return None;
         }
         let shown: String = if self.masked {
-            std::iter::repeat_n(mask, self.value.chars().count()).collect()
+            self.masked_text(mask)
         } else {
             sanitize(&self.value).into_owned()
         };
@@ -188,5 +209,15 @@ mod tests {
         t.handle_key(&KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
         assert!(t.is_empty());
         assert!(!t.handle_key(&key(KeyCode::F(2))));
+    }
+
+    #[test]
+    fn masking() {
+        let mut ssn = TextInput::partly_masked(11, 4);
+        ssn.insert_str("123-45-6789");
+        assert_eq!(ssn.masked_text('*'), "*******6789");
+        let mut pw = TextInput::masked(20);
+        pw.insert_str("secret");
+        assert_eq!(pw.masked_text('*'), "******");
     }
 }

@@ -42,7 +42,14 @@ pub struct RegisterForm {
 impl Default for RegisterForm {
     fn default() -> Self {
         RegisterForm {
-            fields: std::array::from_fn(|_| TextInput::new(80)),
+            // The SSN shows only its last four, as everywhere else on screen.
+            fields: std::array::from_fn(|i| {
+                if i == registration::SSN {
+                    TextInput::partly_masked(11, 4)
+                } else {
+                    TextInput::new(80)
+                }
+            }),
             focus: 0,
             problems: Vec::new(),
             duplicates: None,
