@@ -319,16 +319,7 @@ fn passwords_never_reach_the_audit_trail() {
 }
 
 fn new_patient(family: &str) -> NewPatient {
-    NewPatient {
-        family_name: family.into(),
-        given_names: vec!["Ana".into()],
-        dob: NaiveDate::from_ymd_opt(1980, 3, 4).unwrap(),
-        sex: Sex::Female,
-        address: None,
-        phone: None,
-        ssn: None,
-        details: Default::default(),
-    }
+    patient(family, "Ana", (1980, 3, 4))
 }
 
 #[test]

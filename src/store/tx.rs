@@ -539,10 +539,6 @@ impl ReadTx {
         audit_range(&self.tx.open_table(tables::AUDIT)?, from_seq, limit)
     }
 
-    pub fn audit_len(&self) -> Result<u64, StoreError> {
-        Ok(self.tx.open_table(tables::AUDIT)?.len()?)
-    }
-
     /// Audit sequence numbers that name `mrn`, oldest first.
     pub fn audit_for_patient(&self, mrn: &str) -> Result<Vec<u64>, StoreError> {
         let t = self.tx.open_multimap_table(tables::AUDIT_BY_PATIENT)?;
