@@ -48,10 +48,35 @@ pub enum Action {
     RecentPatients,
     NewPatient,
     Save,
+    Duplicates,
+    NotDuplicate,
+    NeedsResearch,
+    Merge,
+    SwapSurvivor,
+    UndoMerge,
+    EditDemographics,
+    DemographicHistory,
+}
+
+/// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
+/// on their screen, so the same letter can serve two screens; `Any` keys work everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyScope {
+    Any,
+    Users,
+    Duplicates,
+    Chart,
+}
+
+impl KeyScope {
+    /// Whether bindings of these two scopes can be pressed on the same screen.
+    pub fn overlaps(self, other: KeyScope) -> bool {
+        self == KeyScope::Any || other == KeyScope::Any || self == other
+    }
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 35] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -79,7 +104,29 @@ impl Action {
         Action::RecentPatients,
         Action::NewPatient,
         Action::Save,
+        Action::Duplicates,
+        Action::NotDuplicate,
+        Action::NeedsResearch,
+        Action::Merge,
+        Action::SwapSurvivor,
+        Action::UndoMerge,
+        Action::EditDemographics,
+        Action::DemographicHistory,
     ];
+
+    /// The screen on which this action's key means it.
+    pub fn scope(self) -> KeyScope {
+        match self {
+            Action::ToggleLock | Action::ToggleActive | Action::ResetPassword => KeyScope::Users,
+            Action::NotDuplicate
+            | Action::NeedsResearch
+            | Action::Merge
+            | Action::SwapSurvivor
+            | Action::UndoMerge => KeyScope::Duplicates,
+            Action::EditDemographics | Action::DemographicHistory => KeyScope::Chart,
+            _ => KeyScope::Any,
+        }
+    }
 
     /// The name used in keymap files.
     pub fn name(self) -> &'static str {
@@ -111,6 +158,14 @@ impl Action {
             Action::RecentPatients => "recent_patients",
             Action::NewPatient => "new_patient",
             Action::Save => "save",
+            Action::Duplicates => "duplicates",
+            Action::NotDuplicate => "not_duplicate",
+            Action::NeedsResearch => "needs_research",
+            Action::Merge => "merge",
+            Action::SwapSurvivor => "swap_survivor",
+            Action::UndoMerge => "undo_merge",
+            Action::EditDemographics => "edit_demographics",
+            Action::DemographicHistory => "demographic_history",
         }
     }
 
@@ -144,6 +199,14 @@ impl Action {
             Action::RecentPatients => "Recent",
             Action::NewPatient => "New patient",
             Action::Save => "Save",
+            Action::Duplicates => "Duplicates",
+            Action::NotDuplicate => "Not dup",
+            Action::NeedsResearch => "Research",
+            Action::Merge => "Merge",
+            Action::SwapSurvivor => "Swap",
+            Action::UndoMerge => "Undo merge",
+            Action::EditDemographics => "Edit",
+            Action::DemographicHistory => "History",
         }
     }
 
@@ -177,6 +240,14 @@ impl Action {
             Action::RecentPatients => "Search: show the patients I opened recently",
             Action::NewPatient => "Search: register a new patient",
             Action::Save => "Save the form",
+            Action::Duplicates => "Duplicates: possible duplicate charts to review and merge",
+            Action::NotDuplicate => "Duplicates: not the same patient (remembered)",
+            Action::NeedsResearch => "Duplicates: needs research, with a note",
+            Action::Merge => "Duplicates: merge (analysts request, supervisors approve)",
+            Action::SwapSurvivor => "Duplicates: choose the other chart to survive the merge",
+            Action::UndoMerge => "Duplicates: undo a merge (supervisor)",
+            Action::EditDemographics => "Chart: edit the patient's demographics",
+            Action::DemographicHistory => "Chart: earlier versions of the demographics",
         }
     }
 
@@ -195,6 +266,7 @@ impl Action {
                 | Action::Roi
                 | Action::WorkQueue
                 | Action::Users
+                | Action::Duplicates
                 | Action::Back
                 | Action::Quit
                 | Action::Redraw
@@ -361,7 +433,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 27] = [
+const DEFAULTS: [(Key, Action); 35] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -389,16 +461,25 @@ const DEFAULTS: [(Key, Action); 27] = [
     (Key::ctrl('r'), Action::RecentPatients),
     (Key::ctrl('n'), Action::NewPatient),
     (Key::ctrl('s'), Action::Save),
+    (Key::plain(KeyCode::F(8)), Action::Duplicates),
+    (Key::plain(KeyCode::Char('n')), Action::NotDuplicate),
+    (Key::plain(KeyCode::Char('r')), Action::NeedsResearch),
+    (Key::plain(KeyCode::Char('m')), Action::Merge),
+    (Key::plain(KeyCode::Char('s')), Action::SwapSurvivor),
+    (Key::plain(KeyCode::Char('u')), Action::UndoMerge),
+    (Key::plain(KeyCode::Char('e')), Action::EditDemographics),
+    (Key::plain(KeyCode::Char('h')), Action::DemographicHistory),
 ];
 
 /// The function-key screens, in footer order.
-pub const SCREEN_ACTIONS: [(Action, Screen); 6] = [
+pub const SCREEN_ACTIONS: [(Action, Screen); 7] = [
     (Action::Search, Screen::Search),
     (Action::Chart, Screen::Chart),
     (Action::Coding, Screen::Coding),
     (Action::Roi, Screen::Roi),
     (Action::WorkQueue, Screen::WorkQueue),
     (Action::Users, Screen::Users),
+    (Action::Duplicates, Screen::Duplicates),
 ];
 
 pub fn screen_for(action: Action) -> Option<Screen> {
@@ -456,10 +537,14 @@ impl Keymap {
         &self.bindings
     }
 
-    pub fn action_for(&self, key: &Key) -> Option<Action> {
+    /// The action `key` means on a screen of `scope` (`Any`: a screen without letters of
+    /// its own).
+    pub fn action_for(&self, key: &Key, scope: KeyScope) -> Option<Action> {
         self.bindings
             .iter()
-            .find(|b| &b.key == key)
+            .find(|b| {
+                &b.key == key && matches!(b.action.scope(), s if s == KeyScope::Any || s == scope)
+            })
             .map(|b| b.action)
     }
 
@@ -498,11 +583,13 @@ impl Keymap {
             })?;
             let parsed =
                 Key::parse(key.get_ref()).map_err(|e| located(path, text, Some(key.span()), &e))?;
-            if let Some(other) = map.action_for(&parsed).filter(|a| *a != action) {
-                // The key moves to the new action; the old one keeps any other key it has.
-                map.bindings
-                    .retain(|b| !(b.key == parsed && b.action == other));
-            }
+            // The key moves to the new action, away from every action it could be confused
+            // with on the same screen; those keep any other key they have.
+            map.bindings.retain(|b| {
+                !(b.key == parsed
+                    && b.action != action
+                    && b.action.scope().overlaps(action.scope()))
+            });
             map.bindings.retain(|b| b.action != action);
             map.bindings.push(Binding {
                 key: parsed,
@@ -562,6 +649,53 @@ mod tests {
     }
 
     #[test]
+    fn no_key_means_two_things_on_one_screen() {
+        let km = Keymap::default();
+        for (i, a) in km.bindings().iter().enumerate() {
+            for b in &km.bindings()[i + 1..] {
+                assert!(
+                    a.key != b.key || !a.action.scope().overlaps(b.action.scope()),
+                    "{} is bound to both {:?} and {:?}",
+                    a.key,
+                    a.action,
+                    b.action
+                );
+            }
+        }
+        // The same letter serves two screens.
+        let r = Key::parse("r").unwrap();
+        assert_eq!(
+            km.action_for(&r, KeyScope::Users),
+            Some(Action::ResetPassword)
+        );
+        assert_eq!(
+            km.action_for(&r, KeyScope::Duplicates),
+            Some(Action::NeedsResearch)
+        );
+        assert_eq!(km.action_for(&r, KeyScope::Chart), None);
+    }
+
+    #[test]
+    fn rebinding_a_screen_letter_leaves_other_screens_alone() {
+        let p = Path::new("keymap.toml");
+        let km = Keymap::from_toml(p, "[bindings]\nneeds_research = \"x\"\n").unwrap();
+        let x = Key::parse("x").unwrap();
+        assert_eq!(
+            km.action_for(&x, KeyScope::Duplicates),
+            Some(Action::NeedsResearch)
+        );
+        let r = Key::parse("r").unwrap();
+        assert_eq!(
+            km.action_for(&r, KeyScope::Users),
+            Some(Action::ResetPassword)
+        );
+        assert_eq!(km.action_for(&r, KeyScope::Duplicates), None);
+        // A global key taken by a screen action leaves every screen.
+        let km = Keymap::from_toml(p, "[bindings]\nmerge = \"F2\"\n").unwrap();
+        assert_eq!(km.key_for(Action::Search), None);
+    }
+
+    #[test]
     fn user_file_rebinds_and_errors_name_the_line() {
         let p = Path::new("keymap.toml");
         let km = Keymap::from_toml(p, "[bindings]\nquit = \"Ctrl+X\"\n").unwrap();
@@ -569,7 +703,10 @@ mod tests {
             km.key_for(Action::Quit),
             Some(Key::parse("Ctrl+X").unwrap())
         );
-        assert_eq!(km.action_for(&Key::parse("Ctrl+Q").unwrap()), None);
+        assert_eq!(
+            km.action_for(&Key::parse("Ctrl+Q").unwrap(), KeyScope::Any),
+            None
+        );
 
         let err = Keymap::from_toml(p, "[bindings]\nhelp = \"F1\"\nfly = \"F9\"\n").unwrap_err();
         assert!(
