@@ -27,6 +27,9 @@ pub enum Permission {
     EditCodes,
     ManageDisclosures,
     SetSensitivity,
+    /// The duplicate work list: review pairs, decide, request merges.
+    ReviewDuplicates,
+    /// Carry out (approve) a merge, and undo one.
     ApproveMerge,
     // Oversight and administration
     ViewAuditTrail,
@@ -39,7 +42,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         Permission::UseSearch,
         Permission::UseChart,
         Permission::UseCoding,
@@ -55,6 +58,7 @@ impl Permission {
         Permission::EditCodes,
         Permission::ManageDisclosures,
         Permission::SetSensitivity,
+        Permission::ReviewDuplicates,
         Permission::ApproveMerge,
         Permission::ViewAuditTrail,
         Permission::ViewReports,
@@ -148,6 +152,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ViewEncounters
                 | ViewClinicalText
                 | ViewCodes
+                | ReviewDuplicates
                 | ViewReports
         ),
         Role::Supervisor => matches!(
@@ -166,6 +171,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ViewCodes
                 | EditCodes
                 | ManageDisclosures
+                | ReviewDuplicates
                 | ApproveMerge
                 | ViewReports
                 | AssignWork
@@ -352,6 +358,7 @@ mod tests {
                 ViewEncounters,
                 ViewClinicalText,
                 ViewCodes,
+                ReviewDuplicates,
                 ViewReports,
             ],
             Role::Supervisor => vec![
@@ -369,6 +376,7 @@ mod tests {
                 ViewCodes,
                 EditCodes,
                 ManageDisclosures,
+                ReviewDuplicates,
                 ApproveMerge,
                 ViewReports,
                 AssignWork,

@@ -4,79 +4,13 @@ mod common;
 
 use chartroom::domain::Role;
 use chartroom::service::{Records, Screen};
-use chartroom::ui::app::{App, Msg, View};
+use chartroom::ui::app::{Msg, View};
 use chartroom::ui::effects::perform;
 use chartroom::ui::keymap::Keymap;
-use chartroom::ui::term::apply;
 use chartroom::ui::theme::Theme;
-use chartroom::ui::view;
+use common::ui::{Ui, ctrl, key};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-struct Ui {
-    f: common::Fixture,
-    app: App,
-}
-
-impl Ui {
-    fn new(demo: bool) -> Ui {
-        let f = common::fixture();
-        if demo {
-            f.records
-                .update_settings("test", |s| {
-                    s.demo = true;
-                    s.organisation = "Demo Community Hospital".into();
-                })
-                .unwrap();
-        }
-        let info = f.records.server_info().unwrap();
-        let theme = Theme::load("default", false, false).unwrap();
-        let app = App::new(info, Keymap::default(), theme, Instant::now());
-        Ui { f, app }
-    }
-
-    fn send(&mut self, msg: Msg) {
-        apply(&mut self.app, &self.f.records, msg);
-    }
-
-    fn type_text(&mut self, s: &str) {
-        for c in s.chars() {
-            self.send(key(KeyCode::Char(c)));
-        }
-    }
-
-    fn log_in(&mut self, user: &str) {
-        self.type_text(user);
-        self.send(key(KeyCode::Tab));
-        self.type_text(&common::password_of(user));
-        self.send(key(KeyCode::Enter));
-        assert!(
-            self.app.session.is_some(),
-            "{user} logged in: {:?}",
-            self.app.status
-        );
-    }
-
-    fn screen(&self, w: u16, h: u16) -> String {
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| view::draw(f, &self.app)).unwrap();
-        format!("{}", t.backend())
-    }
-
-    fn screen80(&self) -> String {
-        self.screen(80, 24)
-    }
-}
 
 #[test]
 fn login_screen_demo() {
@@ -686,7 +620,7 @@ fn the_ssn_on_the_form_shows_only_its_last_four() {
     let (mut ui, _) = search_ui();
     ui.send(key(KeyCode::F(2)));
     ui.send(ctrl('n'));
-    for _ in 0..11 {
+    for _ in 0..chartroom::domain::registration::SSN {
         ui.send(key(KeyCode::Tab));
     }
     ui.type_text("123-45-6789");

@@ -448,8 +448,9 @@ pub fn duplicates(cmd: DuplicatesCommand) -> Result<i32, String> {
     match cmd {
         DuplicatesCommand::Scan { db, json } => {
             let records = open_records(&db)?;
-            let pairs = records.system_duplicate_scan().map_err(|e| e.to_string())?;
-            for p in &pairs {
+            let outcome = records.system_duplicate_scan().map_err(|e| e.to_string())?;
+            let pairs = &outcome.pairs;
+            for p in pairs {
                 let who = |k: &crate::domain::search::SearchKey| {
                     format!(
                         "{} {} {}",
@@ -483,9 +484,11 @@ pub fn duplicates(cmd: DuplicatesCommand) -> Result<i32, String> {
             if !json {
                 let likely = pairs.iter().filter(|p| p.very_likely).count();
                 println!(
-                    "{} pair(s): {likely} very likely, {} to review",
+                    "{} pair(s): {likely} very likely, {} to review; {} new to the work list (F8), {} decided earlier and left as decided",
                     pairs.len(),
-                    pairs.len() - likely
+                    pairs.len() - likely,
+                    outcome.new_cases,
+                    outcome.remembered
                 );
             }
             Ok(0)

@@ -63,6 +63,8 @@ pub fn build(path: &Path, patients: usize) -> Result<(), String> {
         DEMO_SEED,
         chrono::Utc::now().date_naive(),
     )?;
+    // The duplicate work list (F8) starts filled, as after a department's nightly scan.
+    records.system_duplicate_scan().map_err(err)?;
     drop(records);
     std::fs::rename(&tmp, path)
         .map_err(|e| format!("cannot move the demo database into place: {e}"))

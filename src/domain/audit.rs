@@ -36,6 +36,13 @@ pub enum AuditAction {
     SettingsChanged,
     PatientSearch,
     DuplicateScan,
+    DuplicateListViewed,
+    DuplicateReviewed,
+    DuplicateDecided,
+    PatientsMerged,
+    MergeUndone,
+    DemographicsChanged,
+    DemographicHistoryViewed,
 }
 
 impl AuditAction {
@@ -64,6 +71,13 @@ impl AuditAction {
             AuditAction::SettingsChanged => "settings_changed",
             AuditAction::PatientSearch => "patient_search",
             AuditAction::DuplicateScan => "duplicate_scan",
+            AuditAction::DuplicateListViewed => "duplicate_list_viewed",
+            AuditAction::DuplicateReviewed => "duplicate_reviewed",
+            AuditAction::DuplicateDecided => "duplicate_decided",
+            AuditAction::PatientsMerged => "patients_merged",
+            AuditAction::MergeUndone => "merge_undone",
+            AuditAction::DemographicsChanged => "demographics_changed",
+            AuditAction::DemographicHistoryViewed => "demographic_history_viewed",
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod matching;
+pub mod mpi;
 pub mod mrn;
 pub mod password;
 pub mod patient;

@@ -110,6 +110,60 @@ impl Patient {
         }
     }
 
+    /// A corrected version from what the clerk entered on the edit form. Identity that is
+    /// not demographics (MRN, deceased, sensitivity, merge) is kept.
+    pub fn with_edit(&self, p: &NewPatient, now: DateTime<Utc>, by: &str) -> Patient {
+        Patient {
+            mrn: self.mrn.clone(),
+            deceased: self.deceased,
+            sensitivity: self.sensitivity,
+            merged_into: self.merged_into.clone(),
+            version: self.version,
+            ..Patient::from_new(self.mrn.clone(), p, now, by)
+        }
+    }
+
+    /// The demographic fields that differ between two versions, by their form labels.
+    pub fn changed_fields(&self, newer: &Patient) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut check = |label: &'static str, differs: bool| {
+            if differs {
+                out.push(label);
+            }
+        };
+        check("family name", self.family_name != newer.family_name);
+        check("given names", self.given_names != newer.given_names);
+        check(
+            "preferred name",
+            self.preferred_name != newer.preferred_name,
+        );
+        check("date of birth", self.dob != newer.dob);
+        check("sex", self.sex != newer.sex);
+        check("address", self.address != newer.address);
+        check("phone", self.phone != newer.phone);
+        check("SSN", self.ssn != newer.ssn);
+        check("deceased", self.deceased != newer.deceased);
+        check("sensitivity", self.sensitivity != newer.sensitivity);
+        check("merged into", self.merged_into != newer.merged_into);
+        let (a, b) = (&self.details, &newer.details);
+        check(
+            "administrative gender",
+            a.administrative_gender != b.administrative_gender,
+        );
+        check("language", a.language != b.language);
+        check(
+            "emergency contact",
+            a.emergency_contact != b.emergency_contact,
+        );
+        check(
+            "legal representative",
+            a.legal_representative != b.legal_representative,
+        );
+        check("other phones", a.other_phones != b.other_phones);
+        check("identifiers", a.identifiers != b.identifiers);
+        out
+    }
+
     /// Age in whole years on `on`.
     pub fn age_on(&self, on: NaiveDate) -> u32 {
         age_on(self.dob, on)
@@ -168,6 +222,78 @@ pub struct PatientDetails {
     pub language: Option<String>,
     pub emergency_contact: Option<EmergencyContact>,
     pub legal_representative: Option<LegalRepresentative>,
+    /// Phones beyond the main one.
+    pub other_phones: Vec<Phone>,
+    /// Other numbers the patient is known by (driver's licence, Medicare, insurance, another
+    /// system's MRN); searchable.
+    pub identifiers: Vec<Identifier>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneUse {
+    Home,
+    Mobile,
+    Work,
+    Other,
+}
+
+impl PhoneUse {
+    pub fn label(self) -> &'static str {
+        match self {
+            PhoneUse::Home => "home",
+            PhoneUse::Mobile => "mobile",
+            PhoneUse::Work => "work",
+            PhoneUse::Other => "other",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<PhoneUse> {
+        match word.to_ascii_lowercase().as_str() {
+            "home" | "h" => Some(PhoneUse::Home),
+            "mobile" | "cell" | "m" | "c" => Some(PhoneUse::Mobile),
+            "work" | "w" => Some(PhoneUse::Work),
+            "other" | "o" => Some(PhoneUse::Other),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone {
+    pub use_: PhoneUse,
+    /// Ten digits.
+    pub number: String,
+}
+
+/// The kinds of identifier the form takes, by the short codes clerks type.
+pub const IDENTIFIER_KINDS: [(&str, &str); 7] = [
+    ("DL", "driver's licence"),
+    ("MBI", "Medicare beneficiary identifier"),
+    ("MCD", "Medicaid number"),
+    ("INS", "insurance member number"),
+    ("PP", "passport"),
+    ("MR", "medical record number in another system"),
+    ("ID", "other identifier"),
+];
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identifier {
+    /// One of [`IDENTIFIER_KINDS`]' codes.
+    pub kind: String,
+    /// As written on the card.
+    pub value: String,
+}
+
+impl Identifier {
+    /// Letters and digits only, upper case: how identifiers are compared and searched.
+    pub fn normalized(value: &str) -> String {
+        value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    }
 }
 
 /// What a registrar enters; the service assigns MRN and version.
@@ -252,6 +378,10 @@ pub struct Encounter {
     pub discharge_status: Option<String>,
     #[serde(default)]
     pub sensitivity: Option<Sensitivity>,
+    /// Set while this encounter belongs to a surviving chart through a merge: the MRN it
+    /// came from.
+    #[serde(default)]
+    pub moved_from: Option<String>,
     pub version: u64,
 }
 
@@ -264,6 +394,8 @@ pub struct Document {
     pub author: String,
     pub written: NaiveDate,
     pub text: String,
+    #[serde(default)]
+    pub moved_from: Option<String>,
     pub version: u64,
 }
 

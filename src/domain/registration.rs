@@ -2,14 +2,17 @@
 //! the field it belongs to, so the screen can show it next to that field.
 
 use super::patient::{
-    Address, EmergencyContact, LegalRepresentative, NewPatient, PatientDetails, RepresentativeKind,
-    Sex, age_on,
+    Address, EmergencyContact, IDENTIFIER_KINDS, Identifier, LegalRepresentative, NewPatient,
+    Patient, PatientDetails, Phone, PhoneUse, RepresentativeKind, Sex, age_on,
 };
 use super::search::query::parse_date;
 use chrono::NaiveDate;
 
+/// How many fields the form has.
+pub const FIELD_COUNT: usize = 17;
+
 /// The form's fields, in screen order: label, required, hint.
-pub const FIELDS: [(&str, bool, &str); 15] = [
+pub const FIELDS: [(&str, bool, &str); FIELD_COUNT] = [
     ("Family name", true, ""),
     ("Given names", true, ""),
     ("Preferred name", false, ""),
@@ -21,7 +24,9 @@ pub const FIELDS: [(&str, bool, &str); 15] = [
     ("State", false, "2 letters"),
     ("ZIP", false, "12345 or 12345-6789"),
     ("Phone", false, "10 digits"),
+    ("Other phones", false, "mobile 503-555-0102, work ..."),
     ("SSN", false, "9 digits: NNN-NN-NNNN"),
+    ("Identifiers", false, "DL|MBI|MCD|INS|PP|MR|ID number, ..."),
     ("Language", false, ""),
     ("Emergency", false, "name; relationship; phone"),
     (
@@ -42,10 +47,12 @@ pub const CITY: usize = 7;
 pub const STATE: usize = 8;
 pub const ZIP: usize = 9;
 pub const PHONE: usize = 10;
-pub const SSN: usize = 11;
-pub const LANGUAGE: usize = 12;
-pub const EMERGENCY: usize = 13;
-pub const REPRESENTATIVE: usize = 14;
+pub const OTHER_PHONES: usize = 11;
+pub const SSN: usize = 12;
+pub const IDENTIFIERS: usize = 13;
+pub const LANGUAGE: usize = 14;
+pub const EMERGENCY: usize = 15;
+pub const REPRESENTATIVE: usize = 16;
 
 fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
@@ -96,9 +103,106 @@ fn ssn(s: &str) -> Result<String, String> {
     Ok(d)
 }
 
+/// `mobile 503-555-0102, work 503 555 0199`: a use word (home, mobile/cell, work, other) is
+/// optional before each number.
+fn other_phones(s: &str) -> Result<Vec<Phone>, String> {
+    let mut out = Vec::new();
+    for item in s.split([',', ';']).map(str::trim).filter(|i| !i.is_empty()) {
+        let (use_, number) = match item.split_once(' ') {
+            Some((w, rest)) if PhoneUse::parse(w).is_some() => {
+                (PhoneUse::parse(w).unwrap_or(PhoneUse::Other), rest)
+            }
+            _ if item.chars().next().is_some_and(char::is_alphabetic) => {
+                return Err(format!(
+                    "'{}' is not home, mobile, work or other",
+                    item.split(' ').next().unwrap_or(item)
+                ));
+            }
+            _ => (PhoneUse::Other, item),
+        };
+        let number = phone(number).map_err(|e| format!("{item}: {e}"))?;
+        out.push(Phone { use_, number });
+    }
+    Ok(out)
+}
+
+/// `DL OR1234567, MBI 1EG4-TE5-MK73`: a kind code, then the number as on the card.
+fn identifiers(s: &str) -> Result<Vec<Identifier>, String> {
+    let mut out = Vec::new();
+    for item in s.split([',', ';']).map(str::trim).filter(|i| !i.is_empty()) {
+        let Some((kind, value)) = item.split_once(' ') else {
+            return Err(format!("'{item}': a kind, then the number (DL OR1234567)"));
+        };
+        let kind = kind.to_ascii_uppercase();
+        if !IDENTIFIER_KINDS.iter().any(|(k, _)| *k == kind) {
+            let known: Vec<&str> = IDENTIFIER_KINDS.iter().map(|(k, _)| *k).collect();
+            return Err(format!("'{kind}' is not one of {}", known.join(", ")));
+        }
+        let value = value.trim();
+        if Identifier::normalized(value).len() < 4 {
+            return Err(format!("{kind} {value}: at least 4 letters or digits"));
+        }
+        out.push(Identifier {
+            kind,
+            value: value.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// The form as it would have been typed for `p`: the edit form starts from this, and
+/// [`check`] of it gives `p`'s demographics back.
+pub fn values_of(p: &Patient) -> [String; FIELD_COUNT] {
+    let mut v: [String; FIELD_COUNT] = Default::default();
+    v[FAMILY] = p.family_name.clone();
+    v[GIVEN] = p.given_names.join(" ");
+    v[PREFERRED] = p.details.preferred_name.clone().unwrap_or_default();
+    v[DOB] = p.dob.format("%Y-%m-%d").to_string();
+    v[SEX] = p.sex.letter().to_string();
+    v[GENDER] = p.details.administrative_gender.clone().unwrap_or_default();
+    if let Some(a) = &p.address {
+        v[STREET] = a.line.clone();
+        v[CITY] = a.city.clone();
+        v[STATE] = a.state.clone();
+        v[ZIP] = a.zip.clone();
+    }
+    v[PHONE] = p.phone.clone().unwrap_or_default();
+    v[OTHER_PHONES] = p
+        .details
+        .other_phones
+        .iter()
+        .map(|ph| format!("{} {}", ph.use_.label(), ph.number))
+        .collect::<Vec<_>>()
+        .join(", ");
+    v[SSN] = p.ssn.clone().unwrap_or_default();
+    v[IDENTIFIERS] = p
+        .details
+        .identifiers
+        .iter()
+        .map(|i| format!("{} {}", i.kind, i.value))
+        .collect::<Vec<_>>()
+        .join(", ");
+    v[LANGUAGE] = p.details.language.clone().unwrap_or_default();
+    if let Some(e) = &p.details.emergency_contact {
+        v[EMERGENCY] = format!("{}; {}; {}", e.name, e.relationship, e.phone);
+    }
+    if let Some(r) = &p.details.legal_representative {
+        let kind = match r.kind {
+            RepresentativeKind::Guardian => "guardian",
+            RepresentativeKind::ParentOfMinor => "parent",
+            RepresentativeKind::PowerOfAttorney => "poa",
+        };
+        v[REPRESENTATIVE] = format!("{kind}; {}; {}", r.name, r.authority_document);
+    }
+    v
+}
+
 /// Checks what was typed; on success the patient to register, otherwise every problem with
 /// the field it belongs to.
-pub fn check(values: &[String; 15], today: NaiveDate) -> Result<NewPatient, Vec<(usize, String)>> {
+pub fn check(
+    values: &[String; FIELD_COUNT],
+    today: NaiveDate,
+) -> Result<NewPatient, Vec<(usize, String)>> {
     let mut problems: Vec<(usize, String)> = Vec::new();
     let v = |i: usize| values[i].trim();
     for (i, (_, required, _)) in FIELDS.iter().enumerate() {
@@ -184,6 +288,14 @@ pub fn check(values: &[String; 15], today: NaiveDate) -> Result<NewPatient, Vec<
         }
         None => None,
     };
+    let more_phones = other_phones(v(OTHER_PHONES)).unwrap_or_else(|e| {
+        problems.push((OTHER_PHONES, e));
+        Vec::new()
+    });
+    let more_ids = identifiers(v(IDENTIFIERS)).unwrap_or_else(|e| {
+        problems.push((IDENTIFIERS, e));
+        Vec::new()
+    });
     let emergency_contact = match opt(v(EMERGENCY)) {
         None => None,
         Some(text) => {
@@ -265,6 +377,8 @@ pub fn check(values: &[String; 15], today: NaiveDate) -> Result<NewPatient, Vec<
                 language: opt(v(LANGUAGE)),
                 emergency_contact,
                 legal_representative,
+                other_phones: more_phones,
+                identifiers: more_ids,
             },
         }),
         _ => Err(problems),
@@ -279,8 +393,8 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
     }
 
-    fn form(pairs: &[(usize, &str)]) -> [String; 15] {
-        let mut v: [String; 15] = Default::default();
+    fn form(pairs: &[(usize, &str)]) -> [String; FIELD_COUNT] {
+        let mut v: [String; FIELD_COUNT] = Default::default();
         v[FAMILY] = "Alemán".into();
         v[GIVEN] = "José Luis".into();
         v[DOB] = "1980-03-04".into();
@@ -300,7 +414,9 @@ mod tests {
                 (STATE, "or"),
                 (ZIP, "97701"),
                 (PHONE, "(541) 555-0101"),
+                (OTHER_PHONES, "mobile 541-555-0103, 541 555 0104"),
                 (SSN, "123-45-6789"),
+                (IDENTIFIERS, "dl OR1234567; MBI 1EG4-TE5-MK73"),
                 (EMERGENCY, "Ana Alemán; wife; 541 555 0102"),
                 (REPRESENTATIVE, "poa; Ana Alemán; POA form 2024-01"),
             ]),
@@ -308,14 +424,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.given_names, ["José", "Luis"]);
-        assert_eq!(p.address.unwrap().state, "OR");
+        assert_eq!(p.address.as_ref().unwrap().state, "OR");
         assert_eq!(p.phone.as_deref(), Some("5415550101"));
         assert_eq!(p.ssn.as_deref(), Some("123-45-6789"));
         assert_eq!(
-            p.details.legal_representative.unwrap().kind,
+            p.details.legal_representative.as_ref().unwrap().kind,
             RepresentativeKind::PowerOfAttorney
         );
-        assert_eq!(p.details.emergency_contact.unwrap().phone, "5415550102");
+        assert_eq!(
+            p.details.other_phones,
+            vec![
+                Phone {
+                    use_: PhoneUse::Mobile,
+                    number: "5415550103".into()
+                },
+                Phone {
+                    use_: PhoneUse::Other,
+                    number: "5415550104".into()
+                }
+            ]
+        );
+        assert_eq!(p.details.identifiers[0].kind, "DL");
+        assert_eq!(p.details.identifiers[1].value, "1EG4-TE5-MK73");
+        assert_eq!(
+            p.details.emergency_contact.as_ref().unwrap().phone,
+            "5415550102"
+        );
+        // The edit form starts from the stored values and reads back the same patient.
+        let stored = Patient::from_new("0000013".into(), &p, chrono::Utc::now(), "registrar");
+        let again = check(&values_of(&stored), today()).unwrap();
+        assert_eq!(again, p);
     }
 
     #[test]
@@ -347,6 +485,15 @@ mod tests {
             ),
             (&[(PHONE, "555-0101")], PHONE, "10 digits"),
             (&[(SSN, "12-345")], SSN, "9 digits"),
+            (
+                &[(OTHER_PHONES, "pager 5415550101")],
+                OTHER_PHONES,
+                "not home",
+            ),
+            (&[(OTHER_PHONES, "mobile 555")], OTHER_PHONES, "10 digits"),
+            (&[(IDENTIFIERS, "XX 12345")], IDENTIFIERS, "not one of"),
+            (&[(IDENTIFIERS, "DL")], IDENTIFIERS, "a kind, then"),
+            (&[(IDENTIFIERS, "DL 1")], IDENTIFIERS, "at least 4"),
             (&[(SSN, "666-12-3456")], SSN, "not a number the SSA issues"),
             (
                 &[(EMERGENCY, "Ana")],

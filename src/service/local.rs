@@ -4,6 +4,8 @@
 //! ask the policy, then do the work and append the audit entry in one write transaction. A
 //! refusal is audited too, in its own transaction.
 
+mod mpi;
+
 use super::session::{Lookup, PendingSearch, Session, Sessions};
 use super::{
     AuditVerdict, ChartSummary, Clock, LoginOk, LoginRequest, NewUser, Records, Screen,
@@ -76,6 +78,7 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::Conflict { .. } => ServiceError::Conflict(e.to_string()),
             StoreError::NotFound { what } => ServiceError::NotFound(what),
+            StoreError::Refused(why) => ServiceError::Invalid(why),
             other => ServiceError::Unavailable(other.to_string()),
         }
     }
@@ -325,61 +328,6 @@ impl LocalRecords {
             out.truncate(10);
             out
         })
-    }
-
-    /// Scans every patient for likely duplicate pairs (`chartroom duplicates scan`), best first.
-    pub fn system_duplicate_scan(&self) -> ServiceResult<Vec<super::DuplicatePair>> {
-        use crate::domain::matching::{MatchRecord, scan};
-        let settings = self.settings()?;
-        let mut keys: Vec<SearchKey> = Vec::new();
-        self.store.read(|r| {
-            r.for_each_search_key(|k| {
-                if k.merged_into.is_none() {
-                    keys.push(k);
-                }
-                true
-            })
-        })?;
-        let records: Vec<MatchRecord> = keys
-            .iter()
-            .map(|k| {
-                MatchRecord::new(
-                    k.given_names.first().map_or("", String::as_str),
-                    &k.family_name,
-                    Some(k.dob),
-                    k.sex.letter(),
-                    k.ssn.as_deref().unwrap_or(""),
-                    k.street.as_deref().unwrap_or(""),
-                    "",
-                    k.zip.as_deref().unwrap_or(""),
-                    k.phone.as_deref().unwrap_or(""),
-                )
-            })
-            .collect();
-        let review = f64::from(settings.duplicate_review_weight);
-        let very_likely = f64::from(settings.duplicate_very_likely_weight);
-        let pairs: Vec<super::DuplicatePair> = scan(&records, review)
-            .into_iter()
-            .map(|(i, j, weight)| super::DuplicatePair {
-                a: keys[i].clone(),
-                b: keys[j].clone(),
-                weight,
-                very_likely: weight >= very_likely,
-            })
-            .collect();
-        let likely = pairs.iter().filter(|p| p.very_likely).count();
-        let note = format!(
-            "{} patients scanned: {} pairs to review, {likely} very likely",
-            keys.len(),
-            pairs.len()
-        );
-        self.audit(self.event(
-            &Self::system(),
-            AuditAction::DuplicateScan,
-            Outcome::Success,
-            note,
-        ))?;
-        Ok(pairs)
     }
 
     /// The duplicate check shows other patients' names: it is a search, and audited as one.
@@ -679,6 +627,7 @@ impl LocalRecords {
                         attending: se.attending.clone(),
                         discharge_status: se.discharge_status.clone(),
                         sensitivity: None,
+                        moved_from: None,
                         version: 1,
                     };
                     tx.put_encounter(&encounter)?;
@@ -691,6 +640,7 @@ impl LocalRecords {
                             author: sd.author.clone(),
                             written: sd.written,
                             text: sd.text.clone(),
+                            moved_from: None,
                             version: 1,
                         };
                         tx.put_document(&document)?;
@@ -876,12 +826,18 @@ impl LocalRecords {
     }
 
     fn register_as(&self, who: &Actor, p: NewPatient) -> ServiceResult<Patient> {
-        let patient = self.register_commit(who, p, "new patient")?;
-        self.index_upsert(SearchKey::from_patient(&patient, None));
-        Ok(patient)
+        self.register_commit(who, p, "new patient", None)
     }
 
-    fn register_commit(&self, who: &Actor, p: NewPatient, note: &str) -> ServiceResult<Patient> {
+    /// Makes the chart. A registration over likely matches (`overrode`: their MRNs and the
+    /// clerk's reason) opens a duplicate case for each, in the same transaction.
+    fn register_commit(
+        &self,
+        who: &Actor,
+        p: NewPatient,
+        note: &str,
+        overrode: Option<(&[String], String)>,
+    ) -> ServiceResult<Patient> {
         let now = self.now();
         p.validate(now.date_naive())
             .map_err(ServiceError::Invalid)?;
@@ -892,14 +848,18 @@ impl LocalRecords {
         )
         .map_err(|_| ServiceError::NotPermitted("registering patients".into()))?;
         let mut ev = self.event(who, AuditAction::PatientRegistered, Outcome::Success, note);
-        let patient = self.store.write(|tx| {
+        let (patient, keys) = self.store.write(|tx| {
             let mrn = mrn_for_sequence(tx.next_mrn_seq()?);
             let mut patient = Patient::from_new(mrn.clone(), &p, now, grant.username());
-            tx.put_patient(&mut patient, None)?;
-            ev.patient = Some(mrn);
+            let mut keys = vec![tx.put_patient(&mut patient, None)?];
+            ev.patient = Some(mrn.clone());
             tx.append_audit(ev)?;
-            Ok(patient)
+            if let Some((others, reason)) = &overrode {
+                keys.extend(self.open_registration_cases(tx, who, &mrn, others, reason)?);
+            }
+            Ok((patient, keys))
         })?;
+        self.index_upsert_all(keys);
         Ok(patient)
     }
 
@@ -1323,24 +1283,64 @@ impl Records for LocalRecords {
         let reason = not_a_duplicate_because
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty());
-        let note = match (matches.is_empty(), reason) {
-            (true, _) => "new patient".to_string(),
+        let mrns: Vec<String> = matches.iter().map(|h| h.mrn.clone()).collect();
+        let (note, overrode) = match (matches.is_empty(), reason) {
+            (true, _) => ("new patient".to_string(), None),
             (false, None) => {
                 self.audit_duplicate_check(&who, &matches)?;
                 return Err(ServiceError::PossibleDuplicates(matches));
             }
-            (false, Some(r)) => {
-                let mrns: Vec<&str> = matches.iter().map(|h| h.mrn.as_str()).collect();
+            (false, Some(r)) => (
                 format!(
                     "new patient despite possible matches {}: {}",
                     mrns.join(", "),
                     r.chars().take(200).collect::<String>()
-                )
-            }
+                ),
+                Some((mrns.as_slice(), r)),
+            ),
         };
-        let patient = self.register_commit(&who, p, &note)?;
-        self.index_upsert(SearchKey::from_patient(&patient, None));
-        Ok(patient)
+        self.register_commit(&who, p, &note, overrode)
+    }
+
+    fn update_patient(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        expected_version: u64,
+        p: NewPatient,
+    ) -> ServiceResult<Patient> {
+        self.update_patient_as(token, mrn, expected_version, p)
+    }
+
+    fn patient_history(&self, token: &SessionToken, mrn: &str) -> ServiceResult<Vec<Patient>> {
+        self.patient_history_as(token, mrn)
+    }
+
+    fn duplicate_cases(
+        &self,
+        token: &SessionToken,
+        include_decided: bool,
+    ) -> ServiceResult<Vec<super::DuplicateCaseRow>> {
+        self.duplicate_cases_as(token, include_decided)
+    }
+
+    fn review_duplicate(
+        &self,
+        token: &SessionToken,
+        case_id: &str,
+    ) -> ServiceResult<super::DuplicateReview> {
+        self.review_duplicate_as(token, case_id)
+    }
+
+    fn decide_duplicate(
+        &self,
+        token: &SessionToken,
+        case_id: &str,
+        expected_version: u64,
+        decision: crate::domain::mpi::CaseDecision,
+        note: &str,
+    ) -> ServiceResult<crate::domain::mpi::DuplicateCase> {
+        self.decide_duplicate_as(token, case_id, expected_version, decision, note)
     }
 
     fn list_users(&self, token: &SessionToken) -> ServiceResult<Vec<UserSummary>> {

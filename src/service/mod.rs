@@ -11,6 +11,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use local::LocalRecords;
 
 use crate::domain::audit::{AuditEntry, ChainBreak, ChainSummary};
+use crate::domain::mpi::{CaseDecision, DuplicateCase, FieldComparison, MergeRecord};
 use crate::domain::patient::{Encounter, NewPatient, Patient};
 use crate::domain::search::{Hit, SearchKey};
 use crate::domain::user::UserSummary;
@@ -34,16 +35,19 @@ pub enum Screen {
     WorkQueue,
     /// User accounts: unlock (supervisor, admin), deactivate and reset (admin).
     Users,
+    /// Possible duplicate charts: review, decide, merge (analysts, supervisors).
+    Duplicates,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 7] = [
         Screen::Search,
         Screen::Chart,
         Screen::Coding,
         Screen::Roi,
         Screen::WorkQueue,
         Screen::Users,
+        Screen::Duplicates,
     ];
 
     pub fn title(self) -> &'static str {
@@ -54,6 +58,7 @@ impl Screen {
             Screen::Roi => "Release of information",
             Screen::WorkQueue => "My work queue",
             Screen::Users => "Users",
+            Screen::Duplicates => "Duplicate charts",
         }
     }
 
@@ -66,6 +71,7 @@ impl Screen {
             Screen::Roi => UseRoi,
             Screen::WorkQueue => UseWorkQueue,
             Screen::Users => UnlockUsers,
+            Screen::Duplicates => ReviewDuplicates,
         }
     }
 }
@@ -127,6 +133,39 @@ pub struct DuplicatePair {
     pub b: SearchKey,
     pub weight: f64,
     pub very_likely: bool,
+}
+
+/// What `chartroom duplicates scan` found and did to the work list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScanOutcome {
+    pub pairs: Vec<DuplicatePair>,
+    /// Pairs new to the work list.
+    pub new_cases: usize,
+    /// Pairs decided earlier (not a duplicate, merged), left as decided.
+    pub remembered: usize,
+}
+
+/// One line of the duplicate work list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateCaseRow {
+    pub case: DuplicateCase,
+    pub a: Option<Hit>,
+    pub b: Option<Hit>,
+}
+
+/// Both charts of a case side by side, with what a reviewer needs to decide.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateReview {
+    pub case: DuplicateCase,
+    pub a: Patient,
+    pub b: Patient,
+    pub a_encounters: usize,
+    pub b_encounters: usize,
+    pub a_last_visit: Option<chrono::NaiveDate>,
+    pub b_last_visit: Option<chrono::NaiveDate>,
+    pub comparison: Vec<FieldComparison>,
+    /// The merge carried out for this case, when there is one.
+    pub merge: Option<MergeRecord>,
 }
 
 /// One page of search results and how many matched in all.
@@ -222,6 +261,38 @@ pub trait Records: Send + Sync {
         p: NewPatient,
         not_a_duplicate_because: Option<String>,
     ) -> ServiceResult<Patient>;
+    /// Corrects a patient's demographics as a new version (the old one stays in history).
+    /// `expected_version` is the version the clerk edited: a newer one is a conflict.
+    fn update_patient(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+        expected_version: u64,
+        p: NewPatient,
+    ) -> ServiceResult<Patient>;
+    /// Every version of a patient's demographics, newest first.
+    fn patient_history(&self, session: &SessionToken, mrn: &str) -> ServiceResult<Vec<Patient>>;
+    /// The duplicate work list: undecided cases, or every case with `include_decided`.
+    fn duplicate_cases(
+        &self,
+        session: &SessionToken,
+        include_decided: bool,
+    ) -> ServiceResult<Vec<DuplicateCaseRow>>;
+    /// Both charts of a case side by side (a read of both, audited for each).
+    fn review_duplicate(
+        &self,
+        session: &SessionToken,
+        case_id: &str,
+    ) -> ServiceResult<DuplicateReview>;
+    /// A decision on a case; a merge (supervisors) is carried out in the same transaction.
+    fn decide_duplicate(
+        &self,
+        session: &SessionToken,
+        case_id: &str,
+        expected_version: u64,
+        decision: CaseDecision,
+        note: &str,
+    ) -> ServiceResult<DuplicateCase>;
     fn list_users(&self, session: &SessionToken) -> ServiceResult<Vec<UserSummary>>;
     fn add_user(&self, session: &SessionToken, u: NewUser) -> ServiceResult<()>;
     fn set_locked(&self, session: &SessionToken, username: &str, locked: bool)

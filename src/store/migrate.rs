@@ -5,8 +5,9 @@ use super::{StoreError, WriteTx, codec};
 use redb::ReadTransaction;
 
 /// Bump with each migration added to [`migrate`].
-/// 1: first schema. 2: `search_keys` table for patient search.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 1: first schema. 2: `search_keys` table for patient search. 3: duplicate cases and merges
+/// (new tables only; new search-key fields default).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The stored schema version, or None when this is not a chartroom database.
 pub fn read_schema_version(rtx: &ReadTransaction) -> Result<Option<u32>, StoreError> {

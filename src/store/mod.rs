@@ -9,10 +9,12 @@
 
 pub mod codec;
 mod migrate;
+mod mpi;
 mod tables;
 mod tx;
 
 pub use migrate::SCHEMA_VERSION;
+pub use mpi::MergeActor;
 pub use tx::{ReadTx, Versioned, WriteTx};
 
 use chrono::{DateTime, Utc};
@@ -66,6 +68,9 @@ pub enum StoreError {
         by: Option<String>,
         at: Option<DateTime<Utc>>,
     },
+    /// The request cannot be carried out as asked; the text says why and what to do.
+    #[error("{0}")]
+    Refused(String),
     #[error("operation not covered by the grant it was given")]
     NotGranted,
     #[error("database error: {0}")]

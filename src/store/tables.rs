@@ -18,6 +18,13 @@ pub const RECENT_PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("
 /// whole records.
 pub const SEARCH_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("search_keys");
 
+/// Possible duplicate pairs and their decisions: case id (`a~b`) -> `DuplicateCase`.
+pub const DUPLICATE_CASES: TableDefinition<&str, &[u8]> = TableDefinition::new("duplicate_cases");
+/// Merges as carried out (what moved), for undo: merge id -> `MergeRecord`.
+pub const MERGES: TableDefinition<u64, &[u8]> = TableDefinition::new("merges");
+
+pub const DUPLICATE_CASES_BY_PATIENT: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("duplicate_cases_by_patient");
 pub const ENCOUNTERS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("encounters_by_patient");
 pub const DOCUMENTS_BY_ENCOUNTER: MultimapTableDefinition<&str, &str> =
@@ -37,6 +44,8 @@ pub mod names {
     pub const AUDIT: &str = "audit";
     pub const SEARCH_KEYS: &str = "search_keys";
     pub const RECENT_PATIENTS: &str = "recent_patients";
+    pub const DUPLICATE_CASES: &str = "duplicate_cases";
+    pub const MERGES: &str = "merges";
 }
 
 /// Meta keys.
@@ -48,4 +57,5 @@ pub mod meta {
     pub const ENCOUNTER_SEQ: &str = "encounter_seq";
     pub const DOCUMENT_SEQ: &str = "document_seq";
     pub const CREATED_AT: &str = "created_at";
+    pub const MERGE_SEQ: &str = "merge_seq";
 }

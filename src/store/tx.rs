@@ -49,7 +49,7 @@ impl Versioned for Patient {
     }
 }
 
-fn get_str<T: DeserializeOwned>(
+pub(super) fn get_str<T: DeserializeOwned>(
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     name: &str,
     key: &str,
@@ -60,7 +60,7 @@ fn get_str<T: DeserializeOwned>(
     }
 }
 
-fn all_str<T: DeserializeOwned>(
+pub(super) fn all_str<T: DeserializeOwned>(
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     name: &str,
 ) -> Result<Vec<T>, StoreError> {
@@ -129,7 +129,7 @@ fn require_for(grant: &Grant, sensitivity: Option<Sensitivity>) -> Result<(), St
     }
 }
 
-fn require(grant: &Grant, any_of: &[Permission]) -> Result<(), StoreError> {
+pub(super) fn require(grant: &Grant, any_of: &[Permission]) -> Result<(), StoreError> {
     if any_of.iter().any(|p| grant.covers(*p)) {
         Ok(())
     } else {
@@ -138,7 +138,7 @@ fn require(grant: &Grant, any_of: &[Permission]) -> Result<(), StoreError> {
 }
 
 pub struct WriteTx {
-    tx: redb::WriteTransaction,
+    pub(super) tx: redb::WriteTransaction,
 }
 
 impl WriteTx {
@@ -165,6 +165,10 @@ impl WriteTx {
         self.tx.open_multimap_table(tables::AUDIT_BY_USER)?;
         self.tx.open_table(tables::SEARCH_KEYS)?;
         self.tx.open_table(tables::RECENT_PATIENTS)?;
+        self.tx.open_table(tables::DUPLICATE_CASES)?;
+        self.tx.open_table(tables::MERGES)?;
+        self.tx
+            .open_multimap_table(tables::DUPLICATE_CASES_BY_PATIENT)?;
         Ok(())
     }
 
@@ -189,7 +193,7 @@ impl WriteTx {
     }
 
     /// Next value of a counter kept in `meta` (MRNs, encounter and document ids).
-    fn next_seq(&mut self, key: &str) -> Result<u64, StoreError> {
+    pub(super) fn next_seq(&mut self, key: &str) -> Result<u64, StoreError> {
         let n: u64 = self.get_meta(key)?.unwrap_or(0) + 1;
         self.put_meta(key, &n)?;
         Ok(n)
@@ -251,11 +255,12 @@ impl WriteTx {
     }
 
     /// Inserts a new patient or a new version of one; earlier versions go to history.
+    /// Returns the search key written with it.
     pub fn put_patient(
         &mut self,
         p: &mut Patient,
         expected: Option<u64>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<SearchKey, StoreError> {
         let mut table = self.tx.open_table(tables::PATIENTS)?;
         let current: Option<Patient> = get_str(&table, names::PATIENTS, &p.mrn)?;
         check_version(names::PATIENTS, &p.mrn, current.as_ref(), expected)?;
@@ -269,8 +274,33 @@ impl WriteTx {
         let bytes = codec::encode(p)?;
         table.insert(p.mrn.as_str(), bytes.as_slice())?;
         drop(table);
-        let last_visit = self.search_key(&p.mrn)?.and_then(|k| k.last_visit);
-        self.put_search_key(&SearchKey::from_patient(p, last_visit))
+        // What the search key knows beyond the patient record carries over.
+        let old = self.search_key(&p.mrn)?;
+        let mut key = SearchKey::from_patient(p, old.as_ref().and_then(|k| k.last_visit));
+        key.possible_duplicate = old.is_some_and(|k| k.possible_duplicate);
+        self.put_search_key(&key)?;
+        Ok(key)
+    }
+
+    /// Every version of a patient, newest first (the current one, then history).
+    pub fn patient_versions(&self, grant: &Grant, mrn: &str) -> Result<Vec<Patient>, StoreError> {
+        let Some(current) = self.patient(grant, mrn)? else {
+            return Err(StoreError::NotFound {
+                what: format!("patient {mrn}"),
+            });
+        };
+        let mut out = vec![current];
+        let history = self.tx.open_table(tables::PATIENT_HISTORY)?;
+        for row in history.range((mrn, 0)..=(mrn, u64::MAX))?.rev() {
+            let (k, v) = row?;
+            let (m, version) = k.value();
+            out.push(codec::decode(
+                "patient_history",
+                &format!("{m} v{version}"),
+                v.value(),
+            )?);
+        }
+        Ok(out)
     }
 
     pub fn put_encounter(&mut self, e: &Encounter) -> Result<(), StoreError> {
@@ -305,7 +335,7 @@ impl WriteTx {
         Ok(())
     }
 
-    fn search_key(&self, mrn: &str) -> Result<Option<SearchKey>, StoreError> {
+    pub(super) fn search_key(&self, mrn: &str) -> Result<Option<SearchKey>, StoreError> {
         get_str(
             &self.tx.open_table(tables::SEARCH_KEYS)?,
             names::SEARCH_KEYS,
@@ -313,7 +343,7 @@ impl WriteTx {
         )
     }
 
-    fn put_search_key(&mut self, key: &SearchKey) -> Result<(), StoreError> {
+    pub(super) fn put_search_key(&mut self, key: &SearchKey) -> Result<(), StoreError> {
         let bytes = codec::encode(key)?;
         self.tx
             .open_table(tables::SEARCH_KEYS)?
@@ -440,7 +470,7 @@ impl WriteTx {
     }
 }
 
-fn check_version<T: Versioned>(
+pub(super) fn check_version<T: Versioned>(
     table: &str,
     key: &str,
     current: Option<&T>,
@@ -467,7 +497,7 @@ fn check_version<T: Versioned>(
 }
 
 pub struct ReadTx {
-    tx: redb::ReadTransaction,
+    pub(super) tx: redb::ReadTransaction,
 }
 
 impl ReadTx {
@@ -490,6 +520,14 @@ impl ReadTx {
 
     pub fn patient_count(&self) -> Result<u64, StoreError> {
         Ok(self.tx.open_table(tables::PATIENTS)?.len()?)
+    }
+
+    pub fn search_key(&self, mrn: &str) -> Result<Option<SearchKey>, StoreError> {
+        get_str(
+            &self.tx.open_table(tables::SEARCH_KEYS)?,
+            names::SEARCH_KEYS,
+            mrn,
+        )
     }
 
     /// Patients in MRN order, for tools that must see every record (crash test, export).

@@ -2,8 +2,9 @@
 //! it changes only the state and returns [`Effect`]s for the runtime to carry out against the
 //! service; results come back as [`Msg`]s. Drawing (`view`) reads the state and nothing else.
 
-use super::keymap::{Action, Key, Keymap, screen_for};
+use super::keymap::{Action, Key, KeyScope, Keymap, screen_for};
 use super::screens::chart::ChartView;
+use super::screens::duplicates::{DuplicatesRequest, DuplicatesView};
 use super::screens::login::LoginForm;
 use super::screens::password::PasswordForm;
 use super::screens::register::{RegisterForm, RegisterRequest};
@@ -11,12 +12,14 @@ use super::screens::search::{PAGE_RESULTS, SearchRequest, SearchView};
 use super::screens::users::{UserRequest, UsersView};
 use super::theme::Theme;
 use crate::domain::Secret;
+use crate::domain::mpi::{CaseDecision, DuplicateCase};
 use crate::domain::patient::{NewPatient, Patient};
 use crate::domain::search::Hit;
 use crate::domain::settings::MAX_IDLE_MINUTES;
 use crate::domain::user::UserSummary;
 use crate::service::{
-    ChartSummary, LoginOk, Screen, SearchResults, ServerInfo, ServiceError, SessionToken,
+    ChartSummary, DuplicateCaseRow, DuplicateReview, LoginOk, Screen, SearchResults, ServerInfo,
+    ServiceError, SessionToken,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::time::{Duration, Instant};
@@ -48,6 +51,11 @@ pub enum Msg {
     ChartOpened(Box<Result<ChartSummary, ServiceError>>),
     /// The answer to a registration, with what was sent (to show likely matches against it).
     Registered(Box<(NewPatient, Result<Patient, ServiceError>)>),
+    DuplicatesLoaded(Result<Vec<DuplicateCaseRow>, ServiceError>),
+    DuplicateReviewed(Box<Result<DuplicateReview, ServiceError>>),
+    DuplicateDecided(Box<Result<DuplicateCase, ServiceError>>),
+    PatientUpdated(Box<Result<Patient, ServiceError>>),
+    HistoryLoaded(Result<Vec<Patient>, ServiceError>),
     /// A change to an account finished; the text says what was done.
     UserChanged(String, Result<(), ServiceError>),
     /// A background call (keep-alive) failed.
@@ -86,6 +94,23 @@ pub enum Effect {
         limit: usize,
     },
     ChangeUser(SessionToken, UserRequest),
+    LoadDuplicates(SessionToken),
+    ReviewDuplicate(SessionToken, String),
+    DecideDuplicate {
+        token: SessionToken,
+        case_id: String,
+        version: u64,
+        decision: CaseDecision,
+        note: String,
+    },
+    /// Save corrected demographics as a new version of the one edited.
+    UpdatePatient {
+        token: SessionToken,
+        mrn: String,
+        version: u64,
+        patient: Box<NewPatient>,
+    },
+    LoadHistory(SessionToken, String),
     /// Clear the terminal and draw everything again (Ctrl+L).
     FullRedraw,
     Quit,
@@ -101,6 +126,7 @@ pub enum View {
     Search(SearchView),
     Chart(Box<ChartView>),
     Register(Box<RegisterForm>),
+    Duplicates(Box<DuplicatesView>),
 }
 
 /// Where a user was when their session ended without a logout. Form contents (passwords) are
@@ -207,6 +233,7 @@ impl App {
             View::Users(_) => Some(Screen::Users),
             View::Search(_) => Some(Screen::Search),
             View::Chart(_) => Some(Screen::Chart),
+            View::Duplicates(_) => Some(Screen::Duplicates),
             // A form is never resumed: what was typed may hold another patient's details.
             View::Register(_) => None,
             View::Home | View::ChangePassword(_) => None,
@@ -219,8 +246,26 @@ impl App {
             _ if self.session.is_none() => true,
             View::ChangePassword(_) | View::Register(_) => true,
             View::Users(u) => u.reset.is_some(),
+            View::Duplicates(d) => d.typing(),
             _ => false,
         }
+    }
+
+    /// Which screen letters mean something now (`r` resets a password on Users, asks for
+    /// research on Duplicates).
+    pub fn key_scope(&self) -> KeyScope {
+        match &self.view {
+            View::Users(_) => KeyScope::Users,
+            View::Duplicates(_) => KeyScope::Duplicates,
+            View::Chart(_) => KeyScope::Chart,
+            _ => KeyScope::Any,
+        }
+    }
+
+    fn may(&self, p: crate::policy::Permission) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.permissions.contains(&p))
     }
 
     pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
@@ -236,6 +281,7 @@ impl App {
             View::ChangePassword(f) if self.session.is_some() => f.has_input(),
             View::Users(u) if self.session.is_some() => u.has_input(),
             View::Register(f) if self.session.is_some() => f.has_input(),
+            View::Duplicates(d) if self.session.is_some() => d.has_input(),
             _ => self.session.is_none() && self.login.has_input(),
         }
     }
@@ -264,6 +310,7 @@ impl App {
                         (View::ChangePassword(f), true) => f.paste(&text),
                         (View::Users(u), true) => u.paste(&text),
                         (View::Register(f), true) => f.paste(&text),
+                        (View::Duplicates(d), true) => d.paste(&text),
                         (View::Search(v), true) => {
                             let request = v.paste(&text);
                             return effects
@@ -293,6 +340,15 @@ impl App {
                         if screen == Screen::Users {
                             self.set_view(View::Users(UsersView::default()));
                             return self.token().map(Effect::LoadUsers).into_iter().collect();
+                        }
+                        if screen == Screen::Duplicates {
+                            let approve = self.may(crate::policy::Permission::ApproveMerge);
+                            self.set_view(View::Duplicates(Box::new(DuplicatesView::new(approve))));
+                            return self
+                                .token()
+                                .map(Effect::LoadDuplicates)
+                                .into_iter()
+                                .collect();
                         }
                         if screen == Screen::Chart
                             && let (Some(mrn), Some(token)) =
@@ -367,6 +423,86 @@ impl App {
                         );
                     }
                     Err(e) => self.on_service_error(&e, "Registration"),
+                }
+                Vec::new()
+            }
+            Msg::DuplicatesLoaded(result) => {
+                self.dirty = true;
+                match (result, &mut self.view) {
+                    (Ok(rows), View::Duplicates(d)) => d.set_rows(rows),
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Duplicate charts"),
+                }
+                Vec::new()
+            }
+            Msg::DuplicateReviewed(result) => {
+                self.dirty = true;
+                match (*result, &mut self.view) {
+                    (Ok(review), View::Duplicates(d)) => {
+                        self.status = None;
+                        d.show_review(review);
+                    }
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Duplicate charts"),
+                }
+                Vec::new()
+            }
+            Msg::DuplicateDecided(result) => {
+                self.dirty = true;
+                match *result {
+                    Ok(case) => {
+                        if let View::Duplicates(d) = &mut self.view {
+                            d.decided();
+                        }
+                        let what = case
+                            .history
+                            .last()
+                            .map(|e| e.note.clone())
+                            .unwrap_or_default();
+                        self.set_status(
+                            StatusKind::Info,
+                            format!("{} and {}: {what}", case.a, case.b),
+                        );
+                        return self
+                            .token()
+                            .map(Effect::LoadDuplicates)
+                            .into_iter()
+                            .collect();
+                    }
+                    Err(e) => self.on_service_error(&e, "Duplicate charts"),
+                }
+                Vec::new()
+            }
+            Msg::PatientUpdated(result) => {
+                self.dirty = true;
+                match *result {
+                    Ok(p) => {
+                        self.set_status(
+                            StatusKind::Info,
+                            format!("Saved: version {} of MRN {}.", p.version, p.mrn),
+                        );
+                        self.patient_in_context = Some(format!(
+                            "{} {}, {}",
+                            p.mrn,
+                            p.family_name.to_uppercase(),
+                            p.given_names.join(" ")
+                        ));
+                        return self
+                            .token()
+                            .map(|t| Effect::OpenChart(t, p.mrn))
+                            .into_iter()
+                            .collect();
+                    }
+                    Err(e) => self.on_service_error(&e, "Demographics"),
+                }
+                Vec::new()
+            }
+            Msg::HistoryLoaded(result) => {
+                self.dirty = true;
+                match (result, &mut self.view) {
+                    (Ok(versions), View::Chart(c)) => c.show_history(versions),
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Demographic history"),
                 }
                 Vec::new()
             }
@@ -605,7 +741,9 @@ impl App {
                 return Vec::new();
             }
             Some(Overlay::Help { scroll }) => {
-                let action = self.keymap.action_for(&Key::from_event(&key));
+                let action = self
+                    .keymap
+                    .action_for(&Key::from_event(&key), KeyScope::Any);
                 match action {
                     Some(Action::Back | Action::Help | Action::Submit) => self.overlay = None,
                     Some(Action::Down | Action::PageDown) => {
@@ -651,6 +789,7 @@ impl App {
                 (View::ChangePassword(f), true) => f.handle_key(&key),
                 (View::Users(u), true) => u.handle_key(&key),
                 (View::Register(f), true) => f.handle_key(&key),
+                (View::Duplicates(d), true) => d.handle_key(&key),
                 _ => false,
             };
             if used {
@@ -665,7 +804,10 @@ impl App {
             }
         }
 
-        let Some(action) = self.keymap.action_for(&Key::from_event(&key)) else {
+        let Some(action) = self
+            .keymap
+            .action_for(&Key::from_event(&key), self.key_scope())
+        else {
             return Vec::new();
         };
         match action {
@@ -717,11 +859,55 @@ impl App {
                 if let View::Register(f) = &mut self.view
                     && f.back()
                 {
+                    // An edit goes back to its chart (opened, and audited, again).
+                    if let Some((mrn, _)) = f.editing.clone() {
+                        return vec![Effect::OpenChart(token, mrn)];
+                    }
                     let back = self.last_search.take().unwrap_or_default();
                     self.view = View::Search(back);
                 }
                 Vec::new()
             }
+            Action::Back
+                if matches!(&self.view, View::Duplicates(d) if d.review.is_some())
+                    || matches!(&self.view, View::Chart(c) if c.history.is_some()) =>
+            {
+                match &mut self.view {
+                    View::Duplicates(d) => {
+                        d.back();
+                    }
+                    View::Chart(c) => c.history = None,
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Action::EditDemographics if matches!(self.view, View::Chart(_)) => {
+                if !self.may(crate::policy::Permission::EditDemographics) {
+                    self.set_status(
+                        StatusKind::Error,
+                        "Correcting demographics: not permitted for your role.",
+                    );
+                    return Vec::new();
+                }
+                if let View::Chart(c) = &self.view {
+                    if let Some(into) = &c.chart.patient.merged_into {
+                        let into = into.clone();
+                        self.set_status(
+                            StatusKind::Warning,
+                            format!("This chart was merged into {into}: correct that one."),
+                        );
+                        return Vec::new();
+                    }
+                    let form = RegisterForm::for_edit(&c.chart.patient);
+                    self.set_view(View::Register(Box::new(form)));
+                    self.status = None;
+                }
+                Vec::new()
+            }
+            Action::DemographicHistory => match &self.view {
+                View::Chart(c) => vec![Effect::LoadHistory(token, c.chart.patient.mrn.clone())],
+                _ => Vec::new(),
+            },
             Action::Back if matches!(&self.view, View::Users(u) if u.reset.is_some()) => {
                 if let View::Users(u) = &mut self.view {
                     u.close_form();
@@ -764,6 +950,36 @@ impl App {
                         Some(RegisterRequest::UseExisting(hit)) => {
                             self.search_request(Some(SearchRequest::Choose(hit)))
                         }
+                        Some(RegisterRequest::Update {
+                            mrn,
+                            version,
+                            patient,
+                        }) => vec![Effect::UpdatePatient {
+                            token,
+                            mrn,
+                            version,
+                            patient,
+                        }],
+                        None => Vec::new(),
+                    };
+                }
+                if let View::Duplicates(d) = &mut self.view {
+                    return match d.on_action(action, SEARCH_PAGE) {
+                        Some(DuplicatesRequest::Review(id)) => {
+                            vec![Effect::ReviewDuplicate(token, id)]
+                        }
+                        Some(DuplicatesRequest::Decide {
+                            case_id,
+                            version,
+                            decision,
+                            note,
+                        }) => vec![Effect::DecideDuplicate {
+                            token,
+                            case_id,
+                            version,
+                            decision,
+                            note,
+                        }],
                         None => Vec::new(),
                     };
                 }

@@ -42,6 +42,32 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         }
         Effect::LoadRecent(token) => Some(Msg::RecentLoaded(records.recent_patients(&token))),
         Effect::LoadUsers(token) => Some(Msg::UsersLoaded(records.list_users(&token))),
+        Effect::LoadDuplicates(token) => Some(Msg::DuplicatesLoaded(
+            records.duplicate_cases(&token, false),
+        )),
+        Effect::ReviewDuplicate(token, id) => Some(Msg::DuplicateReviewed(Box::new(
+            records.review_duplicate(&token, &id),
+        ))),
+        Effect::DecideDuplicate {
+            token,
+            case_id,
+            version,
+            decision,
+            note,
+        } => Some(Msg::DuplicateDecided(Box::new(
+            records.decide_duplicate(&token, &case_id, version, decision, &note),
+        ))),
+        Effect::UpdatePatient {
+            token,
+            mrn,
+            version,
+            patient,
+        } => Some(Msg::PatientUpdated(Box::new(
+            records.update_patient(&token, &mrn, version, *patient),
+        ))),
+        Effect::LoadHistory(token, mrn) => {
+            Some(Msg::HistoryLoaded(records.patient_history(&token, &mrn)))
+        }
         Effect::ChangeUser(token, request) => {
             let (done, result) = match request {
                 UserRequest::SetLocked { username, locked } => (

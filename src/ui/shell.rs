@@ -94,6 +94,15 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
             }
         }
         View::Register(_) => v.extend([(Action::Save, 0), (Action::NextField, 1)]),
+        View::Duplicates(d) => v.extend(d.footer_actions()),
+        View::Chart(c) if c.history.is_none() => {
+            if session.permissions.contains(&Permission::EditDemographics)
+                && c.chart.patient.merged_into.is_none()
+            {
+                v.push((Action::EditDemographics, 0));
+            }
+            v.push((Action::DemographicHistory, 1));
+        }
         View::Users(u) if u.reset.is_some() => v.push((Action::Submit, 0)),
         View::Users(_) => {
             v.push((Action::ToggleLock, 0));

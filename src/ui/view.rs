@@ -59,6 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             View::Search(v) => v.draw(frame, main, &app.theme, app.today),
             View::Chart(c) => c.draw(frame, main, &app.theme, app.today),
             View::Register(f) => f.draw(frame, main, &app.theme, app.today),
+            View::Duplicates(d) => d.draw(frame, main, &app.theme),
         },
     }
     shell::draw_status(frame, status, app);

@@ -1,6 +1,8 @@
 //! Shared test set-up: a fresh database with one user per role.
 #![allow(dead_code)]
 
+pub mod ui;
+
 use chartroom::domain::Role;
 use chartroom::service::{LocalRecords, LoginRequest, ManualClock, NewUser, Records, SessionToken};
 use chartroom::store::Store;

@@ -69,10 +69,33 @@ pub struct Hit {
     pub deceased: bool,
     pub sensitive: bool,
     pub merged_into: Option<String>,
+    /// In an undecided duplicate case.
+    #[serde(default)]
+    pub possible_duplicate: bool,
     pub last_visit: Option<NaiveDate>,
     pub kind: MatchKind,
     /// Higher is better; comparable within one search.
     pub score: u32,
+}
+
+impl Hit {
+    /// A result row for a known patient (work lists), without a search behind it.
+    pub fn from_key(k: &SearchKey) -> Hit {
+        Hit {
+            mrn: k.mrn.clone(),
+            family_name: k.family_name.clone(),
+            given_names: k.given_names.join(" "),
+            dob: k.dob,
+            sex: k.sex,
+            deceased: k.deceased,
+            sensitive: k.sensitive,
+            merged_into: k.merged_into.clone(),
+            possible_duplicate: k.possible_duplicate,
+            last_visit: k.last_visit,
+            kind: MatchKind::Identifier,
+            score: 0,
+        }
+    }
 }
 
 struct Vocab {
@@ -85,6 +108,7 @@ const FAMILY_BIT: u32 = 1 << 31;
 const FLAG_DECEASED: u8 = 1;
 const FLAG_SENSITIVE: u8 = 2;
 const FLAG_REMOVED: u8 = 4;
+const FLAG_DUPLICATE: u8 = 8;
 
 struct Entry {
     /// `mrn \t family \t given names`, one allocation.
@@ -144,6 +168,15 @@ fn ident_phone(digits: u64) -> u64 {
     (3 << 60) | digits
 }
 
+/// Other identifiers by a 60-bit hash of their normalised text (a collision across a million
+/// patients is a one-in-a-million-million event).
+fn ident_other(normalized: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    normalized.hash(&mut h);
+    (4 << 60) | (h.finish() & ((1 << 60) - 1))
+}
+
 fn ident_keys(k: &SearchKey) -> Vec<u64> {
     let mut out = Vec::new();
     if let Some(ssn) = k.ssn.as_deref().filter(|s| s.len() == 9)
@@ -159,6 +192,15 @@ fn ident_keys(k: &SearchKey) -> Vec<u64> {
     {
         out.push(ident_phone(n));
         out.push(ident_phone(n % 10_000_000));
+    }
+    for phone in k.other_phones.iter().filter(|p| p.len() >= 7) {
+        if let Ok(n) = phone.parse::<u64>() {
+            out.push(ident_phone(n));
+            out.push(ident_phone(n % 10_000_000));
+        }
+    }
+    for id in &k.identifiers {
+        out.push(ident_other(id));
     }
     out
 }
@@ -314,6 +356,9 @@ impl SearchIndex {
         if key.sensitive {
             flags |= FLAG_SENSITIVE;
         }
+        if key.possible_duplicate {
+            flags |= FLAG_DUPLICATE;
+        }
         self.recency
             .push(key.last_visit.map_or(i32::MIN, |d| d.num_days_from_ce()));
         self.dob.push(key.dob);
@@ -400,6 +445,7 @@ impl SearchIndex {
             deceased: e.flags & FLAG_DECEASED != 0,
             sensitive: e.flags & FLAG_SENSITIVE != 0,
             merged_into: e.merged_into.as_ref().map(|m| m.to_string()),
+            possible_duplicate: e.flags & FLAG_DUPLICATE != 0,
             last_visit: NaiveDate::from_num_days_from_ce_opt(self.recency[idx as usize]),
             kind,
             score,
@@ -459,6 +505,9 @@ impl SearchIndex {
         }
         if let Some(n) = q.phone.as_deref().and_then(|s| s.parse::<u64>().ok()) {
             idents.push(ident_phone(n));
+        }
+        if let Some(id) = &q.identifier {
+            idents.push(ident_other(id));
         }
         for k in idents {
             for idx in self.by_ident.get(&k).into_iter().flatten().copied() {
@@ -685,6 +734,9 @@ mod tests {
             last_visit: visit.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
             street: None,
             zip: None,
+            possible_duplicate: false,
+            other_phones: Vec::new(),
+            identifiers: Vec::new(),
         }
     }
 

@@ -40,6 +40,15 @@ pub struct SearchKey {
     pub street: Option<String>,
     #[serde(default)]
     pub zip: Option<String>,
+    /// In an undecided duplicate case (the work list): search marks it.
+    #[serde(default)]
+    pub possible_duplicate: bool,
+    /// Phones beyond the main one, digits only.
+    #[serde(default)]
+    pub other_phones: Vec<String>,
+    /// Other identifiers, normalised (`Identifier::normalized`).
+    #[serde(default)]
+    pub identifiers: Vec<String>,
 }
 
 impl SearchKey {
@@ -65,6 +74,20 @@ impl SearchKey {
             last_visit,
             street: p.address.as_ref().map(|a| a.line.clone()),
             zip: p.address.as_ref().map(|a| a.zip.clone()),
+            possible_duplicate: false,
+            other_phones: p
+                .details
+                .other_phones
+                .iter()
+                .map(|ph| ph.number.chars().filter(char::is_ascii_digit).collect())
+                .collect(),
+            identifiers: p
+                .details
+                .identifiers
+                .iter()
+                .map(|i| crate::domain::patient::Identifier::normalized(&i.value))
+                .filter(|v| !v.is_empty())
+                .collect(),
         }
     }
 

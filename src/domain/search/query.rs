@@ -23,6 +23,9 @@ pub struct Query {
     pub phone: Option<String>,
     /// Nine digits.
     pub ssn: Option<String>,
+    /// Letters and digits that may be another identifier (licence, Medicare, insurance),
+    /// normalised to upper case without punctuation.
+    pub identifier: Option<String>,
     /// Parts that were not understood, in words for the status line.
     pub problems: Vec<String>,
 }
@@ -37,6 +40,7 @@ impl Query {
             && self.initial_ssn4.is_none()
             && self.phone.is_none()
             && self.ssn.is_none()
+            && self.identifier.is_none()
     }
 }
 
@@ -241,12 +245,24 @@ pub fn parse(input: &str, today: NaiveDate) -> Query {
                 7 => q.phone = Some(d.clone()),
                 _ => {}
             }
+            if d.len() >= 5 {
+                q.identifier = Some(d.clone());
+            }
             if d.len() <= 8 && !t.contains('-') {
                 if let Some(y) = year {
                     q.birth_year = Some(y);
                 }
                 q.mrn_prefix = Some(d);
             }
+            i += 1;
+            continue;
+        }
+        let normalized = crate::domain::patient::Identifier::normalized(t);
+        if normalized.len() >= 5
+            && normalized.bytes().any(|b| b.is_ascii_digit())
+            && normalized.bytes().any(|b| b.is_ascii_alphabetic())
+        {
+            q.identifier = Some(normalized);
             i += 1;
             continue;
         }
@@ -312,6 +328,7 @@ mod tests {
                 "00000018",
                 Query {
                     mrn_prefix: Some("00000018".into()),
+                    identifier: Some("00000018".into()),
                     ..Default::default()
                 },
             ),
@@ -398,6 +415,7 @@ mod tests {
                 "5035550101",
                 Query {
                     phone: Some("5035550101".into()),
+                    identifier: Some("5035550101".into()),
                     ..Default::default()
                 },
             ),
@@ -405,6 +423,22 @@ mod tests {
                 "123-45-6789",
                 Query {
                     ssn: Some("123456789".into()),
+                    identifier: Some("123456789".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "OR1234567",
+                Query {
+                    identifier: Some("OR1234567".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "1eg4-te5-mk73 smith",
+                Query {
+                    identifier: Some("1EG4TE5MK73".into()),
+                    names: names(&["smith"]),
                     ..Default::default()
                 },
             ),

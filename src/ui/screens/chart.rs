@@ -2,7 +2,7 @@
 //! the service returns with a chart open (which it audits); tabs, documents and
 //! break-the-glass come with the chart issue.
 
-use crate::domain::patient::age_on;
+use crate::domain::patient::{Patient, age_on};
 use crate::sanitize::sanitize;
 use crate::service::ChartSummary;
 use crate::ui::theme::Theme;
@@ -10,20 +10,37 @@ use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChartView {
     pub chart: ChartSummary,
     pub selected: usize,
+    /// Earlier versions of the demographics, newest first, while the history shows.
+    pub history: Option<Vec<Patient>>,
+    pub history_scroll: usize,
 }
 
 impl ChartView {
     pub fn new(chart: ChartSummary) -> ChartView {
-        ChartView { chart, selected: 0 }
+        ChartView {
+            chart,
+            selected: 0,
+            history: None,
+            history_scroll: 0,
+        }
+    }
+
+    pub fn show_history(&mut self, versions: Vec<Patient>) {
+        self.history = Some(versions);
+        self.history_scroll = 0;
     }
 
     pub fn on_action(&mut self, action: crate::ui::keymap::Action, page: usize) {
+        if let Some(h) = &self.history {
+            crate::ui::list::move_selection(&mut self.history_scroll, h.len(), action, page);
+            return;
+        }
         crate::ui::list::move_selection(
             &mut self.selected,
             self.chart.encounters.len(),
@@ -112,5 +129,53 @@ impl ChartView {
         let mut state = TableState::default()
             .with_selected((!self.chart.encounters.is_empty()).then_some(self.selected));
         frame.render_stateful_widget(table, table_area, &mut state);
+        if let Some(h) = &self.history {
+            draw_history(frame, table_area, theme, h, self.history_scroll);
+        }
     }
+}
+
+/// One line per version: when, who, and what that version changed.
+pub fn history_lines(versions: &[Patient]) -> Vec<String> {
+    versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let what = match versions.get(i + 1) {
+                Some(older) => {
+                    let changed = older.changed_fields(v);
+                    if changed.is_empty() {
+                        "no demographic change".to_string()
+                    } else {
+                        changed.join(", ")
+                    }
+                }
+                None => "registered".to_string(),
+            };
+            format!(
+                "v{:<3} {} {:<12} {}",
+                v.version,
+                v.updated_at.format("%Y-%m-%d %H:%M"),
+                v.updated_by,
+                what
+            )
+        })
+        .collect()
+}
+
+fn draw_history(frame: &mut Frame, area: Rect, theme: &Theme, versions: &[Patient], top: usize) {
+    frame.render_widget(Clear, area);
+    let block = theme.panel(format!(
+        "Demographic history — {} version{} (Esc closes)",
+        versions.len(),
+        if versions.len() == 1 { "" } else { "s" }
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines: Vec<Line> = history_lines(versions)
+        .into_iter()
+        .skip(top)
+        .map(|l| Line::styled(sanitize(&l).into_owned(), theme.text))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -1,6 +1,7 @@
 //! One file per screen: its state, its keys, its drawing.
 
 pub mod chart;
+pub mod duplicates;
 pub mod home;
 pub mod login;
 pub mod password;

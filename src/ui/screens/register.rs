@@ -2,7 +2,7 @@
 //! to their field. Before a chart is made, likely existing patients are shown and the clerk
 //! chooses: this is the same patient (open it), or a new patient with a reason.
 
-use crate::domain::patient::{NewPatient, age_on};
+use crate::domain::patient::{NewPatient, Patient, age_on};
 use crate::domain::registration::{self, FIELDS};
 use crate::domain::search::Hit;
 use crate::sanitize::sanitize;
@@ -31,12 +31,16 @@ pub struct DuplicateChoice {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegisterForm {
-    pub fields: [TextInput; 15],
+    pub fields: [TextInput; registration::FIELD_COUNT],
     pub focus: usize,
     pub problems: Vec<(usize, String)>,
     pub duplicates: Option<DuplicateChoice>,
     /// Esc pressed once on a filled form: the next Esc discards it.
     pub discard_armed: bool,
+    /// Correcting an existing patient: their MRN and the version the form started from.
+    pub editing: Option<(String, u64)>,
+    /// The values the edit started from, to tell whether anything was changed.
+    pub original: Option<Box<[String; registration::FIELD_COUNT]>>,
 }
 
 impl Default for RegisterForm {
@@ -54,6 +58,8 @@ impl Default for RegisterForm {
             problems: Vec::new(),
             duplicates: None,
             discard_armed: false,
+            editing: None,
+            original: None,
         }
     }
 }
@@ -64,11 +70,36 @@ pub enum RegisterRequest {
     Register(Box<NewPatient>, Option<String>),
     /// "This is the same patient": open the existing chart instead.
     UseExisting(Hit),
+    /// Corrected demographics for `mrn`, edited from `version`.
+    Update {
+        mrn: String,
+        version: u64,
+        patient: Box<NewPatient>,
+    },
 }
 
 impl RegisterForm {
+    /// The form filled with a patient's current demographics, to correct them.
+    pub fn for_edit(p: &Patient) -> RegisterForm {
+        let mut form = RegisterForm::default();
+        let values = registration::values_of(p);
+        for (field, v) in form.fields.iter_mut().zip(values.iter()) {
+            field.set(v);
+        }
+        form.editing = Some((p.mrn.clone(), p.version));
+        form.original = Some(Box::new(values));
+        form
+    }
+
+    fn values(&self) -> [String; registration::FIELD_COUNT] {
+        std::array::from_fn(|i| self.fields[i].value().to_string())
+    }
+
     pub fn has_input(&self) -> bool {
-        self.fields.iter().any(|f| !f.is_empty())
+        match &self.original {
+            Some(original) => **original != self.values(),
+            None => self.fields.iter().any(|f| !f.is_empty()),
+        }
     }
 
     fn field(&mut self) -> &mut TextInput {
@@ -155,11 +186,17 @@ impl RegisterForm {
             Action::PrevField | Action::Up => self.focus = self.focus.saturating_sub(1),
             Action::Submit if self.focus < last => self.focus += 1,
             Action::Submit | Action::Save => {
-                let values: [String; 15] =
-                    std::array::from_fn(|i| self.fields[i].value().to_string());
+                let values = self.values();
                 match registration::check(&values, today) {
                     Ok(p) => {
                         self.problems.clear();
+                        if let Some((mrn, version)) = &self.editing {
+                            return Some(RegisterRequest::Update {
+                                mrn: mrn.clone(),
+                                version: *version,
+                                patient: Box::new(p),
+                            });
+                        }
                         return Some(RegisterRequest::Register(Box::new(p), None));
                     }
                     Err(problems) => {
@@ -176,7 +213,13 @@ impl RegisterForm {
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: NaiveDate) {
-        let block = theme.panel("New patient");
+        let block = match &self.editing {
+            Some((mrn, version)) => theme.panel(format!(
+                "Correct demographics — MRN {} (version {version}; saving makes a new one)",
+                sanitize(mrn)
+            )),
+            None => theme.panel("New patient"),
+        };
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let label_w = 16u16;

@@ -202,7 +202,7 @@ impl SearchView {
         let note = match &self.note {
             Some(n) => Line::styled(format!("  {}", sanitize(n)), theme.status_warning),
             None => Line::styled(
-                "  name, MRN, DOB, S1234, phone  ·  flags: D deceased, R restricted, M merged",
+                "  name, MRN, DOB, S1234, phone, ID · D deceased R restricted M merged P dup?",
                 theme.muted,
             ),
         };
@@ -219,6 +219,9 @@ impl SearchView {
             if h.merged_into.is_some() {
                 flags.push('M');
             }
+            if h.possible_duplicate {
+                flags.push('P');
+            }
             Row::new(vec![
                 Cell::from(sanitize(&name).into_owned()),
                 Cell::from(h.sex.letter()),
@@ -228,10 +231,15 @@ impl SearchView {
                     age_on(h.dob, today)
                 )),
                 Cell::from(sanitize(&h.mrn).into_owned()),
-                Cell::from(
-                    h.last_visit
+                // A merged chart's visits live on the survivor: show where it went instead.
+                Cell::from(match &h.merged_into {
+                    Some(into) => {
+                        format!("{}{}", if theme.ascii { "->" } else { "→" }, sanitize(into))
+                    }
+                    None => h
+                        .last_visit
                         .map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d").to_string()),
-                ),
+                }),
                 Cell::from(Span::styled(flags, theme.status_warning)),
             ])
         });
