@@ -30,6 +30,31 @@ struct Refused {
     what: &'static str,
 }
 
+/// The grant for `permission` on this patient's chart as sensitive as it is; a refusal comes
+/// back as a value for the caller to audit after the transaction.
+fn grant_for(
+    tx: &WriteTx,
+    who: &Actor,
+    mrn: &str,
+    permission: Permission,
+    what: &'static str,
+) -> Result<Result<policy::Grant, Refused>, StoreError> {
+    let Some(sensitivity) = tx.patient_sensitivity(mrn)? else {
+        return Err(StoreError::NotFound {
+            what: format!("patient {mrn}"),
+        });
+    };
+    Ok(
+        policy::authorize(&who.subject, permission, resource_of(sensitivity)).map_err(|refusal| {
+            Refused {
+                refusal,
+                mrn: mrn.to_string(),
+                what,
+            }
+        }),
+    )
+}
+
 fn match_record(k: &SearchKey) -> MatchRecord {
     MatchRecord::new(
         k.given_names.first().map_or("", String::as_str),
@@ -86,24 +111,15 @@ impl LocalRecords {
         let mut ev = self.event(&who, AuditAction::DemographicsChanged, Outcome::Success, "");
         ev.patient = Some(mrn.to_string());
         let outcome = self.store.write(|tx| {
-            let Some(sensitivity) = tx.patient_sensitivity(mrn)? else {
-                return Err(StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                });
-            };
-            let grant = match policy::authorize(
-                &who.subject,
+            let grant = match grant_for(
+                tx,
+                &who,
+                mrn,
                 Permission::EditDemographics,
-                resource_of(sensitivity),
-            ) {
+                "correcting demographics",
+            )? {
                 Ok(g) => g,
-                Err(refusal) => {
-                    return Ok(Err(Refused {
-                        refusal,
-                        mrn: mrn.to_string(),
-                        what: "correcting demographics",
-                    }));
-                }
+                Err(r) => return Ok(Err(r)),
             };
             let Some(old) = tx.patient(&grant, mrn)? else {
                 return Err(StoreError::NotFound {
@@ -157,24 +173,15 @@ impl LocalRecords {
         );
         ev.patient = Some(mrn.to_string());
         let outcome = self.store.write(|tx| {
-            let Some(sensitivity) = tx.patient_sensitivity(mrn)? else {
-                return Err(StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                });
-            };
-            let grant = match policy::authorize(
-                &who.subject,
+            let grant = match grant_for(
+                tx,
+                &who,
+                mrn,
                 Permission::ViewDemographics,
-                resource_of(sensitivity),
-            ) {
+                "demographic history",
+            )? {
                 Ok(g) => g,
-                Err(refusal) => {
-                    return Ok(Err(Refused {
-                        refusal,
-                        mrn: mrn.to_string(),
-                        what: "demographic history",
-                    }));
-                }
+                Err(r) => return Ok(Err(r)),
             };
             let versions = tx.patient_versions(&grant, mrn)?;
             ev.reason = format!("{} version(s)", versions.len());
