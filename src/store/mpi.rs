@@ -340,10 +340,7 @@ impl WriteTx {
     }
 
     pub fn merge(&self, id: u64) -> Result<Option<MergeRecord>, StoreError> {
-        match self.tx.open_table(tables::MERGES)?.get(id)? {
-            Some(v) => codec::decode(names::MERGES, &id.to_string(), v.value()).map(Some),
-            None => Ok(None),
-        }
+        get_merge(&self.tx.open_table(tables::MERGES)?, id)
     }
 
     fn put_merge(&mut self, m: &MergeRecord) -> Result<(), StoreError> {
@@ -352,6 +349,16 @@ impl WriteTx {
             .open_table(tables::MERGES)?
             .insert(m.id, bytes.as_slice())?;
         Ok(())
+    }
+}
+
+fn get_merge(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    id: u64,
+) -> Result<Option<MergeRecord>, StoreError> {
+    match table.get(id)? {
+        Some(v) => codec::decode(names::MERGES, &id.to_string(), v.value()).map(Some),
+        None => Ok(None),
     }
 }
 
@@ -384,9 +391,6 @@ impl ReadTx {
     }
 
     pub fn merge(&self, id: u64) -> Result<Option<MergeRecord>, StoreError> {
-        match self.tx.open_table(tables::MERGES)?.get(id)? {
-            Some(v) => codec::decode(names::MERGES, &id.to_string(), v.value()).map(Some),
-            None => Ok(None),
-        }
+        get_merge(&self.tx.open_table(tables::MERGES)?, id)
     }
 }

@@ -868,19 +868,6 @@ impl App {
                 }
                 Vec::new()
             }
-            Action::Back
-                if matches!(&self.view, View::Duplicates(d) if d.review.is_some())
-                    || matches!(&self.view, View::Chart(c) if c.history.is_some()) =>
-            {
-                match &mut self.view {
-                    View::Duplicates(d) => {
-                        d.back();
-                    }
-                    View::Chart(c) => c.history = None,
-                    _ => {}
-                }
-                Vec::new()
-            }
             Action::EditDemographics if matches!(self.view, View::Chart(_)) => {
                 if !self.may(crate::policy::Permission::EditDemographics) {
                     self.set_status(
@@ -915,18 +902,21 @@ impl App {
                 Vec::new()
             }
             Action::Back => {
-                if !forced {
+                // A pane inside the screen (a note, the side-by-side view, the history)
+                // closes first.
+                let closed = match &mut self.view {
+                    View::Duplicates(d) => d.back(),
+                    View::Chart(c) => c.history.take().is_some(),
+                    _ => false,
+                };
+                if !forced && !closed {
                     self.set_view(View::Home);
                     self.status = None;
                 }
                 Vec::new()
             }
             Action::NewPatient if matches!(self.view, View::Search(_)) => {
-                let may = self.session.as_ref().is_some_and(|s| {
-                    s.permissions
-                        .contains(&crate::policy::Permission::RegisterPatient)
-                });
-                if may {
+                if self.may(crate::policy::Permission::RegisterPatient) {
                     self.set_view(View::Register(Box::default()));
                     self.status = None;
                 } else {

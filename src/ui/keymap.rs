@@ -542,9 +542,7 @@ impl Keymap {
     pub fn action_for(&self, key: &Key, scope: KeyScope) -> Option<Action> {
         self.bindings
             .iter()
-            .find(|b| {
-                &b.key == key && matches!(b.action.scope(), s if s == KeyScope::Any || s == scope)
-            })
+            .find(|b| &b.key == key && [KeyScope::Any, scope].contains(&b.action.scope()))
             .map(|b| b.action)
     }
 

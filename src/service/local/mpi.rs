@@ -85,6 +85,39 @@ impl LocalRecords {
         )
     }
 
+    /// The session's actor, if it may work the duplicate list (refusals audited).
+    fn reviewer(&self, token: &SessionToken) -> ServiceResult<Actor> {
+        let who = Actor::from(&self.ready_session(token)?);
+        self.permit(
+            &who,
+            Permission::ReviewDuplicates,
+            "the duplicate work list",
+        )?;
+        Ok(who)
+    }
+
+    /// One audit entry per chart of the case, so each chart's access log shows it.
+    fn audit_both(
+        &self,
+        tx: &mut WriteTx,
+        who: &Actor,
+        action: AuditAction,
+        case: &DuplicateCase,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        for mrn in [&case.a, &case.b] {
+            let mut ev = self.event(
+                who,
+                action,
+                Outcome::Success,
+                format!("case {}{reason}", case.id),
+            );
+            ev.patient = Some(mrn.clone());
+            tx.append_audit(ev)?;
+        }
+        Ok(())
+    }
+
     pub(super) fn index_upsert_all(&self, keys: Vec<SearchKey>) {
         for k in keys {
             self.index_upsert(k);
@@ -347,13 +380,7 @@ impl LocalRecords {
         token: &SessionToken,
         include_decided: bool,
     ) -> ServiceResult<Vec<DuplicateCaseRow>> {
-        let s = self.ready_session(token)?;
-        let who = Actor::from(&s);
-        self.permit(
-            &who,
-            Permission::ReviewDuplicates,
-            "the duplicate work list",
-        )?;
+        let who = self.reviewer(token)?;
         let rows = self.store.read(|r| {
             let mut rows = Vec::new();
             for case in r.duplicate_cases()? {
@@ -392,13 +419,7 @@ impl LocalRecords {
         token: &SessionToken,
         case_id: &str,
     ) -> ServiceResult<DuplicateReview> {
-        let s = self.ready_session(token)?;
-        let who = Actor::from(&s);
-        self.permit(
-            &who,
-            Permission::ReviewDuplicates,
-            "the duplicate work list",
-        )?;
+        let who = self.reviewer(token)?;
         let outcome = self.store.write(|tx| {
             let case = tx
                 .duplicate_case(case_id)?
@@ -407,25 +428,14 @@ impl LocalRecords {
                 })?;
             let mut sides = Vec::new();
             for mrn in [case.a.clone(), case.b.clone()] {
-                let Some(sensitivity) = tx.patient_sensitivity(&mrn)? else {
-                    return Err(StoreError::NotFound {
-                        what: format!("patient {mrn}"),
-                    });
-                };
-                let resource = resource_of(sensitivity);
+                let what = "reviewing duplicates";
                 let grants = (
-                    policy::authorize(&who.subject, Permission::ViewDemographics, resource),
-                    policy::authorize(&who.subject, Permission::ViewEncounters, resource),
+                    grant_for(tx, &who, &mrn, Permission::ViewDemographics, what)?,
+                    grant_for(tx, &who, &mrn, Permission::ViewEncounters, what)?,
                 );
                 let (demo, encs) = match grants {
                     (Ok(d), Ok(e)) => (d, e),
-                    (Err(refusal), _) | (_, Err(refusal)) => {
-                        return Ok(Err(Refused {
-                            refusal,
-                            mrn,
-                            what: "reviewing duplicates",
-                        }));
-                    }
+                    (Err(r), _) | (_, Err(r)) => return Ok(Err(r)),
                 };
                 let patient = tx
                     .patient(&demo, &mrn)?
@@ -439,16 +449,7 @@ impl LocalRecords {
                     .max();
                 sides.push((patient, encounters.len(), last));
             }
-            for mrn in [&case.a, &case.b] {
-                let mut ev = self.event(
-                    &who,
-                    AuditAction::DuplicateReviewed,
-                    Outcome::Success,
-                    format!("case {}", case.id),
-                );
-                ev.patient = Some(mrn.clone());
-                tx.append_audit(ev)?;
-            }
+            self.audit_both(tx, &who, AuditAction::DuplicateReviewed, &case, "")?;
             let merge = match case.merge_id {
                 Some(id) => tx.merge(id)?,
                 None => None,
@@ -482,13 +483,7 @@ impl LocalRecords {
         decision: CaseDecision,
         note: &str,
     ) -> ServiceResult<DuplicateCase> {
-        let s = self.ready_session(token)?;
-        let who = Actor::from(&s);
-        self.permit(
-            &who,
-            Permission::ReviewDuplicates,
-            "the duplicate work list",
-        )?;
+        let who = self.reviewer(token)?;
         // Merges and their undo need a supervisor; analysts ask for one instead.
         let approver = if decision.needs_approver() {
             Some(self.permit(&who, Permission::ApproveMerge, "approving merges")?)
@@ -572,16 +567,7 @@ impl LocalRecords {
                         .unwrap_or_default(),
                 ),
             };
-            for mrn in [&case.a, &case.b] {
-                let mut ev = self.event(
-                    &who,
-                    action,
-                    Outcome::Success,
-                    format!("case {}: {reason}", case.id),
-                );
-                ev.patient = Some(mrn.clone());
-                tx.append_audit(ev)?;
-            }
+            self.audit_both(tx, &who, action, &case, &format!(": {reason}"))?;
             changed.extend(tx.put_duplicate_case(&mut case, Some(expected_version))?);
             Ok((case, changed))
         })?;
