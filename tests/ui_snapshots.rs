@@ -616,6 +616,65 @@ fn keys_typed_ahead_with_enter_open_the_patient_of_the_newest_results() {
 }
 
 #[test]
+fn typing_goes_on_while_searches_are_out_and_enter_waits_for_the_newest() {
+    use chartroom::ui::app::{Effect, View};
+    use chartroom::ui::effects::perform;
+    use chartroom::ui::runtime::Dispatcher;
+    let (mut ui, mrns) = search_ui();
+    ui.send(key(KeyCode::F(2)));
+    let mut d = Dispatcher::default();
+    for c in "obrien".chars() {
+        d.input(&mut ui.app, key(KeyCode::Char(c)));
+    }
+    // No answer has come back, yet every key was taken.
+    let View::Search(v) = &ui.app.view else {
+        panic!("not on search")
+    };
+    assert_eq!(v.input.value(), "obrien");
+    let searches = d.take_effects();
+    assert!(searches.len() >= 2, "{}", searches.len());
+    assert!(searches.iter().all(|e| matches!(e, Effect::Search { .. })));
+    assert!(d.awaiting_search());
+
+    // Enter acts on results, so it waits; so does what comes after it.
+    d.input(&mut ui.app, key(KeyCode::Enter));
+    d.input(&mut ui.app, key(KeyCode::Char('x')));
+    assert!(d.take_effects().is_empty());
+    assert_eq!(ui.app.context_mrn, None);
+
+    // An older answer (for "obri…") arrives first: dropped, and Enter still waits.
+    let mut searches = searches.into_iter();
+    let newest = searches.next_back().unwrap();
+    let older = perform(&ui.f.records, searches.next().unwrap());
+    d.answer(&mut ui.app, older);
+    assert!(d.awaiting_search() && d.take_effects().is_empty());
+    assert_eq!(ui.app.context_mrn, None);
+
+    // The newest answer: Enter opens the patient it lists; `x` waits for the chart.
+    let answer = perform(&ui.f.records, newest);
+    d.answer(&mut ui.app, answer);
+    assert!(!d.awaiting_search());
+    let mut opened = d.take_effects();
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    assert!(
+        matches!(&opened[0], Effect::OpenChart(_, m) if *m == mrns[4]),
+        "{opened:?}"
+    );
+    let View::Search(v) = &ui.app.view else {
+        panic!("not on search")
+    };
+    assert_eq!(
+        v.input.value(),
+        "obrien",
+        "x went to the chart, not the search box"
+    );
+    let chart = perform(&ui.f.records, opened.remove(0));
+    d.answer(&mut ui.app, chart);
+    assert!(matches!(ui.app.view, View::Chart(_)));
+    assert_eq!(ui.app.context_mrn.as_deref(), Some(mrns[4].as_str()));
+}
+
+#[test]
 fn the_ssn_on_the_form_shows_only_its_last_four() {
     let (mut ui, _) = search_ui();
     ui.send(key(KeyCode::F(2)));

@@ -11,8 +11,8 @@
 //!   trail shows where each session ended.
 
 use super::app::{App, Effect, Msg};
-use super::effects::perform;
 use super::keymap::Keymap;
+use super::runtime::{Dispatcher, apply_now, serve_effects};
 use super::theme::Theme;
 use super::view;
 use crate::service::{Records, SessionToken};
@@ -24,10 +24,10 @@ use ratatui::backend::CrosstermBackend;
 use signal_hook::consts::{SIGHUP, SIGTERM};
 use signal_hook::iterator::Signals;
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::rc::Rc;
 use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 /// At most one frame per this interval.
@@ -103,77 +103,20 @@ fn to_msg(ev: Event) -> Option<Msg> {
     }
 }
 
-/// Applies a message and every effect it leads to. Returns true when a full redraw was asked.
+/// Applies a message and every effect it leads to, on this thread. Returns true when a full
+/// redraw was asked.
 pub fn apply(app: &mut App, records: &dyn Records, msg: Msg) -> bool {
-    apply_batch(app, records, [msg])
+    apply_now(app, records, [msg])
 }
 
-/// Keys that only edit a text field.
-fn is_typing(msg: &Msg) -> bool {
-    use crossterm::event::{KeyCode, KeyModifiers};
-    match msg {
-        Msg::Key(k) => match k.code {
-            KeyCode::Char(_) => !k
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT),
-            KeyCode::Backspace | KeyCode::Delete | KeyCode::Left | KeyCode::Right => true,
-            _ => false,
-        },
-        Msg::Paste(_) => true,
-        _ => false,
-    }
-}
-
-/// Applies messages that arrived together. Of the searches they ask for, only the last is run:
-/// typing ahead over a slow link sends the newest query, not every keystroke's.
+/// Applies messages that arrived together, on this thread, by the rules of the worker: of the
+/// searches they ask for only the newest runs, and keys that act on results wait for it.
 pub fn apply_batch(
     app: &mut App,
     records: &dyn Records,
     msgs: impl IntoIterator<Item = Msg>,
 ) -> bool {
-    let mut full_redraw = false;
-    let mut queue: VecDeque<Effect> = VecDeque::new();
-    let mut search: Option<Effect> = None;
-    let mut run = |queue: &mut VecDeque<Effect>, search: &mut Option<Effect>, app: &mut App| {
-        while let Some(effect) = queue.pop_front() {
-            match effect {
-                Effect::FullRedraw => full_redraw = true,
-                e @ Effect::Search { .. } => *search = Some(e),
-                e => {
-                    // Anything else (opening a chart from the list) must act on the newest
-                    // results: run the held-back search first.
-                    if let Some(pending) = search.take()
-                        && let Some(reply) = perform(records, pending)
-                    {
-                        let _ = app.update(reply, Instant::now());
-                    }
-                    if let Some(reply) = perform(records, e) {
-                        queue.extend(app.update(reply, Instant::now()));
-                    }
-                }
-            }
-        }
-    };
-    for msg in msgs {
-        // Typing only changes the query; any other key (Enter, arrows) acts on the results, so
-        // the newest search runs before it.
-        if !is_typing(&msg)
-            && let Some(pending) = search.take()
-            && let Some(reply) = perform(records, pending)
-        {
-            queue.extend(app.update(reply, Instant::now()));
-            run(&mut queue, &mut search, app);
-        }
-        queue.extend(app.update(msg, Instant::now()));
-        run(&mut queue, &mut search, app);
-    }
-    while let Some(e) = search.take() {
-        if let Some(reply) = perform(records, e) {
-            queue.extend(app.update(reply, Instant::now()));
-        }
-        run(&mut queue, &mut search, app);
-    }
-    full_redraw
+    apply_now(app, records, msgs)
 }
 
 /// Clears the screen and forgets the last frame so the next draw repaints everything.
@@ -218,9 +161,46 @@ pub fn run(records: &dyn Records, keymap: Keymap, theme: Theme) -> Result<(), St
     result
 }
 
+/// What wakes the loop: the terminal (read on a thread of its own) or the service worker.
+enum Input {
+    Terminal(io::Result<Event>),
+    Answer(Option<Msg>),
+}
+
 fn event_loop(
     app: &mut App,
     records: &dyn Records,
+    open_session: &Mutex<Option<SessionToken>>,
+) -> Result<(), String> {
+    let (input_tx, inputs) = mpsc::channel::<Input>();
+    let (jobs, job_rx) = mpsc::channel::<Effect>();
+    let keys = input_tx.clone();
+    // Not joined: it sits in a blocking read until the process ends.
+    std::thread::spawn(move || {
+        loop {
+            let ev = event::read();
+            let failed = ev.is_err();
+            if keys.send(Input::Terminal(ev)).is_err() || failed {
+                break;
+            }
+        }
+    });
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            serve_effects(records, job_rx, |m| {
+                let _ = input_tx.send(Input::Answer(m));
+            })
+        });
+        // Dropping `jobs` when the loop ends lets the worker finish what is queued (the
+        // logout) and stop; the scope waits for it.
+        draw_loop(app, &inputs, jobs, open_session)
+    })
+}
+
+fn draw_loop(
+    app: &mut App,
+    inputs: &Receiver<Input>,
+    jobs: Sender<Effect>,
     open_session: &Mutex<Option<SessionToken>>,
 ) -> Result<(), String> {
     let sink = FrameSink::default();
@@ -229,6 +209,7 @@ fn event_loop(
     let mut out = io::stdout();
     let io_err = |e: io::Error| format!("terminal error: {e}");
     full_clear(&mut terminal).map_err(io_err)?;
+    let mut dispatch = Dispatcher::default();
     let mut last_draw: Option<Instant> = None;
     loop {
         if app.quit {
@@ -248,19 +229,39 @@ fn event_loop(
             wake = Some(wake.map_or(draw_at, |w| w.min(draw_at)));
         }
         let timeout = wake.map_or(LONG_SLEEP, |w| w.saturating_duration_since(now));
-        if event::poll(timeout).map_err(io_err)? {
-            // Everything already queued is applied before the next frame (typing ahead over a
-            // slow link costs one frame, not one per key).
-            let mut msgs: Vec<Msg> = to_msg(event::read().map_err(io_err)?).into_iter().collect();
-            while msgs.len() < 1024 && event::poll(Duration::ZERO).map_err(io_err)? {
-                msgs.extend(to_msg(event::read().map_err(io_err)?));
+        match inputs.recv_timeout(timeout) {
+            Ok(first) => {
+                // Everything already queued is applied before the next frame (typing ahead
+                // over a slow link costs one frame, not one per key).
+                let queued: Vec<Input> = inputs.try_iter().take(1024).collect();
+                for input in std::iter::once(first).chain(queued) {
+                    match input {
+                        Input::Terminal(Ok(ev)) => {
+                            if let Some(msg) = to_msg(ev) {
+                                dispatch.input(app, msg);
+                            }
+                        }
+                        Input::Terminal(Err(e)) => return Err(io_err(e)),
+                        Input::Answer(msg) => dispatch.answer(app, msg),
+                    }
+                }
             }
-            if apply_batch(app, records, msgs) {
-                full_clear(&mut terminal).map_err(io_err)?;
-                app.dirty = true;
+            Err(RecvTimeoutError::Timeout) => {
+                if app.next_deadline().is_some_and(|d| d <= Instant::now()) {
+                    dispatch.input(app, Msg::Tick);
+                }
             }
-        } else if app.next_deadline().is_some_and(|d| d <= Instant::now()) {
-            apply(app, records, Msg::Tick);
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err("the service worker stopped".into());
+            }
+        }
+        for effect in dispatch.take_effects() {
+            jobs.send(effect)
+                .map_err(|_| "the service worker stopped".to_string())?;
+        }
+        if std::mem::take(&mut dispatch.full_redraw) {
+            full_clear(&mut terminal).map_err(io_err)?;
+            app.dirty = true;
         }
         if let Ok(mut slot) = open_session.lock() {
             *slot = app.session.as_ref().map(|s| s.token.clone());
