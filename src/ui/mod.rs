@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod effects;
+pub mod gapfill;
 pub mod help;
 pub mod input;
 pub mod keymap;

@@ -11,6 +11,7 @@
 //!   trail shows where each session ended.
 
 use super::app::{App, Effect, Msg};
+use super::gapfill::GapFill;
 use super::keymap::Keymap;
 use super::runtime::{Dispatcher, apply_now, serve_effects};
 use super::theme::Theme;
@@ -122,7 +123,7 @@ pub fn apply_batch(
 /// Clears the screen and forgets the last frame so the next draw repaints everything.
 /// (`Terminal::clear` would first ask the terminal for the cursor position: a round trip on a
 /// slow link, and nothing answers while our frame is still in the buffer.)
-fn full_clear(terminal: &mut Terminal<CrosstermBackend<FrameSink>>) -> io::Result<()> {
+fn full_clear(terminal: &mut Terminal<GapFill<CrosstermBackend<FrameSink>>>) -> io::Result<()> {
     let size = terminal.size()?;
     terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
@@ -204,8 +205,8 @@ fn draw_loop(
     open_session: &Mutex<Option<SessionToken>>,
 ) -> Result<(), String> {
     let sink = FrameSink::default();
-    let mut terminal =
-        Terminal::new(CrosstermBackend::new(sink.clone())).map_err(|e| e.to_string())?;
+    let mut terminal = Terminal::new(GapFill::new(CrosstermBackend::new(sink.clone())))
+        .map_err(|e| e.to_string())?;
     let mut out = io::stdout();
     let io_err = |e: io::Error| format!("terminal error: {e}");
     full_clear(&mut terminal).map_err(io_err)?;
