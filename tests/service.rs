@@ -758,6 +758,69 @@ fn the_index_is_rebuilt_from_the_database_at_start() {
 }
 
 #[test]
+fn the_index_starts_from_its_snapshot_and_the_changes_logged_since() {
+    let f = fixture();
+    let reg = f.login("registrar");
+    wait_index(&f);
+    let built = f.records.search_index_report().unwrap();
+    assert_eq!(built.source, "search_keys");
+    assert!(built.snapshot_written, "{built:?}");
+    // Registered after the snapshot: only in the change log.
+    let first = f
+        .records
+        .register_patient(&reg, patient("Nguyễn", "Thị", (1990, 5, 6)), None)
+        .unwrap();
+    let second = f
+        .records
+        .register_patient(&reg, patient("Quokka", "Ann", (2001, 2, 3)), None)
+        .unwrap();
+    let path = f.db_path();
+    drop(f.records);
+
+    let reopen = |store: Store| {
+        let records = chartroom::service::LocalRecords::new(store);
+        records
+            .wait_for_search_index(std::time::Duration::from_secs(60))
+            .unwrap();
+        let found = |q: &str| {
+            records
+                .system_search(q, 10)
+                .unwrap()
+                .hits
+                .into_iter()
+                .map(|h| h.mrn)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("nguyen 5/6/1990"), [first.mrn.as_str()]);
+        assert_eq!(found("quokka"), [second.mrn.as_str()]);
+        records.search_index_report().unwrap()
+    };
+    let r = reopen(Store::open(&path).unwrap());
+    assert_eq!(
+        (r.source, r.patients, r.changes_applied, r.snapshot_written),
+        ("snapshot", 2, 2, false),
+        "{r:?}"
+    );
+
+    // A damaged snapshot is refused with its reason; the index is built from the keys and a
+    // good snapshot replaces the bad one.
+    let store = Store::open(&path).unwrap();
+    store
+        .write(|w| w.put_search_snapshot(0, b"junk from a bad disk"))
+        .unwrap();
+    let r = reopen(store);
+    assert_eq!(r.source, "search_keys");
+    assert!(
+        r.snapshot_refused
+            .as_deref()
+            .is_some_and(|why| why.contains("not a search-index snapshot")),
+        "{r:?}"
+    );
+    assert!(r.snapshot_written);
+    assert_eq!(reopen(Store::open(&path).unwrap()).source, "snapshot");
+}
+
+#[test]
 fn a_schema_1_database_gains_search_keys_when_opened() {
     use redb::ReadableDatabase;
     let f = fixture();

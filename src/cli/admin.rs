@@ -285,6 +285,18 @@ pub fn seed(
         "Added {loaded} synthetic patients to {} (seed {seed}, dates around {today}).",
         db.display()
     );
+    // Build the search index now and keep its snapshot, so the first start after a large
+    // seed is as fast as every other.
+    records
+        .wait_for_search_index(std::time::Duration::from_secs(1800))
+        .map_err(|e| e.to_string())?;
+    if let Some(r) = records.search_index_report() {
+        match (&r.snapshot_error, r.snapshot_written) {
+            (Some(e), _) => println!("The search index snapshot could not be written: {e}"),
+            (None, true) => println!("Search index snapshot written ({:.1} MB).", r.snapshot_mb),
+            (None, false) => {}
+        }
+    }
     Ok(0)
 }
 

@@ -4,7 +4,10 @@
 //! ask the policy, then do the work and append the audit entry in one write transaction. A
 //! refusal is audited too, in its own transaction.
 
+mod index_load;
 mod mpi;
+
+pub use index_load::IndexLoadReport;
 
 use super::session::{Lookup, PendingSearch, Session, Sessions};
 use super::{
@@ -116,6 +119,7 @@ pub struct LocalRecords {
     /// closed when the service is.
     loader: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     stop_loading: Arc<std::sync::atomic::AtomicBool>,
+    index_report: Arc<std::sync::Mutex<Option<IndexLoadReport>>>,
 }
 
 impl Drop for LocalRecords {
@@ -141,6 +145,7 @@ impl LocalRecords {
             index: Arc::new(RwLock::new(IndexSlot::NotStarted)),
             loader: std::sync::Mutex::new(None),
             stop_loading: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            index_report: Arc::new(std::sync::Mutex::new(None)),
         }
     }
 
@@ -168,16 +173,11 @@ impl LocalRecords {
             self.index.clone(),
             self.stop_loading.clone(),
         );
+        let report = self.index_report.clone();
         let loader = std::thread::spawn(move || {
-            let mut built = SearchIndex::default();
             // A panic while loading must not leave the index "loading" for ever.
             let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                s.read(|r| {
-                    r.for_each_search_key(|k| {
-                        built.add(k);
-                        !stop.load(std::sync::atomic::Ordering::Relaxed)
-                    })
-                })
+                index_load::load(&s, &stop)
             }))
             .unwrap_or_else(|_| {
                 Err(crate::store::StoreError::Internal(
@@ -186,13 +186,13 @@ impl LocalRecords {
             });
             let Ok(mut w) = slot.write() else { return };
             *w = match loaded {
-                Ok(()) => {
-                    let mut ready = built.finish();
+                Ok((mut ready, r)) => {
                     let previous = std::mem::replace(&mut *w, IndexSlot::NotStarted);
                     if let IndexSlot::Loading(pending) = previous {
-                        for k in pending {
-                            ready.upsert(k);
-                        }
+                        ready.upsert_many(pending);
+                    }
+                    if let Ok(mut slot) = report.lock() {
+                        *slot = Some(r);
                     }
                     IndexSlot::Ready(Box::new(ready))
                 }
@@ -226,6 +226,11 @@ impl LocalRecords {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// How the patient index was loaded, once it is.
+    pub fn search_index_report(&self) -> Option<IndexLoadReport> {
+        self.index_report.lock().ok().and_then(|r| r.clone())
     }
 
     fn index_slot(&self) -> ServiceResult<std::sync::RwLockReadGuard<'_, IndexSlot>> {

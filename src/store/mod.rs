@@ -10,6 +10,7 @@
 pub mod codec;
 mod migrate;
 mod mpi;
+mod search_snapshot;
 mod tables;
 mod tx;
 

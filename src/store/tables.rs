@@ -17,6 +17,12 @@ pub const RECENT_PATIENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("
 /// `patients` and `encounters` in the same transactions, so the index loads without decoding
 /// whole records.
 pub const SEARCH_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("search_keys");
+/// The built patient index as bytes (`SearchIndex::to_snapshot`), in chunks: a cache that
+/// makes start-up fast; `search_keys` stays the truth.
+pub const SEARCH_SNAPSHOT: TableDefinition<u32, &[u8]> = TableDefinition::new("search_snapshot");
+/// Search keys written since logging began: change number -> MRN. A snapshot at change
+/// number G is brought up to date with the MRNs after G.
+pub const SEARCH_CHANGES: TableDefinition<u64, &str> = TableDefinition::new("search_changes");
 
 /// Possible duplicate pairs and their decisions: case id (`a~b`) -> `DuplicateCase`.
 pub const DUPLICATE_CASES: TableDefinition<&str, &[u8]> = TableDefinition::new("duplicate_cases");
@@ -43,6 +49,7 @@ pub mod names {
     pub const DOCUMENTS: &str = "documents";
     pub const AUDIT: &str = "audit";
     pub const SEARCH_KEYS: &str = "search_keys";
+    pub const SEARCH_SNAPSHOT: &str = "search_snapshot";
     pub const RECENT_PATIENTS: &str = "recent_patients";
     pub const DUPLICATE_CASES: &str = "duplicate_cases";
     pub const MERGES: &str = "merges";
@@ -58,4 +65,6 @@ pub mod meta {
     pub const DOCUMENT_SEQ: &str = "document_seq";
     pub const CREATED_AT: &str = "created_at";
     pub const MERGE_SEQ: &str = "merge_seq";
+    /// The last change number in `search_changes`; absent until a snapshot is first made.
+    pub const SEARCH_LOG: &str = "search_log";
 }

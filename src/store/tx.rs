@@ -164,6 +164,8 @@ impl WriteTx {
         self.tx.open_multimap_table(tables::AUDIT_BY_PATIENT)?;
         self.tx.open_multimap_table(tables::AUDIT_BY_USER)?;
         self.tx.open_table(tables::SEARCH_KEYS)?;
+        self.tx.open_table(tables::SEARCH_SNAPSHOT)?;
+        self.tx.open_table(tables::SEARCH_CHANGES)?;
         self.tx.open_table(tables::RECENT_PATIENTS)?;
         self.tx.open_table(tables::DUPLICATE_CASES)?;
         self.tx.open_table(tables::MERGES)?;
@@ -348,7 +350,7 @@ impl WriteTx {
         self.tx
             .open_table(tables::SEARCH_KEYS)?
             .insert(key.mrn.as_str(), bytes.as_slice())?;
-        Ok(())
+        self.log_search_change(&key.mrn)
     }
 
     /// Rebuilds every search key from the patients and their encounters (migration to

@@ -11,6 +11,10 @@
 //! for display, name parts as vocabulary ids, and the fields ranking touches for every
 //! candidate (recency, date of birth) in flat arrays of their own.
 
+mod snapshot;
+
+pub use snapshot::FORMAT as SNAPSHOT_FORMAT;
+
 use super::SearchKey;
 use super::fold::{edit_distance_within, fold, name_variants, typo_budget};
 use super::query::Query;
@@ -147,7 +151,12 @@ pub struct SearchIndex {
     /// Entry positions in MRN order.
     by_mrn: Vec<u32>,
     by_dob: FxHashMap<NaiveDate, Vec<u32>>,
-    by_ident: FxHashMap<u64, Vec<u32>>,
+    /// Identifier keys in ascending order, with the entry of each (parallel): a sorted array
+    /// loads from a snapshot as one copy where a hash map of millions would rebuild.
+    ident_keys: Vec<u64>,
+    ident_rows: Vec<u32>,
+    /// Identifiers of patients added after `finish`.
+    ident_added: FxHashMap<u64, Vec<u32>>,
     /// Set once `build` has sorted everything; later inserts keep the order themselves.
     built: bool,
 }
@@ -177,7 +186,7 @@ fn ident_other(normalized: &str) -> u64 {
     (4 << 60) | (h.finish() & ((1 << 60) - 1))
 }
 
-fn ident_keys(k: &SearchKey) -> Vec<u64> {
+fn identifier_keys(k: &SearchKey) -> Vec<u64> {
     let mut out = Vec::new();
     if let Some(ssn) = k.ssn.as_deref().filter(|s| s.len() == 9)
         && let Ok(n) = ssn.parse::<u64>()
@@ -252,6 +261,12 @@ impl SearchIndex {
             .sort_unstable_by(|a, b| vocab[*a as usize].text.cmp(&vocab[*b as usize].text));
         let n = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
         index.by_mrn = (0..n).collect();
+        let mut pairs: Vec<(u64, u32)> = std::mem::take(&mut index.ident_keys)
+            .into_iter()
+            .zip(std::mem::take(&mut index.ident_rows))
+            .collect();
+        pairs.sort_unstable();
+        (index.ident_keys, index.ident_rows) = pairs.into_iter().unzip();
         let entries = &index.entries;
         index
             .by_mrn
@@ -283,6 +298,34 @@ impl SearchIndex {
                 .partition_point(|e| entries[*e as usize].mrn() < mrn);
             self.by_mrn.insert(pos, idx);
         }
+    }
+
+    /// Adds or replaces many patients at once (the changes since a snapshot): each replaced
+    /// entry is marked, the new ones appended, and the MRN order sorted once, where one
+    /// `upsert` at a time would shift a million positions per patient.
+    pub fn upsert_many(&mut self, keys: Vec<SearchKey>) {
+        if !self.built {
+            keys.into_iter().for_each(|k| self.add(k));
+            return;
+        }
+        // The last version of each MRN wins, as it would one at a time.
+        let mut latest: FxHashMap<String, SearchKey> = FxHashMap::default();
+        for k in keys {
+            latest.insert(k.mrn.clone(), k);
+        }
+        let mut added = Vec::with_capacity(latest.len());
+        for (_, key) in latest {
+            // `by_mrn` stays sorted through the loop: new entries join it afterwards.
+            if let Some(pos) = self.position_of(&key.mrn) {
+                self.entries[pos as usize].flags |= FLAG_REMOVED;
+            }
+            added.push(self.push(key));
+        }
+        let entries = &self.entries;
+        self.by_mrn.retain(|e| entries[*e as usize].live());
+        self.by_mrn.extend(added);
+        self.by_mrn
+            .sort_unstable_by(|a, b| entries[*a as usize].mrn().cmp(entries[*b as usize].mrn()));
     }
 
     fn position_of(&self, mrn: &str) -> Option<u32> {
@@ -346,8 +389,13 @@ impl SearchIndex {
             }
         }
         self.by_dob.entry(key.dob).or_default().push(idx);
-        for k in ident_keys(&key) {
-            self.by_ident.entry(k).or_default().push(idx);
+        for k in identifier_keys(&key) {
+            if self.built {
+                self.ident_added.entry(k).or_default().push(idx);
+            } else {
+                self.ident_keys.push(k);
+                self.ident_rows.push(idx);
+            }
         }
         let mut flags = 0;
         if key.deceased {
@@ -377,6 +425,16 @@ impl SearchIndex {
             merged_into: key.merged_into.map(String::into_boxed_str),
         });
         idx
+    }
+
+    /// Entries carrying identifier key `k`.
+    fn with_ident(&self, k: u64) -> impl Iterator<Item = u32> + '_ {
+        let from = self.ident_keys.partition_point(|x| *x < k);
+        let to = from + self.ident_keys[from..].partition_point(|x| *x == k);
+        self.ident_rows[from..to]
+            .iter()
+            .chain(self.ident_added.get(&k).into_iter().flatten())
+            .copied()
     }
 
     /// Vocabulary entries a typed name part may stand for, with the quality of each.
@@ -510,7 +568,7 @@ impl SearchIndex {
             idents.push(ident_other(id));
         }
         for k in idents {
-            for idx in self.by_ident.get(&k).into_iter().flatten().copied() {
+            for idx in self.with_ident(k) {
                 if live(idx) && dob_ok(idx) && seen.insert(idx) {
                     found.push((idx, MatchKind::Identifier, 0));
                 }
