@@ -155,6 +155,62 @@ fn a_supervisor_merges_from_the_list_and_search_shows_where_it_went() {
 }
 
 #[test]
+fn decided_cases_are_listed_on_request_so_a_merge_is_undone_and_a_pair_reopened() {
+    let (mut ui, _, _) = mpi_ui("supervisor");
+    ui.send(key(KeyCode::F(8)));
+    ui.send(key(KeyCode::Enter));
+    ui.send(key(KeyCode::Char('m')));
+    ui.send(key(KeyCode::Enter));
+    assert_eq!(case_status(&ui), CaseStatus::Merged);
+    assert!(ui.screen80().contains("0 cases to decide"));
+    // Keys the review pane offers are not there on the list: u does nothing yet.
+    ui.send(key(KeyCode::Char('u')));
+    assert_eq!(case_status(&ui), CaseStatus::Merged);
+
+    // a lists the decided case; from it the merge is undone.
+    ui.send(key(KeyCode::Char('a')));
+    let s = ui.screen80();
+    assert!(
+        s.contains("1 case, decided ones too") && s.contains("merged"),
+        "{s}"
+    );
+    insta::assert_snapshot!("duplicates_all_cases_supervisor", s);
+    ui.send(key(KeyCode::Enter));
+    assert!(ui.screen80().contains("Undo merge"), "{}", ui.screen80());
+    ui.send(key(KeyCode::Char('u')));
+    ui.type_text("different mothers' maiden names");
+    ui.send(key(KeyCode::Enter));
+    assert_eq!(case_status(&ui), CaseStatus::NeedsResearch);
+    assert!(ui.screen80().contains("research"));
+
+    // Decided not a duplicate, it stays on the all-cases list and can be reopened.
+    ui.send(key(KeyCode::Enter));
+    ui.send(key(KeyCode::Char('n')));
+    ui.type_text("twins, checked with the clinic");
+    ui.send(key(KeyCode::Enter));
+    assert_eq!(case_status(&ui), CaseStatus::NotDuplicate);
+    let s = ui.screen80();
+    assert!(s.contains("not dup"), "{s}");
+    ui.send(key(KeyCode::Enter));
+    let s = ui.screen80();
+    assert!(s.contains("Reopen") && !s.contains("Research"), "{s}");
+    ui.send(key(KeyCode::Char('o')));
+    ui.send(key(KeyCode::Enter));
+    assert_eq!(
+        case_status(&ui),
+        CaseStatus::NotDuplicate,
+        "a reopen needs a note"
+    );
+    ui.type_text("new address shows one person");
+    ui.send(key(KeyCode::Enter));
+    assert_eq!(case_status(&ui), CaseStatus::Open);
+
+    // a again: only the open ones.
+    ui.send(key(KeyCode::Char('a')));
+    assert!(ui.screen80().contains("1 case to decide"));
+}
+
+#[test]
 fn the_duplicate_list_is_not_for_registrars() {
     let (mut ui, _, _) = mpi_ui("registrar");
     ui.send(key(KeyCode::F(8)));

@@ -94,7 +94,8 @@ pub enum Effect {
         limit: usize,
     },
     ChangeUser(SessionToken, UserRequest),
-    LoadDuplicates(SessionToken),
+    /// The work list; `true` includes decided cases.
+    LoadDuplicates(SessionToken, bool),
     ReviewDuplicate(SessionToken, String),
     DecideDuplicate {
         token: SessionToken,
@@ -344,11 +345,7 @@ impl App {
                         if screen == Screen::Duplicates {
                             let approve = self.may(crate::policy::Permission::ApproveMerge);
                             self.set_view(View::Duplicates(Box::new(DuplicatesView::new(approve))));
-                            return self
-                                .token()
-                                .map(Effect::LoadDuplicates)
-                                .into_iter()
-                                .collect();
+                            return self.load_duplicates();
                         }
                         if screen == Screen::Chart
                             && let (Some(mrn), Some(token)) =
@@ -463,11 +460,7 @@ impl App {
                             StatusKind::Info,
                             format!("{} and {}: {what}", case.a, case.b),
                         );
-                        return self
-                            .token()
-                            .map(Effect::LoadDuplicates)
-                            .into_iter()
-                            .collect();
+                        return self.load_duplicates();
                     }
                     Err(e) => self.on_service_error(&e, "Duplicate charts"),
                 }
@@ -603,6 +596,15 @@ impl App {
         if let View::Search(v) = std::mem::replace(&mut self.view, view) {
             self.last_search = Some(v);
         }
+    }
+
+    /// Loads the duplicate work list as the screen shows it (open cases, or all).
+    fn load_duplicates(&self) -> Vec<Effect> {
+        let all = matches!(&self.view, View::Duplicates(d) if d.include_decided);
+        self.token()
+            .map(|t| Effect::LoadDuplicates(t, all))
+            .into_iter()
+            .collect()
     }
 
     fn token(&self) -> Option<SessionToken> {
@@ -958,6 +960,7 @@ impl App {
                         Some(DuplicatesRequest::Review(id)) => {
                             vec![Effect::ReviewDuplicate(token, id)]
                         }
+                        Some(DuplicatesRequest::Reload) => self.load_duplicates(),
                         Some(DuplicatesRequest::Decide {
                             case_id,
                             version,

@@ -42,9 +42,9 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         }
         Effect::LoadRecent(token) => Some(Msg::RecentLoaded(records.recent_patients(&token))),
         Effect::LoadUsers(token) => Some(Msg::UsersLoaded(records.list_users(&token))),
-        Effect::LoadDuplicates(token) => Some(Msg::DuplicatesLoaded(
-            records.duplicate_cases(&token, false),
-        )),
+        Effect::LoadDuplicates(token, all) => {
+            Some(Msg::DuplicatesLoaded(records.duplicate_cases(&token, all)))
+        }
         Effect::ReviewDuplicate(token, id) => Some(Msg::DuplicateReviewed(Box::new(
             records.review_duplicate(&token, &id),
         ))),

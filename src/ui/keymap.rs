@@ -54,6 +54,8 @@ pub enum Action {
     Merge,
     SwapSurvivor,
     UndoMerge,
+    AllCases,
+    ReopenCase,
     EditDemographics,
     DemographicHistory,
 }
@@ -76,7 +78,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 37] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -110,6 +112,8 @@ impl Action {
         Action::Merge,
         Action::SwapSurvivor,
         Action::UndoMerge,
+        Action::AllCases,
+        Action::ReopenCase,
         Action::EditDemographics,
         Action::DemographicHistory,
     ];
@@ -122,7 +126,9 @@ impl Action {
             | Action::NeedsResearch
             | Action::Merge
             | Action::SwapSurvivor
-            | Action::UndoMerge => KeyScope::Duplicates,
+            | Action::UndoMerge
+            | Action::AllCases
+            | Action::ReopenCase => KeyScope::Duplicates,
             Action::EditDemographics | Action::DemographicHistory => KeyScope::Chart,
             _ => KeyScope::Any,
         }
@@ -164,6 +170,8 @@ impl Action {
             Action::Merge => "merge",
             Action::SwapSurvivor => "swap_survivor",
             Action::UndoMerge => "undo_merge",
+            Action::AllCases => "all_cases",
+            Action::ReopenCase => "reopen_case",
             Action::EditDemographics => "edit_demographics",
             Action::DemographicHistory => "demographic_history",
         }
@@ -205,6 +213,8 @@ impl Action {
             Action::Merge => "Merge",
             Action::SwapSurvivor => "Swap",
             Action::UndoMerge => "Undo merge",
+            Action::AllCases => "All/open",
+            Action::ReopenCase => "Reopen",
             Action::EditDemographics => "Edit",
             Action::DemographicHistory => "History",
         }
@@ -246,6 +256,8 @@ impl Action {
             Action::Merge => "Duplicates: merge (analysts request, supervisors approve)",
             Action::SwapSurvivor => "Duplicates: choose the other chart to survive the merge",
             Action::UndoMerge => "Duplicates: undo a merge (supervisor)",
+            Action::AllCases => "Duplicates: list decided cases too, or only the open ones",
+            Action::ReopenCase => "Duplicates: reopen a pair decided not to be a duplicate",
             Action::EditDemographics => "Chart: edit the patient's demographics",
             Action::DemographicHistory => "Chart: earlier versions of the demographics",
         }
@@ -433,7 +445,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 35] = [
+const DEFAULTS: [(Key, Action); 37] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -467,6 +479,8 @@ const DEFAULTS: [(Key, Action); 35] = [
     (Key::plain(KeyCode::Char('m')), Action::Merge),
     (Key::plain(KeyCode::Char('s')), Action::SwapSurvivor),
     (Key::plain(KeyCode::Char('u')), Action::UndoMerge),
+    (Key::plain(KeyCode::Char('a')), Action::AllCases),
+    (Key::plain(KeyCode::Char('o')), Action::ReopenCase),
     (Key::plain(KeyCode::Char('e')), Action::EditDemographics),
     (Key::plain(KeyCode::Char('h')), Action::DemographicHistory),
 ];

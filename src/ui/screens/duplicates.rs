@@ -39,18 +39,27 @@ pub struct DuplicatesView {
     pub review: Option<ReviewPane>,
     /// Supervisors approve merges; analysts ask for them.
     pub may_approve: bool,
+    /// Decided cases listed too (`a`): merges to undo, pairs to reopen.
+    pub include_decided: bool,
 }
 
 /// What the screen asks of the app.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DuplicatesRequest {
     Review(String),
+    /// The list again, after `a` changed what it shows.
+    Reload,
     Decide {
         case_id: String,
         version: u64,
         decision: CaseDecision,
         note: String,
     },
+}
+
+/// Decided without a merge: the pair can be put back on the list.
+fn reopenable(status: CaseStatus) -> bool {
+    matches!(status, CaseStatus::NotDuplicate | CaseStatus::Superseded)
 }
 
 fn short_name(h: Option<&Hit>) -> String {
@@ -141,13 +150,18 @@ impl DuplicatesView {
             if crate::ui::list::move_selection(&mut self.selected, self.rows.len(), action, page) {
                 return None;
             }
-            if action == Action::Submit {
-                return self
+            return match action {
+                Action::Submit => self
                     .rows
                     .get(self.selected)
-                    .map(|r| DuplicatesRequest::Review(r.case.id.clone()));
-            }
-            return None;
+                    .map(|r| DuplicatesRequest::Review(r.case.id.clone())),
+                Action::AllCases => {
+                    self.include_decided = !self.include_decided;
+                    self.selected = 0;
+                    Some(DuplicatesRequest::Reload)
+                }
+                _ => None,
+            };
         };
         let case = &pane.review.case;
         if let Some(p) = &pane.pending {
@@ -173,6 +187,7 @@ impl DuplicatesView {
             Action::UndoMerge if may_approve && case.status == CaseStatus::Merged => {
                 CaseDecision::UndoMerge
             }
+            Action::ReopenCase if reopenable(case.status) => CaseDecision::Reopen,
             Action::SwapSurvivor if case.status != CaseStatus::Merged => {
                 pane.survivor = case.other(&pane.survivor).to_string();
                 return None;
@@ -189,8 +204,9 @@ impl DuplicatesView {
     /// The screen's own keys for the footer, by what can be done now.
     pub fn footer_actions(&self) -> Vec<(Action, u8)> {
         match &self.review {
-            None => vec![(Action::Submit, 0)],
+            None => vec![(Action::Submit, 0), (Action::AllCases, 1)],
             Some(r) if r.pending.is_some() => vec![(Action::Submit, 0)],
+            Some(r) if reopenable(r.review.case.status) => vec![(Action::ReopenCase, 0)],
             Some(r) if r.review.case.status == CaseStatus::Merged => {
                 if self.may_approve {
                     vec![(Action::UndoMerge, 0)]
@@ -216,16 +232,20 @@ impl DuplicatesView {
 
     fn draw_list(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let n = self.rows.len();
-        let block = theme.panel(format!(
-            "Duplicate charts — {n} case{} to decide",
-            if n == 1 { "" } else { "s" }
-        ));
+        let plural = if n == 1 { "" } else { "s" };
+        let block = theme.panel(if self.include_decided {
+            format!("Duplicate charts — {n} case{plural}, decided ones too")
+        } else {
+            format!("Duplicate charts — {n} case{plural} to decide")
+        });
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let [note_row, table_area] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-        let note = if self.loaded && n == 0 {
-            "  Nothing to decide. `chartroom duplicates scan` looks for new pairs."
+        let note = if self.loaded && n == 0 && !self.include_decided {
+            "  Nothing to decide. `chartroom duplicates scan` looks for new pairs. a: all cases"
+        } else if self.loaded && n == 0 {
+            "  No cases yet. `chartroom duplicates scan` looks for pairs."
         } else {
             "  ! very likely · reg: registered over a likely match · Enter: compare"
         };
