@@ -26,6 +26,10 @@ pub struct MatchRecord {
     pub city: String,
     pub zip: String,
     pub phone: String,
+    /// Double Metaphone codes (primary, alternate) of the names, worked out once per record
+    /// rather than once per compared pair.
+    pub family_sound: (String, String),
+    pub given_sound: (String, String),
 }
 
 impl MatchRecord {
@@ -42,13 +46,17 @@ impl MatchRecord {
         phone: &str,
     ) -> MatchRecord {
         let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        let given = given
+            .split_whitespace()
+            .next()
+            .map(fold)
+            .unwrap_or_default();
+        let family = fold(family);
         MatchRecord {
-            given: given
-                .split_whitespace()
-                .next()
-                .map(fold)
-                .unwrap_or_default(),
-            family: fold(family),
+            given_sound: codes(&given),
+            family_sound: codes(&family),
+            given,
+            family,
             dob,
             sex: sex.trim().to_ascii_uppercase(),
             ssn: digits(ssn),
@@ -126,11 +134,10 @@ fn codes(s: &str) -> (String, String) {
     (dm.encode(s), dm.encode_alternate(s))
 }
 
-fn similar_name(a: &str, b: &str) -> bool {
+fn similar_name(a: &str, b: &str, ca: &(String, String), cb: &(String, String)) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }
-    let (ca, cb) = (codes(a), codes(b));
     let sound = !ca.0.is_empty() && (ca.0 == cb.0 || ca.0 == cb.1 || ca.1 == cb.0);
     sound
         || edit_distance_within(a, b, if a.len().max(b.len()) > 7 { 2 } else { 1 }).is_some()
@@ -142,16 +149,26 @@ fn similar_name(a: &str, b: &str) -> bool {
 pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
     let mut total = 0.0;
     // Names: exact agreement weighted by the value's frequency.
-    for (x, y, table) in [
-        (&a.family, &b.family, &f.family),
-        (&a.given, &b.given, &f.given),
+    for (x, y, table, (sx, sy)) in [
+        (
+            &a.family,
+            &b.family,
+            &f.family,
+            (&a.family_sound, &b.family_sound),
+        ),
+        (
+            &a.given,
+            &b.given,
+            &f.given,
+            (&a.given_sound, &b.given_sound),
+        ),
     ] {
         if x.is_empty() || y.is_empty() {
             continue;
         }
         if x == y {
             total += w(0.90, f.u(table, x));
-        } else if similar_name(x, y) {
+        } else if similar_name(x, y, sx, sy) {
             total += w(0.08, 0.01);
         } else if x.len() >= 2
             && y.len() >= 2
@@ -234,27 +251,35 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
 
 /// Blocking keys: pairs are only compared when they share one (sound of the family name with
 /// birth year; birth date; identifier; phone; sound of the given name with postcode). Keeps a
-/// million records to a few million comparisons instead of half a trillion.
-fn block_keys(r: &MatchRecord) -> Vec<String> {
-    let mut keys = Vec::new();
-    let fam = codes(&r.family).0;
-    let giv = codes(&r.given).0;
+/// million records to a few million comparisons instead of half a trillion. Each key is kept
+/// as a 64-bit hash: two keys that collide only make one block larger.
+fn block_keys(r: &MatchRecord, mut f: impl FnMut(u64)) {
+    use std::fmt::Write;
+    use std::hash::{Hash, Hasher};
+    let mut buf = String::with_capacity(32);
+    let mut key = |args: std::fmt::Arguments| {
+        buf.clear();
+        let _ = buf.write_fmt(args);
+        let mut h = rustc_hash::FxHasher::default();
+        buf.hash(&mut h);
+        f(h.finish());
+    };
+    let (fam, giv) = (&r.family_sound.0, &r.given_sound.0);
     if let Some(d) = r.dob {
-        keys.push(format!("fy:{fam}:{}", d.year()));
-        keys.push(format!("d:{d}"));
-        keys.push(format!("gy:{giv}:{}", d.year()));
+        key(format_args!("fy:{fam}:{}", d.year()));
+        key(format_args!("d:{d}"));
+        key(format_args!("gy:{giv}:{}", d.year()));
     }
     if !r.ssn.is_empty() {
-        keys.push(format!("s:{}", r.ssn));
+        key(format_args!("s:{}", r.ssn));
     }
     if !r.phone.is_empty() {
-        keys.push(format!("p:{}", r.phone));
+        key(format_args!("p:{}", r.phone));
     }
     if !r.zip.is_empty() {
-        keys.push(format!("gz:{giv}:{}", r.zip));
-        keys.push(format!("fz:{fam}:{}", r.zip));
+        key(format_args!("gz:{giv}:{}", r.zip));
+        key(format_args!("fz:{fam}:{}", r.zip));
     }
-    keys
 }
 
 /// Largest block compared pairwise; larger ones (a very common key) are skipped, the other
@@ -264,31 +289,36 @@ const MAX_BLOCK: usize = 200;
 /// Every candidate pair with its weight at or above `min_weight`, best first.
 pub fn scan(records: &[MatchRecord], min_weight: f64) -> Vec<(usize, usize, f64)> {
     let freq = Frequencies::of(records);
-    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
+    // (block key, record) sorted: each block is one run, without a map of millions of keys.
+    let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(records.len() * 7);
     for (i, r) in records.iter().enumerate() {
-        for k in block_keys(r) {
-            blocks.entry(k).or_default().push(i);
-        }
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        block_keys(r, |k| keyed.push((k, i)));
     }
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for members in blocks
-        .values()
-        .filter(|m| m.len() > 1 && m.len() <= MAX_BLOCK)
-    {
-        for (x, &i) in members.iter().enumerate() {
-            for &j in &members[x + 1..] {
-                pairs.push((i.min(j), i.max(j)));
+    keyed.sort_unstable();
+    keyed.dedup();
+    // Pairs packed in one u64 (smaller record first), sorted once to weigh each pair once.
+    let mut pairs: Vec<u64> = Vec::new();
+    for block in keyed.chunk_by(|a, b| a.0 == b.0) {
+        if block.len() < 2 || block.len() > MAX_BLOCK {
+            continue;
+        }
+        for (x, &(_, i)) in block.iter().enumerate() {
+            for &(_, j) in &block[x + 1..] {
+                pairs.push((u64::from(i.min(j)) << 32) | u64::from(i.max(j)));
             }
         }
     }
+    drop(keyed);
     pairs.sort_unstable();
     pairs.dedup();
     let mut out: Vec<(usize, usize, f64)> = pairs
         .into_iter()
+        .map(|p| ((p >> 32) as usize, (p & 0xffff_ffff) as usize))
         .map(|(i, j)| (i, j, weight(&records[i], &records[j], &freq)))
         .filter(|(_, _, wt)| *wt >= min_weight)
         .collect();
-    out.sort_by(|a, b| b.2.total_cmp(&a.2));
+    out.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
     out
 }
 
