@@ -229,6 +229,14 @@ impl SearchIndex {
         w.0
     }
 
+    /// The generation a snapshot was written at, read from its header alone.
+    pub fn snapshot_generation(bytes: &[u8]) -> Option<u64> {
+        let mut r = Reader { bytes, at: 0 };
+        (r.take(4).ok()? == MAGIC && r.u32().ok()? == FORMAT)
+            .then(|| r.u64().ok())
+            .flatten()
+    }
+
     /// Reads a snapshot back: the index and its generation, or what is wrong with the bytes.
     pub fn from_snapshot(bytes: &[u8]) -> Result<(SearchIndex, u64), String> {
         let mut r = Reader { bytes, at: 0 };
@@ -426,7 +434,9 @@ mod tests {
         let keys = synthetic(600);
         let qs = queries(&keys);
         let built = SearchIndex::build(keys.clone());
-        let (loaded, generation) = SearchIndex::from_snapshot(&built.to_snapshot(42)).unwrap();
+        let bytes = built.to_snapshot(42);
+        assert_eq!(SearchIndex::snapshot_generation(&bytes), Some(42));
+        let (loaded, generation) = SearchIndex::from_snapshot(&bytes).unwrap();
         assert_eq!(generation, 42);
         assert_eq!(answers(&loaded, &qs), answers(&built, &qs));
         assert_eq!(loaded.len(), 600);
