@@ -94,6 +94,12 @@ fn disagree(m: f64, u: f64) -> f64 {
 
 /// Value frequencies of a population: chance agreement on a value is as likely as the value is
 /// common (two Smiths, a household's shared phone, a busy ZIP code).
+/// Added when birth dates are unrelated and no SSN or phone agrees.
+const UNRELATED_DOB_PENALTY: f64 = -6.0;
+
+/// More records than this with one SSN or phone number and the number is not compared.
+const SHARED_NUMBER_LIMIT: usize = 5;
+
 pub struct Frequencies {
     given: HashMap<String, usize>,
     family: HashMap<String, usize>,
@@ -124,6 +130,12 @@ impl Frequencies {
         }
     }
 
+    /// A number many patients share is a placeholder or an institution's (a clinic's main
+    /// line, a guarantor's SSN), not the patient's own: it says nothing about identity.
+    fn shared_by_many(table: &HashMap<String, usize>, value: &str) -> bool {
+        table.get(value).copied().unwrap_or(1) > SHARED_NUMBER_LIMIT
+    }
+
     fn u(&self, table: &HashMap<String, usize>, value: &str) -> f64 {
         (table.get(value).copied().unwrap_or(1) as f64 / self.total).clamp(1e-6, 0.5)
     }
@@ -148,6 +160,7 @@ fn similar_name(a: &str, b: &str, ca: &(String, String), cb: &(String, String)) 
 /// The Fellegi–Sunter weight of a pair.
 pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
     let mut total = 0.0;
+    let (mut dob_far, mut identifier_agrees) = (false, false);
     // Names: exact agreement weighted by the value's frequency.
     for (x, y, table, (sx, sy)) in [
         (
@@ -196,6 +209,7 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
                 total += w(0.04, 0.002);
             } else {
                 total += disagree(0.97, 1.0 / 25_000.0);
+                dob_far = true;
             }
         }
         _ => {}
@@ -211,12 +225,17 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
         (&a.ssn, &b.ssn, 0.95, &f.ssn),
         (&a.phone, &b.phone, 0.8, &f.phone),
     ] {
-        if x.is_empty() || y.is_empty() {
+        if x.is_empty()
+            || y.is_empty()
+            || Frequencies::shared_by_many(table, x)
+            || Frequencies::shared_by_many(table, y)
+        {
             continue;
         }
         let u = f.u(table, x).max(1e-6);
         if x == y {
             total += w(m, u);
+            identifier_agrees = true;
         } else if x.len() == y.len() && edit_distance_within(x, y, 1).is_some() {
             total += w(0.04, 1e-4);
         } else {
@@ -245,6 +264,11 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
         } else {
             disagree(0.85, 0.05) * 0.5
         };
+    }
+    // Two people with common names and unrelated birth dates (a household, a namesake in the
+    // same town) agree on much; without a shared SSN or phone that is not one patient.
+    if dob_far && !identifier_agrees {
+        total += UNRELATED_DOB_PENALTY;
     }
     total
 }
@@ -398,5 +422,83 @@ mod tests {
         let found = scan(&people, t.review);
         assert!(found.iter().any(|(i, j, _)| (*i, *j) == (0, 1)));
         assert!(!found.iter().any(|(i, j, _)| (*i, *j) == (0, 2)));
+    }
+
+    fn with_phone(mut r: MatchRecord, phone: &str) -> MatchRecord {
+        r.phone = phone.into();
+        r
+    }
+
+    /// Found at a million synthetic patients: household members and namesakes in one town
+    /// filled the work list, and a number shared by hundreds counted as an identifier.
+    #[test]
+    fn households_namesakes_and_shared_numbers_stay_off_the_list() {
+        let t = Thresholds::default();
+        let mother = rec(
+            "Maria",
+            "Okafor",
+            "1961-02-03",
+            "F",
+            "",
+            "9 birch ln",
+            "97701",
+        );
+        let daughter = rec(
+            "Ada",
+            "Okafor",
+            "1994-09-30",
+            "F",
+            "",
+            "9 birch ln",
+            "97701",
+        );
+        let mut people = vec![mother.clone(), daughter.clone()];
+        // The clinic's main line, written as the phone of many patients.
+        let clinic = "5415550100";
+        for i in 0..=SHARED_NUMBER_LIMIT {
+            people.push(with_phone(
+                rec(
+                    "Lee",
+                    &format!("Stranger{i}"),
+                    "1950-01-01",
+                    "M",
+                    "",
+                    "",
+                    "",
+                ),
+                clinic,
+            ));
+        }
+        let a = with_phone(
+            rec("Maria", "Okafor", "1961-02-03", "F", "", "", ""),
+            clinic,
+        );
+        let b = with_phone(rec("Ruth", "Okafor", "1988-07-14", "F", "", "", ""), clinic);
+        people.extend([a.clone(), b.clone()]);
+        let f = Frequencies::of(&people);
+        let cases: [(&MatchRecord, &MatchRecord, bool, &str); 3] = [
+            (
+                &mother,
+                &daughter,
+                false,
+                "household: same family and address, unrelated DOB",
+            ),
+            (&a, &b, false, "a shared clinic number is not an identifier"),
+            (&mother, &a, true, "same name and DOB still match"),
+        ];
+        for (x, y, listed, why) in cases {
+            let w = weight(x, y, &f);
+            assert_eq!(w >= t.review, listed, "{why}: weight {w}");
+        }
+        // The patient's own phone agreeing lifts the unrelated-DOB penalty as well as adding
+        // its own weight.
+        let own = "5415557777";
+        let typo = rec("Maria", "Okafor", "1971-08-09", "F", "", "", "");
+        let without = weight(&mother, &typo, &f);
+        let with = weight(&with_phone(mother.clone(), own), &with_phone(typo, own), &f);
+        assert!(
+            with - without > -UNRELATED_DOB_PENALTY + 1.0,
+            "{without} -> {with}"
+        );
     }
 }
