@@ -286,7 +286,6 @@ fn tempfile_dir() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// Resident memory now and at its peak, in MB, from /proc (Linux).
 /// Each run opens the file afresh, as a restarted daemon or workstation would, and stops the
 /// clock when a search can be answered.
 fn bench_startup(db: &Path, runs: usize) -> Result<i32, String> {
@@ -331,6 +330,7 @@ fn bench_startup(db: &Path, runs: usize) -> Result<i32, String> {
     Ok(0)
 }
 
+/// Resident memory now and at its peak, in MB, from /proc (Linux).
 fn rss_mb() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {

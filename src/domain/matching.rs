@@ -92,14 +92,14 @@ fn disagree(m: f64, u: f64) -> f64 {
     ((1.0 - m) / (1.0 - u)).log2()
 }
 
-/// Value frequencies of a population: chance agreement on a value is as likely as the value is
-/// common (two Smiths, a household's shared phone, a busy ZIP code).
 /// Added when birth dates are unrelated and no SSN or phone agrees.
 const UNRELATED_DOB_PENALTY: f64 = -6.0;
 
 /// More records than this with one SSN or phone number and the number is not compared.
 const SHARED_NUMBER_LIMIT: usize = 5;
 
+/// Value frequencies of a population: chance agreement on a value is as likely as the value is
+/// common (two Smiths, a household's shared phone, a busy ZIP code).
 pub struct Frequencies {
     given: HashMap<String, usize>,
     family: HashMap<String, usize>,

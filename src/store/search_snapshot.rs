@@ -28,15 +28,12 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Begins logging changed search keys, if not already; returns the last change number.
-    pub fn start_search_log(&mut self) -> Result<u64, StoreError> {
-        match self.get_meta::<u64>(meta::SEARCH_LOG)? {
-            Some(n) => Ok(n),
-            None => {
-                self.put_meta(meta::SEARCH_LOG, &0u64)?;
-                Ok(0)
-            }
+    /// Begins logging changed search keys, if not already.
+    pub fn start_search_log(&mut self) -> Result<(), StoreError> {
+        if self.get_meta::<u64>(meta::SEARCH_LOG)?.is_none() {
+            self.put_meta(meta::SEARCH_LOG, &0u64)?;
         }
+        Ok(())
     }
 
     /// Replaces the snapshot with `bytes`, which reflect every change up to `generation`;

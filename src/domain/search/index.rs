@@ -13,8 +13,6 @@
 
 mod snapshot;
 
-pub use snapshot::FORMAT as SNAPSHOT_FORMAT;
-
 use super::SearchKey;
 use super::fold::{edit_distance_within, fold, name_variants, typo_budget};
 use super::query::Query;

@@ -79,7 +79,7 @@ pub(super) fn load(
         Err(why) => {
             // Log changes from here on, so the snapshot made below can be kept current.
             if store.read(|r| r.search_log_position())?.is_none() {
-                store.write(|w| w.start_search_log().map(|_| ()))?;
+                store.write(|w| w.start_search_log())?;
             }
             let (index, position) = store.read(|r| {
                 let position = r.search_log_position()?.unwrap_or(0);

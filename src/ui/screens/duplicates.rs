@@ -3,7 +3,7 @@
 //! not a duplicate (remembered), needs research, merge (analysts ask, supervisors approve),
 //! undo a merge (supervisors). The service checks every one of them again.
 
-use crate::domain::mpi::{CaseDecision, CaseStatus, default_survivor};
+use crate::domain::mpi::{CaseDecision, CaseStatus, default_survivor, next_status};
 use crate::domain::search::Hit;
 use crate::sanitize::sanitize;
 use crate::service::{DuplicateCaseRow, DuplicateReview};
@@ -57,9 +57,9 @@ pub enum DuplicatesRequest {
     },
 }
 
-/// Decided without a merge: the pair can be put back on the list.
+/// Decided without a merge: the pair can be put back on the list (the case rules say which).
 fn reopenable(status: CaseStatus) -> bool {
-    matches!(status, CaseStatus::NotDuplicate | CaseStatus::Superseded)
+    next_status(status, &CaseDecision::Reopen).is_ok()
 }
 
 fn short_name(h: Option<&Hit>) -> String {
