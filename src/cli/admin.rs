@@ -335,7 +335,7 @@ pub(crate) fn seed_records(
 pub fn audit(cmd: AuditCommand) -> Result<i32, String> {
     match cmd {
         AuditCommand::Verify { db } => {
-            let records = open_records(&db)?;
+            let records = super::open_records_read_only(&db)?;
             match records.system_verify_audit().map_err(|e| e.to_string())? {
                 AuditVerdict::Intact(s) => {
                     println!(

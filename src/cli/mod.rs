@@ -126,6 +126,13 @@ pub enum Command {
 }
 
 /// Opens a database for a command, with the store's own clear messages.
+/// For commands that only read: the file is opened read-only.
+pub(crate) fn open_records_read_only(db: &Path) -> Result<LocalRecords, String> {
+    Store::open_read_only(db)
+        .map(LocalRecords::new)
+        .map_err(|e| e.to_string())
+}
+
 pub(crate) fn open_records(db: &Path) -> Result<LocalRecords, String> {
     Store::open(db)
         .map(LocalRecords::new)

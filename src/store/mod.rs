@@ -7,6 +7,7 @@
 //! - Records two people can edit carry a `version`; a stale write is a `Conflict`.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod break_glass;
 pub mod codec;
 mod migrate;
 mod mpi;
@@ -120,8 +121,15 @@ from_redb!(
 const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
 
 pub struct Store {
-    db: Database,
+    db: Db,
     path: PathBuf,
+}
+
+/// Commands that only read (`audit verify`, `audit list`) open the file read-only, so even a
+/// damaged file they refuse keeps every byte.
+enum Db {
+    Writable(Database),
+    ReadOnly(redb::ReadOnlyDatabase),
 }
 
 impl std::fmt::Debug for Store {
@@ -130,15 +138,34 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// redb may panic on a file altered behind its back; turn that into an error naming the file.
+thread_local! {
+    /// Set while this thread runs inside [`guarded`]: its panics are reported as errors, so
+    /// the default report (which would scribble over the terminal) is skipped.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once per process, a panic hook that stays quiet for guarded store calls and
+/// hands every other panic to the hook that was there before.
+fn install_quiet_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// redb may panic on a file altered behind its back (at open, or later on a damaged page
+/// while reading); turn that into an error naming the file. A write transaction unwound this
+/// way is dropped uncommitted, so nothing is half-written.
 fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
-    // Silence the default panic report for the duration: the error below says it plainly.
-    // The hook is process-wide; this runs only while opening, before any other thread of
-    // ours exists (the daemon opens its database before it accepts connections).
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    install_quiet_hook();
+    let was = GUARDED.with(|g| g.replace(true));
     let outcome = catch_unwind(AssertUnwindSafe(f));
-    std::panic::set_hook(previous);
+    GUARDED.with(|g| g.set(was));
     match outcome {
         Ok(r) => r,
         Err(p) => {
@@ -198,19 +225,48 @@ impl Store {
                 .map_err(|e| map_open_error(path, e))
         })?;
         let store = Store {
-            db,
+            db: Db::Writable(db),
             path: path.to_path_buf(),
         };
-        let version = {
-            let rtx = store.db.begin_read()?;
-            migrate::read_schema_version(&rtx)?
-        };
+        let version = store.read(|r| migrate::read_schema_version(&r.tx))?;
         check_version(path, version)?;
         let version = version.ok_or_else(|| StoreError::NotChartroom(path.to_path_buf()))?;
         if version < SCHEMA_VERSION {
             store.write(|tx| migrate::migrate(tx, version))?;
         }
         Ok(store)
+    }
+
+    /// Opens for reading only: nothing is written, not even redb's header. A file of an older
+    /// schema, or one left mid-commit by a crash, needs the read-write open (migration or
+    /// repair), which [`Store::open`] does.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        check_magic(path)?;
+        match guarded(path, || Ok(redb::Builder::new().open_read_only(path)))? {
+            Ok(ro) => {
+                let version = {
+                    let rtx = ro.begin_read()?;
+                    migrate::read_schema_version(&rtx)?
+                };
+                check_version(path, version)?;
+                match version {
+                    Some(v) if v == SCHEMA_VERSION => Ok(Store {
+                        db: Db::ReadOnly(ro),
+                        path: path.to_path_buf(),
+                    }),
+                    Some(_) => {
+                        drop(ro);
+                        Store::open(path)
+                    }
+                    None => Err(StoreError::NotChartroom(path.to_path_buf())),
+                }
+            }
+            Err(redb::DatabaseError::RepairAborted) => Store::open(path),
+            Err(e) => Err(map_open_error(path, e)),
+        }
     }
 
     /// Creates a new, empty chartroom database. Refuses to touch an existing non-empty file.
@@ -227,7 +283,7 @@ impl Store {
             .create(path)
             .map_err(|e| map_open_error(path, e))?;
         let store = Store {
-            db,
+            db: Db::Writable(db),
             path: path.to_path_buf(),
         };
         store.write(migrate::initialise)?;
@@ -252,12 +308,19 @@ impl Store {
         &self,
         f: impl FnOnce(&mut WriteTx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut tx = self.db.begin_write()?;
-        tx.set_durability(redb::Durability::Immediate)?;
-        let mut wtx = WriteTx::new(tx);
-        let out = f(&mut wtx)?;
-        wtx.commit()?;
-        Ok(out)
+        guarded(&self.path, || {
+            let Db::Writable(db) = &self.db else {
+                return Err(StoreError::Refused(
+                    "this database was opened read-only".into(),
+                ));
+            };
+            let mut tx = db.begin_write()?;
+            tx.set_durability(redb::Durability::Immediate)?;
+            let mut wtx = WriteTx::new(tx);
+            let out = f(&mut wtx)?;
+            wtx.commit()?;
+            Ok(out)
+        })
     }
 
     /// Runs `f` on a consistent snapshot.
@@ -265,13 +328,23 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let rtx = ReadTx::new(self.db.begin_read()?);
-        f(&rtx)
+        guarded(&self.path, || {
+            let rtx = ReadTx::new(match &self.db {
+                Db::Writable(db) => db.begin_read()?,
+                Db::ReadOnly(db) => db.begin_read()?,
+            });
+            f(&rtx)
+        })
     }
 
     /// Full check of every page checksum (`chartroom check`). Needs exclusive access.
     pub fn check_integrity(&mut self) -> Result<bool, StoreError> {
-        Ok(self.db.check_integrity()?)
+        match &mut self.db {
+            Db::Writable(db) => Ok(db.check_integrity()?),
+            Db::ReadOnly(_) => Err(StoreError::Refused(
+                "an integrity check needs the database opened for writing".into(),
+            )),
+        }
     }
 }
 
