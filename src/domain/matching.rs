@@ -5,6 +5,7 @@
 //! the name's own frequency. Pairs above the "review" threshold go to the work list; above
 //! "very likely" they are flagged as probable duplicates.
 
+use super::search::SearchKey;
 use super::search::fold::{edit_distance_within, fold, name_variants};
 use chrono::{Datelike, NaiveDate};
 use rphonetic::{DoubleMetaphone, Encoder};
@@ -66,6 +67,22 @@ impl MatchRecord {
             phone: digits(phone),
         }
     }
+
+    /// What the matcher reads of a patient's search key (city is not kept there; ZIP says
+    /// more).
+    pub fn from_key(k: &SearchKey) -> MatchRecord {
+        MatchRecord::new(
+            k.given_names.first().map_or("", String::as_str),
+            &k.family_name,
+            Some(k.dob),
+            k.sex.letter(),
+            k.ssn.as_deref().unwrap_or(""),
+            k.street.as_deref().unwrap_or(""),
+            "",
+            k.zip.as_deref().unwrap_or(""),
+            k.phone.as_deref().unwrap_or(""),
+        )
+    }
 }
 
 /// Review and very-likely thresholds (settings in the database, these by default).
@@ -98,10 +115,26 @@ const UNRELATED_DOB_PENALTY: f64 = -6.0;
 /// More records than this with one SSN or phone number and the number is not compared.
 const SHARED_NUMBER_LIMIT: usize = 5;
 
+/// The weights are as calibrated (on FEBRL) for a population of this many patients. In a larger
+/// one, chance agreements grow with the number of pairs while true duplicates grow with the
+/// number of patients, so the prior odds that a pair is one patient fall as 1/N: the same
+/// evidence is worth log2(N / this) bits less.
+const CALIBRATED_POPULATION: f64 = 10_000.0;
+
+/// Sex and birth decade: given names follow fashion, so two Marys born in 1951 agree by
+/// chance far more often than two Marys in general.
+type Cohort = (u8, i32);
+
+fn cohort(r: &MatchRecord) -> Option<Cohort> {
+    Some((r.sex.bytes().next()?, r.dob?.year().div_euclid(10)))
+}
+
 /// Value frequencies of a population: chance agreement on a value is as likely as the value is
 /// common (two Smiths, a household's shared phone, a busy ZIP code).
 pub struct Frequencies {
     given: HashMap<String, usize>,
+    given_in_cohort: HashMap<(String, Cohort), usize>,
+    cohort: HashMap<Cohort, usize>,
     family: HashMap<String, usize>,
     ssn: HashMap<String, usize>,
     phone: HashMap<String, usize>,
@@ -119,8 +152,18 @@ impl Frequencies {
             }
             t
         };
+        let mut given_in_cohort: HashMap<(String, Cohort), usize> = HashMap::new();
+        let mut cohorts: HashMap<Cohort, usize> = HashMap::new();
+        for r in records {
+            if let Some(c) = cohort(r) {
+                *given_in_cohort.entry((r.given.clone(), c)).or_insert(0) += 1;
+                *cohorts.entry(c).or_insert(0) += 1;
+            }
+        }
         Frequencies {
             given: count(|r| &r.given),
+            given_in_cohort,
+            cohort: cohorts,
             family: count(|r| &r.family),
             ssn: count(|r| &r.ssn),
             phone: count(|r| &r.phone),
@@ -138,6 +181,31 @@ impl Frequencies {
 
     fn u(&self, table: &HashMap<String, usize>, value: &str) -> f64 {
         (table.get(value).copied().unwrap_or(1) as f64 / self.total).clamp(1e-6, 0.5)
+    }
+
+    /// Chance agreement on a given name: its share of the pair's cohorts (the larger of the
+    /// two), or of everyone when sex or birth date is missing. Tiny cohorts fall back to
+    /// everyone, whose count is the steadier estimate.
+    fn u_given(&self, a: &MatchRecord, b: &MatchRecord) -> f64 {
+        let overall = self.u(&self.given, &a.given);
+        let in_cohort = |r: &MatchRecord| {
+            let c = cohort(r)?;
+            let size = *self.cohort.get(&c)?;
+            if size < 1_000 {
+                return None;
+            }
+            let n = self.given_in_cohort.get(&(r.given.clone(), c)).copied()?;
+            Some(n as f64 / size as f64)
+        };
+        match (in_cohort(a), in_cohort(b)) {
+            (Some(x), Some(y)) => x.max(y).clamp(1e-6, 0.5),
+            _ => overall,
+        }
+    }
+
+    /// Bits taken off every pair's weight for the size of the population.
+    fn population_bits(&self) -> f64 {
+        (self.total / CALIBRATED_POPULATION).log2().max(0.0)
     }
 }
 
@@ -180,7 +248,12 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
             continue;
         }
         if x == y {
-            total += w(0.90, f.u(table, x));
+            let u = if std::ptr::eq(table, &f.given) {
+                f.u_given(a, b)
+            } else {
+                f.u(table, x)
+            };
+            total += w(0.90, u);
         } else if similar_name(x, y, sx, sy) {
             total += w(0.08, 0.01);
         } else if x.len() >= 2
@@ -205,8 +278,13 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
                 x.day() == y.day(),
             ];
             let transposed = x.year() == y.year() && x.month() == y.day() && x.day() == y.month();
-            if transposed || same.iter().filter(|s| **s).count() == 2 {
-                total += w(0.04, 0.002);
+            // Day and month swapped is a keying slip that chance rarely makes (same year and
+            // the mirror date: about 1 in 30,000 pairs); two of year, month and day agree by
+            // chance about once in 200 pairs.
+            if transposed && x.month() != x.day() {
+                total += w(0.03, 1e-4);
+            } else if same.iter().filter(|s| **s).count() == 2 {
+                total += w(0.04, 0.005);
             } else {
                 total += disagree(0.97, 1.0 / 25_000.0);
                 dob_far = true;
@@ -221,9 +299,11 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
             disagree(0.98, 0.5)
         };
     }
-    for (x, y, m, table) in [
-        (&a.ssn, &b.ssn, 0.95, &f.ssn),
-        (&a.phone, &b.phone, 0.8, &f.phone),
+    // A number one keystroke off: rare by chance for a 9-digit SSN, common for phones in one
+    // town, which share area code and exchange.
+    for (x, y, m, near_u, table) in [
+        (&a.ssn, &b.ssn, 0.95, 1e-4, &f.ssn),
+        (&a.phone, &b.phone, 0.8, 0.005, &f.phone),
     ] {
         if x.is_empty()
             || y.is_empty()
@@ -237,22 +317,24 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
             total += w(m, u);
             identifier_agrees = true;
         } else if x.len() == y.len() && edit_distance_within(x, y, 1).is_some() {
-            total += w(0.04, 1e-4);
+            total += w(0.04, near_u);
         } else {
             total += disagree(m, u);
         }
     }
-    // Households share addresses; the frequency of each value already says how much.
-    for (x, y, m, table) in [
-        (&a.street, &b.street, 0.8, &f.street),
-        (&a.zip, &b.zip, 0.85, &f.zip),
+    // Households share addresses; the frequency of each value already says how much. A ZIP
+    // code close to another is a neighbouring one, not a typo: only the street counts near
+    // agreement.
+    for (x, y, m, near, table) in [
+        (&a.street, &b.street, 0.8, true, &f.street),
+        (&a.zip, &b.zip, 0.85, false, &f.zip),
     ] {
         if x.is_empty() || y.is_empty() {
             continue;
         }
         if x == y {
             total += w(m, f.u(table, x).max(0.002));
-        } else if edit_distance_within(x, y, 2).is_some() {
+        } else if near && edit_distance_within(x, y, 2).is_some() {
             total += w(0.08, 0.005);
         } else {
             total += disagree(m, 0.01) * 0.5; // people move: address disagreement counts less
@@ -270,7 +352,7 @@ pub fn weight(a: &MatchRecord, b: &MatchRecord, f: &Frequencies) -> f64 {
     if dob_far && !identifier_agrees {
         total += UNRELATED_DOB_PENALTY;
     }
-    total
+    total - f.population_bits()
 }
 
 /// Blocking keys: pairs are only compared when they share one (sound of the family name with
@@ -500,5 +582,77 @@ mod tests {
             with - without > -UNRELATED_DOB_PENALTY + 1.0,
             "{without} -> {with}"
         );
+    }
+
+    /// Two Marys born in 1951 are less telling than two Lindas born in 1951 when Mary was ten
+    /// times as common that decade, though both names are as common overall.
+    #[test]
+    fn given_names_are_weighed_within_their_sex_and_birth_decade() {
+        let mut people = Vec::new();
+        let born = |year: i32, i: usize| format!("{year}-01-{:02}", 1 + i % 28);
+        for i in 0..1_000 {
+            let given = match i {
+                0..300 => "Mary".to_string(),
+                300..330 => "Linda".to_string(),
+                _ => format!("Fifties{i}"),
+            };
+            people.push(rec(
+                &given,
+                &format!("F{i}"),
+                &born(1951, i),
+                "F",
+                "",
+                "",
+                "",
+            ));
+        }
+        for i in 0..1_000 {
+            let given = if i < 270 {
+                "Linda".to_string()
+            } else {
+                format!("Nineties{i}")
+            };
+            people.push(rec(
+                &given,
+                &format!("N{i}"),
+                &born(1991, i),
+                "F",
+                "",
+                "",
+                "",
+            ));
+        }
+        let f = Frequencies::of(&people);
+        let pair = |given: &str| {
+            let a = rec(given, "Warren", "1951-09-27", "F", "", "", "");
+            let b = rec(given, "Warren", "1951-09-27", "F", "", "", "");
+            weight(&a, &b, &f)
+        };
+        let (mary, linda) = (pair("Mary"), pair("Linda"));
+        assert!(
+            (linda - mary - 10f64.log2()).abs() < 0.01,
+            "mary {mary}, linda {linda}"
+        );
+        // Without sex or birth date the name's overall share is all there is.
+        let no_dob = |given: &str| {
+            let a = rec(given, "Warren", "", "F", "", "", "");
+            weight(&a, &a.clone(), &f)
+        };
+        assert!((no_dob("Mary") - no_dob("Linda")).abs() < 0.01);
+    }
+
+    /// The same evidence is worth less in a larger population: a million patients hold a
+    /// hundred times the chance namesakes of ten thousand.
+    #[test]
+    fn larger_populations_take_bits_off_every_pair() {
+        let one = |n: usize| {
+            let people: Vec<MatchRecord> = (0..n)
+                .map(|i| rec("Ann", &format!("P{i}"), "1970-01-01", "F", "", "", ""))
+                .collect();
+            Frequencies::of(&people).population_bits()
+        };
+        for (n, bits) in [(100, 0.0), (10_000, 0.0), (20_000, 1.0), (80_000, 3.0)] {
+            assert!((one(n) - bits).abs() < 1e-9, "{n}: {}", one(n));
+        }
     }
 }

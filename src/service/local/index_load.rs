@@ -35,6 +35,14 @@ pub struct IndexLoadReport {
     pub snapshot_error: Option<String>,
 }
 
+/// Re-reading many keys one by one is slower than reading them all in order: past
+/// [`REBUILD_AFTER`] changes the snapshot is passed over, with the reason.
+fn too_far_behind(generation: u64, position: u64) -> Option<String> {
+    let behind = position.saturating_sub(generation);
+    (behind > REBUILD_AFTER)
+        .then(|| format!("{behind} changes since the snapshot: building afresh is faster"))
+}
+
 pub(super) fn load(
     store: &Store,
     stop: &AtomicBool,
@@ -47,14 +55,10 @@ pub(super) fn load(
             Err(e) => return Ok(Err(e.to_string())),
         };
         let position = r.search_log_position()?.unwrap_or(0);
-        // Re-reading many keys one by one is slower than reading them all in order.
-        if let Some(g) = SearchIndex::snapshot_generation(&bytes)
-            && position.saturating_sub(g) > REBUILD_AFTER
+        if let Some(why) =
+            SearchIndex::snapshot_generation(&bytes).and_then(|g| too_far_behind(g, position))
         {
-            return Ok(Err(format!(
-                "{} changes since the snapshot: building afresh is faster",
-                position - g
-            )));
+            return Ok(Err(why));
         }
         let (mut index, generation) = match SearchIndex::from_snapshot(&bytes) {
             Ok(x) => x,
@@ -122,4 +126,28 @@ pub(super) fn load(
         report.snapshot_write_ms = t.elapsed().as_secs_f64() * 1000.0;
     }
     Ok((index, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_far_behind_the_change_log_is_passed_over() {
+        for (generation, position, passed_over) in [
+            (0, 0, false),
+            (0, REBUILD_AFTER, false),
+            (0, REBUILD_AFTER + 1, true),
+            (500, REBUILD_AFTER + 500, false),
+            (500, REBUILD_AFTER + 501, true),
+            // A snapshot ahead of the log is refused elsewhere, with its own reason.
+            (900, 10, false),
+        ] {
+            let why = too_far_behind(generation, position);
+            assert_eq!(why.is_some(), passed_over, "{generation} {position}");
+            if let Some(w) = why {
+                assert!(w.contains("building afresh"), "{w}");
+            }
+        }
+    }
 }

@@ -15,6 +15,8 @@ use crate::service::{
 };
 use crate::store::{MergeActor, StoreError, WriteTx};
 
+/// Duplicate cases written per transaction by a scan.
+const SCAN_BATCH: usize = 5_000;
 fn resource_of(sensitivity: Option<crate::domain::Sensitivity>) -> Resource {
     if sensitivity.is_some() {
         Resource::Sensitive
@@ -52,20 +54,6 @@ fn grant_for(
                 what,
             }
         }),
-    )
-}
-
-fn match_record(k: &SearchKey) -> MatchRecord {
-    MatchRecord::new(
-        k.given_names.first().map_or("", String::as_str),
-        &k.family_name,
-        Some(k.dob),
-        k.sex.letter(),
-        k.ssn.as_deref().unwrap_or(""),
-        k.street.as_deref().unwrap_or(""),
-        "",
-        k.zip.as_deref().unwrap_or(""),
-        k.phone.as_deref().unwrap_or(""),
     )
 }
 
@@ -228,6 +216,13 @@ impl LocalRecords {
     /// date: new pairs open a case, pending ones get the new weight, decided ones are left as
     /// decided (a "not a duplicate" is remembered).
     pub fn system_duplicate_scan(&self) -> ServiceResult<ScanOutcome> {
+        self.system_duplicate_scan_in_batches(SCAN_BATCH)
+    }
+
+    /// [`Self::system_duplicate_scan`] writing `batch` cases per transaction (tests use small
+    /// batches to see the batching).
+    pub fn system_duplicate_scan_in_batches(&self, batch: usize) -> ServiceResult<ScanOutcome> {
+        let batch = batch.max(1);
         let settings = self.settings()?;
         let mut keys: Vec<SearchKey> = Vec::new();
         self.store.read(|r| {
@@ -238,7 +233,7 @@ impl LocalRecords {
                 true
             })
         })?;
-        let records: Vec<MatchRecord> = keys.iter().map(match_record).collect();
+        let records: Vec<MatchRecord> = keys.iter().map(MatchRecord::from_key).collect();
         let review = f64::from(settings.duplicate_review_weight);
         let very_likely = f64::from(settings.duplicate_very_likely_weight);
         let pairs: Vec<DuplicatePair> = scan(&records, review)
@@ -254,59 +249,75 @@ impl LocalRecords {
         let now = self.now();
         let by = who.subject.username.clone();
         let likely = pairs.iter().filter(|p| p.very_likely).count();
-        let (new_cases, remembered, changed) = self.store.write(|tx| {
-            let (mut new_cases, mut remembered) = (0, 0);
-            let mut changed = Vec::new();
-            for p in &pairs {
-                let (id, _, _) = mpi::case_key(&p.a.mrn, &p.b.mrn);
-                let existing = tx.duplicate_case(&id)?;
-                let weight = (p.weight * 10.0).round() / 10.0;
-                match (mpi::on_rescan(existing.as_ref()), existing) {
-                    (Rescan::New, _) => {
-                        let mut c = DuplicateCase::new(
-                            &p.a.mrn,
-                            &p.b.mrn,
-                            Some(weight),
-                            p.very_likely,
-                            "duplicate scan",
-                            now,
-                            &by,
-                        );
-                        changed.extend(tx.put_duplicate_case(&mut c, None)?);
-                        new_cases += 1;
-                    }
-                    (Rescan::Refresh | Rescan::Reopen, Some(mut c)) => {
-                        let v = c.version;
-                        if c.status == CaseStatus::Superseded {
-                            c.status = CaseStatus::Open;
-                            c.history.push(mpi::CaseEvent {
-                                at: now,
-                                by: by.clone(),
-                                status: CaseStatus::Open,
-                                note: "found again by the duplicate scan".into(),
-                            });
+        // Cases are written in batches, each its own durable, audited transaction: a million
+        // patients' scan does not hold the writer (and every clerk's save) for one long
+        // commit, and a scan cut short leaves whole batches that the next scan carries on from.
+        let batches = pairs.len().div_ceil(batch).max(1);
+        let (mut new_cases, mut remembered) = (0, 0);
+        // An empty scan still writes its (audited) batch.
+        let chunks: Vec<&[DuplicatePair]> = if pairs.is_empty() {
+            vec![&[]]
+        } else {
+            pairs.chunks(batch).collect()
+        };
+        for (n, chunk) in chunks.into_iter().enumerate() {
+            let (batch_new, batch_remembered, changed) = self.store.write(|tx| {
+                let (mut new_cases, mut remembered) = (0, 0);
+                let mut changed = Vec::new();
+                for p in chunk {
+                    let (id, _, _) = mpi::case_key(&p.a.mrn, &p.b.mrn);
+                    let existing = tx.duplicate_case(&id)?;
+                    let weight = (p.weight * 10.0).round() / 10.0;
+                    match (mpi::on_rescan(existing.as_ref()), existing) {
+                        (Rescan::New, _) => {
+                            let mut c = DuplicateCase::new(
+                                &p.a.mrn,
+                                &p.b.mrn,
+                                Some(weight),
+                                p.very_likely,
+                                "duplicate scan",
+                                now,
+                                &by,
+                            );
+                            changed.extend(tx.put_duplicate_case(&mut c, None)?);
                             new_cases += 1;
                         }
-                        c.weight = Some(weight);
-                        c.very_likely = p.very_likely;
-                        changed.extend(tx.put_duplicate_case(&mut c, Some(v))?);
+                        (Rescan::Refresh | Rescan::Reopen, Some(mut c)) => {
+                            let v = c.version;
+                            if c.status == CaseStatus::Superseded {
+                                c.status = CaseStatus::Open;
+                                c.history.push(mpi::CaseEvent {
+                                    at: now,
+                                    by: by.clone(),
+                                    status: CaseStatus::Open,
+                                    note: "found again by the duplicate scan".into(),
+                                });
+                                new_cases += 1;
+                            }
+                            c.weight = Some(weight);
+                            c.very_likely = p.very_likely;
+                            changed.extend(tx.put_duplicate_case(&mut c, Some(v))?);
+                        }
+                        _ => remembered += 1,
                     }
-                    _ => remembered += 1,
                 }
-            }
-            tx.append_audit(self.event(
-                &who,
-                AuditAction::DuplicateScan,
-                Outcome::Success,
-                format!(
-                    "{} patients scanned: {} pairs ({likely} very likely), {new_cases} new to the work list, {remembered} decided earlier",
-                    keys.len(),
-                    pairs.len()
-                ),
-            ))?;
-            Ok((new_cases, remembered, changed))
-        })?;
-        self.index_upsert_all(changed);
+                tx.append_audit(self.event(
+                    &who,
+                    AuditAction::DuplicateScan,
+                    Outcome::Success,
+                    format!(
+                        "{} patients scanned: {} pairs ({likely} very likely); batch {} of {batches}: {new_cases} new to the work list, {remembered} decided earlier",
+                        keys.len(),
+                        pairs.len(),
+                        n + 1
+                    ),
+                ))?;
+                Ok((new_cases, remembered, changed))
+            })?;
+            new_cases += batch_new;
+            remembered += batch_remembered;
+            self.index_upsert_all(changed);
+        }
         Ok(ScanOutcome {
             pairs,
             new_cases,
