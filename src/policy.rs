@@ -27,6 +27,8 @@ pub enum Permission {
     EditCodes,
     ManageDisclosures,
     SetSensitivity,
+    /// Compliance's list of break-the-glass accesses, and judging them.
+    ReviewBreakGlass,
     /// The duplicate work list: review pairs, decide, request merges.
     ReviewDuplicates,
     /// Carry out (approve) a merge, and undo one.
@@ -42,7 +44,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 24] = [
+    pub const ALL: [Permission; 25] = [
         Permission::UseSearch,
         Permission::UseChart,
         Permission::UseCoding,
@@ -58,6 +60,7 @@ impl Permission {
         Permission::EditCodes,
         Permission::ManageDisclosures,
         Permission::SetSensitivity,
+        Permission::ReviewBreakGlass,
         Permission::ReviewDuplicates,
         Permission::ApproveMerge,
         Permission::ViewAuditTrail,
@@ -212,6 +215,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ViewClinicalText
                 | ViewCodes
                 | SetSensitivity
+                | ReviewBreakGlass
                 | ViewAuditTrail
                 | ViewReports
         ),
@@ -294,12 +298,26 @@ pub enum Refusal {
 }
 
 pub fn authorize(subject: &Subject, p: Permission, r: Resource) -> Result<Grant, Refusal> {
+    authorize_with_glass(subject, p, r, false)
+}
+
+/// [`authorize`] for a user who holds an active break-the-glass access to this patient
+/// (`glass_broken`, which the service establishes from its own table): what would need the
+/// glass broken is then allowed; what the role may not do at all stays denied.
+pub fn authorize_with_glass(
+    subject: &Subject,
+    p: Permission,
+    r: Resource,
+    glass_broken: bool,
+) -> Result<Grant, Refusal> {
+    let grant = || Grant {
+        permission: p,
+        resource: r,
+        username: subject.username.clone(),
+    };
     match decide(&subject.roles, p, r) {
-        Decision::Allow => Ok(Grant {
-            permission: p,
-            resource: r,
-            username: subject.username.clone(),
-        }),
+        Decision::Allow => Ok(grant()),
+        Decision::BreakGlass if glass_broken => Ok(grant()),
         Decision::Deny => Err(Refusal::Denied),
         Decision::BreakGlass => Err(Refusal::NeedsBreakGlass),
     }
@@ -413,6 +431,7 @@ mod tests {
                 ViewClinicalText,
                 ViewCodes,
                 SetSensitivity,
+                ReviewBreakGlass,
                 ViewAuditTrail,
                 ViewReports,
             ],
@@ -529,5 +548,26 @@ mod tests {
             authorize(&s, UseChart, Resource::Sensitive).unwrap_err(),
             Refusal::NeedsBreakGlass
         );
+    }
+
+    /// A broken glass opens what the role could read on an ordinary chart, nothing more.
+    #[test]
+    fn a_broken_glass_opens_only_what_the_role_may_read() {
+        let billing = Subject {
+            username: "billing".into(),
+            roles: vec![Role::Billing],
+        };
+        for (p, broken, want) in [
+            (ViewEncounters, false, Err(Refusal::NeedsBreakGlass)),
+            (ViewEncounters, true, Ok(Resource::Sensitive)),
+            (ViewCodes, true, Ok(Resource::Sensitive)),
+            // Minimum necessary still holds: billing never reads note text.
+            (ViewClinicalText, true, Err(Refusal::Denied)),
+            (ReviewBreakGlass, true, Err(Refusal::Denied)),
+        ] {
+            let got = authorize_with_glass(&billing, p, Resource::Sensitive, broken)
+                .map(|g| g.resource());
+            assert_eq!(got, want, "{p:?} broken={broken}");
+        }
     }
 }

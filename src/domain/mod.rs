@@ -1,6 +1,7 @@
 //! Plain HIM types and rules. No I/O lives here: every function is testable with values alone.
 
 pub mod audit;
+pub mod break_glass;
 pub mod matching;
 pub mod mpi;
 pub mod mrn;

@@ -29,6 +29,10 @@ pub const DUPLICATE_CASES: TableDefinition<&str, &[u8]> = TableDefinition::new("
 /// Merges as carried out (what moved), for undo: merge id -> `MergeRecord`.
 pub const MERGES: TableDefinition<u64, &[u8]> = TableDefinition::new("merges");
 
+/// Break-the-glass accesses by sequence number, and the latest one of each (user, patient).
+pub const BREAK_GLASS: TableDefinition<u64, &[u8]> = TableDefinition::new("break_glass");
+pub const BREAK_GLASS_LATEST: TableDefinition<(&str, &str), u64> =
+    TableDefinition::new("break_glass_latest");
 pub const DUPLICATE_CASES_BY_PATIENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("duplicate_cases_by_patient");
 pub const ENCOUNTERS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
@@ -53,6 +57,7 @@ pub mod names {
     pub const RECENT_PATIENTS: &str = "recent_patients";
     pub const DUPLICATE_CASES: &str = "duplicate_cases";
     pub const MERGES: &str = "merges";
+    pub const BREAK_GLASS: &str = "break_glass";
 }
 
 /// Meta keys.
@@ -65,6 +70,7 @@ pub mod meta {
     pub const DOCUMENT_SEQ: &str = "document_seq";
     pub const CREATED_AT: &str = "created_at";
     pub const MERGE_SEQ: &str = "merge_seq";
+    pub const BREAK_GLASS_SEQ: &str = "break_glass_seq";
     /// The last change number in `search_changes`; absent until a snapshot is first made.
     pub const SEARCH_LOG: &str = "search_log";
 }

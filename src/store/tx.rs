@@ -169,6 +169,8 @@ impl WriteTx {
         self.tx.open_table(tables::RECENT_PATIENTS)?;
         self.tx.open_table(tables::DUPLICATE_CASES)?;
         self.tx.open_table(tables::MERGES)?;
+        self.tx.open_table(tables::BREAK_GLASS)?;
+        self.tx.open_table(tables::BREAK_GLASS_LATEST)?;
         self.tx
             .open_multimap_table(tables::DUPLICATE_CASES_BY_PATIENT)?;
         Ok(())
