@@ -1,5 +1,6 @@
 //! Plain HIM types and rules. No I/O lives here: every function is testable with values alone.
 
+pub mod amendment;
 pub mod audit;
 pub mod break_glass;
 pub mod matching;
