@@ -4,6 +4,7 @@
 //! The UI never names redb and never decides permissions: it asks the service.
 
 pub mod app;
+pub mod doc_viewer;
 pub mod effects;
 pub mod gapfill;
 pub mod help;
