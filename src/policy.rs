@@ -256,6 +256,69 @@ pub fn decide(roles: &[Role], p: Permission, r: Resource) -> Decision {
     best
 }
 
+/// The chart's tabs (F3). Minimum necessary: a role sees a tab only when it holds one of the
+/// tab's permissions; the service sends the list and the UI shows just those.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartTab {
+    Summary,
+    Encounters,
+    Documents,
+    Codes,
+    Disclosures,
+    AccessLog,
+    Amendments,
+}
+
+impl ChartTab {
+    pub const ALL: [ChartTab; 7] = [
+        ChartTab::Summary,
+        ChartTab::Encounters,
+        ChartTab::Documents,
+        ChartTab::Codes,
+        ChartTab::Disclosures,
+        ChartTab::AccessLog,
+        ChartTab::Amendments,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChartTab::Summary => "Summary",
+            ChartTab::Encounters => "Encounters",
+            ChartTab::Documents => "Documents",
+            ChartTab::Codes => "Codes",
+            ChartTab::Disclosures => "Disclosures",
+            ChartTab::AccessLog => "Access log",
+            ChartTab::Amendments => "Amendments",
+        }
+    }
+
+    /// Any one of these lets a role see the tab. The document list is metadata (kind,
+    /// author, date); reading a document's text needs `ViewClinicalText` on its own.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            ChartTab::Summary | ChartTab::Amendments => &[ViewClinicalText],
+            ChartTab::Encounters | ChartTab::Documents => &[ViewEncounters],
+            ChartTab::Codes => &[ViewCodes],
+            ChartTab::Disclosures => &[ManageDisclosures, ViewAuditTrail],
+            ChartTab::AccessLog => &[ViewAuditTrail],
+        }
+    }
+}
+
+/// The tabs a user holding `roles` sees on a chart they may open.
+pub fn chart_tabs(roles: &[Role]) -> Vec<ChartTab> {
+    ChartTab::ALL
+        .into_iter()
+        .filter(|t| {
+            t.permissions()
+                .iter()
+                .any(|p| decide(roles, *p, Resource::Ordinary) == Decision::Allow)
+        })
+        .collect()
+}
+
 /// The authenticated user an operation acts for. Built by the service from its session table,
 /// never from what a client says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -548,6 +611,55 @@ mod tests {
             authorize(&s, UseChart, Resource::Sensitive).unwrap_err(),
             Refusal::NeedsBreakGlass
         );
+    }
+
+    /// One row per role: the chart tabs it sees (minimum necessary).
+    #[test]
+    fn chart_tabs_per_role() {
+        use ChartTab::*;
+        for (role, want) in [
+            (Role::Registrar, vec![Encounters, Documents]),
+            (
+                Role::Coder,
+                vec![Summary, Encounters, Documents, Codes, Amendments],
+            ),
+            (
+                Role::Roi,
+                vec![
+                    Summary,
+                    Encounters,
+                    Documents,
+                    Codes,
+                    Disclosures,
+                    Amendments,
+                ],
+            ),
+            (
+                Role::Analyst,
+                vec![Summary, Encounters, Documents, Codes, Amendments],
+            ),
+            (
+                Role::Supervisor,
+                vec![
+                    Summary,
+                    Encounters,
+                    Documents,
+                    Codes,
+                    Disclosures,
+                    Amendments,
+                ],
+            ),
+            (Role::Billing, vec![Encounters, Documents, Codes]),
+            (
+                Role::Clinician,
+                vec![Summary, Encounters, Documents, Codes, Amendments],
+            ),
+            (Role::Compliance, ChartTab::ALL.to_vec()),
+            (Role::Auditor, vec![Disclosures, AccessLog]),
+            (Role::Admin, vec![]),
+        ] {
+            assert_eq!(chart_tabs(&[role]), want, "{role}");
+        }
     }
 
     /// A broken glass opens what the role could read on an ordinary chart, nothing more.

@@ -63,6 +63,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Opening one chart of N encounters with a document each (the chart open is a durable,
+    /// audited transaction), and reading one document, R times each.
+    Chart {
+        #[arg(long, default_value_t = 500)]
+        encounters: usize,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Argon2id time per login verification.
     Login {
         #[arg(long, default_value_t = 20)]
@@ -281,6 +289,7 @@ pub fn run(which: BenchCommand) -> Result<i32, String> {
             (None, None) => Err("give --data FILE or --synthetic N".into()),
         },
         BenchCommand::Startup { db, runs } => bench_startup(&db, runs),
+        BenchCommand::Chart { encounters, runs } => bench_chart(encounters, runs),
         BenchCommand::Login { iterations } => {
             let hash = crate::domain::password::hash_password("bench password for login timing")?;
             let mut ms = Vec::with_capacity(iterations);
@@ -321,6 +330,112 @@ fn tempfile_dir() -> Result<PathBuf, String> {
 
 /// Each run opens the file afresh, as a restarted daemon or workstation would, and stops the
 /// clock when a search can be answered.
+fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
+    use crate::domain::patient::EncounterClass;
+    use crate::service::{LoginRequest, NewUser, Records};
+    use crate::synth::{SynthDocument, SynthEncounter, SynthPatient};
+    let dir = std::env::temp_dir().join(format!("chartroom-bench-chart-{}", std::process::id()));
+    let db = dir.join("chart.redb");
+    let records = crate::service::LocalRecords::new(Store::create(&db).map_err(|e| e.to_string())?);
+    let err = |e: crate::service::ServiceError| e.to_string();
+    records
+        .system_add_user(
+            NewUser {
+                username: "coder".into(),
+                full_name: "Bench Coder".into(),
+                roles: vec![crate::domain::Role::Coder],
+                password: "bench-coder-password".into(),
+                must_change_password: false,
+            },
+            false,
+        )
+        .map_err(err)?;
+    let day = |i: usize| {
+        NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default() + chrono::Days::new(i as u64 * 13)
+    };
+    // A note of about 60 lines, like a discharge summary.
+    let note: String = (0..60)
+        .map(|l| format!("{l:02} Assessment and plan: stable, continue current medications, follow up in clinic.\n"))
+        .collect();
+    let chart = SynthPatient {
+        patient: NewPatient {
+            family_name: "Benchmark".into(),
+            given_names: vec!["Chart".into()],
+            dob: NaiveDate::from_ymd_opt(1950, 5, 5).unwrap_or_default(),
+            sex: Sex::Female,
+            address: None,
+            phone: None,
+            ssn: None,
+            details: Default::default(),
+        },
+        deceased: None,
+        sensitivity: None,
+        near_duplicate_of: None,
+        encounters: (0..encounters)
+            .map(|i| SynthEncounter {
+                class: EncounterClass::Outpatient,
+                admitted: day(i),
+                discharged: Some(day(i)),
+                location: "Clinic".into(),
+                attending: "Dr. Bench".into(),
+                discharge_status: None,
+                documents: vec![SynthDocument {
+                    kind: "Progress note".into(),
+                    author: "Dr. Bench".into(),
+                    written: day(i),
+                    text: note.clone(),
+                }],
+            })
+            .collect(),
+    };
+    let mrn = records
+        .system_load_synthetic(&[chart])
+        .map_err(err)?
+        .pop()
+        .ok_or("no patient loaded")?;
+    let token = records
+        .login(LoginRequest {
+            username: "coder".into(),
+            password: "bench-coder-password".into(),
+            peer: None,
+        })
+        .map_err(err)?
+        .token;
+    let (mut open_ms, mut doc_ms) = (Vec::new(), Vec::new());
+    let mut documents = 0;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let c = records.open_chart(&token, &mrn).map_err(err)?;
+        open_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        documents = c.documents.len();
+        let id = c.documents.first().map(|d| d.id.clone()).unwrap_or_default();
+        let t = Instant::now();
+        records.chart_document(&token, &mrn, &id).map_err(err)?;
+        doc_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    open_ms.sort_by(f64::total_cmp);
+    doc_ms.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "chart",
+            "encounters": encounters,
+            "documents": documents,
+            "runs": open_ms.len(),
+            "open_p50_ms": percentile(&open_ms, 50.0),
+            "open_p95_ms": percentile(&open_ms, 95.0),
+            "open_p99_ms": percentile(&open_ms, 99.0),
+            "document_p50_ms": percentile(&doc_ms, 50.0),
+            "document_p99_ms": percentile(&doc_ms, 99.0),
+            "db_mb": std::fs::metadata(&db).map_or(0.0, |m| m.len() as f64 / 1e6),
+            "machine": machine(),
+        })
+    );
+    drop(records);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(0)
+}
+
 fn bench_startup(db: &Path, runs: usize) -> Result<i32, String> {
     let mut ms = Vec::new();
     let mut reports = Vec::new();

@@ -43,6 +43,12 @@ pub enum AuditAction {
     MergeUndone,
     DemographicsChanged,
     DemographicHistoryViewed,
+    BreakGlass,
+    BreakGlassReviewed,
+    BreakGlassListViewed,
+    SensitivityChanged,
+    DocumentViewed,
+    AccessLogViewed,
 }
 
 impl AuditAction {
@@ -78,6 +84,12 @@ impl AuditAction {
             AuditAction::MergeUndone => "merge_undone",
             AuditAction::DemographicsChanged => "demographics_changed",
             AuditAction::DemographicHistoryViewed => "demographic_history_viewed",
+            AuditAction::BreakGlass => "break_glass",
+            AuditAction::BreakGlassReviewed => "break_glass_reviewed",
+            AuditAction::BreakGlassListViewed => "break_glass_list_viewed",
+            AuditAction::SensitivityChanged => "sensitivity_changed",
+            AuditAction::DocumentViewed => "document_viewed",
+            AuditAction::AccessLogViewed => "access_log_viewed",
         }
     }
 }

@@ -34,6 +34,28 @@ pub enum Sensitivity {
     ReproductiveHealth,
 }
 
+impl Sensitivity {
+    pub const ALL: [Sensitivity; 6] = [
+        Sensitivity::Employee,
+        Sensitivity::Vip,
+        Sensitivity::BehavioralHealth,
+        Sensitivity::SubstanceUseDisorder,
+        Sensitivity::Hiv,
+        Sensitivity::ReproductiveHealth,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sensitivity::Employee => "employee",
+            Sensitivity::Vip => "VIP",
+            Sensitivity::BehavioralHealth => "behavioral health",
+            Sensitivity::SubstanceUseDisorder => "substance use disorder (42 CFR Part 2)",
+            Sensitivity::Hiv => "HIV",
+            Sensitivity::ReproductiveHealth => "reproductive health",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub line: String,
@@ -397,6 +419,17 @@ pub struct Document {
     #[serde(default)]
     pub moved_from: Option<String>,
     pub version: u64,
+}
+
+/// A document as the chart lists it: what, who, when, how long; no text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentInfo {
+    pub id: String,
+    pub encounter_id: String,
+    pub kind: String,
+    pub author: String,
+    pub written: chrono::NaiveDate,
+    pub lines: usize,
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub struct Settings {
     pub duplicate_review_weight: i32,
     /// ... and at least this are flagged as very likely the same patient.
     pub duplicate_very_likely_weight: i32,
+    /// Minutes a break-the-glass access lasts (kept between 5 and 480).
+    pub break_glass_minutes: u32,
 }
 
 impl Default for Settings {
@@ -31,6 +33,7 @@ impl Default for Settings {
             organisation: String::new(),
             duplicate_review_weight: 8,
             duplicate_very_likely_weight: 16,
+            break_glass_minutes: 60,
         }
     }
 }

@@ -4,6 +4,8 @@
 //! ask the policy, then do the work and append the audit entry in one write transaction. A
 //! refusal is audited too, in its own transaction.
 
+mod break_glass;
+mod grants;
 mod index_load;
 mod mpi;
 
@@ -1210,6 +1212,7 @@ impl Records for LocalRecords {
         }
         let mut ev = self.event(&who, AuditAction::ChartOpened, Outcome::Success, "");
         ev.patient = Some(mrn.to_string());
+        let now = self.now();
         // Policy, read and audit entry in one write transaction: the read is recorded exactly
         // when it happens.
         let result = self.store.write(|tx| {
@@ -1218,14 +1221,18 @@ impl Records for LocalRecords {
                     what: format!("patient {mrn}"),
                 });
             };
-            let resource = if sensitivity.is_some() {
-                Resource::Sensitive
+            let resource = grants::resource_of(sensitivity);
+            let glass = if sensitivity.is_some() {
+                tx.active_break_glass(&who.subject.username, mrn, now)?
             } else {
-                Resource::Ordinary
+                None
             };
-            let chart = policy::authorize(&who.subject, Permission::UseChart, resource);
-            let encounters = policy::authorize(&who.subject, Permission::ViewEncounters, resource);
-            let (chart, encounters) = match (chart, encounters) {
+            let authorize =
+                |p| policy::authorize_with_glass(&who.subject, p, resource, glass.is_some());
+            let (chart, encounters) = match (
+                authorize(Permission::UseChart),
+                authorize(Permission::ViewEncounters),
+            ) {
                 (Ok(c), Ok(e)) => (c, e),
                 (Err(r), _) | (_, Err(r)) => return Ok(Err(r)),
             };
@@ -1236,11 +1243,25 @@ impl Records for LocalRecords {
                 })?;
             let mut encs = tx.encounters_for(&encounters, mrn)?;
             encs.sort_by_key(|e| std::cmp::Reverse(e.admitted));
+            let tabs = policy::chart_tabs(&who.subject.roles);
+            let documents = if tabs.contains(&policy::ChartTab::Documents) {
+                let mut docs = tx.document_list(&encounters, mrn)?;
+                docs.sort_by(|a, b| b.written.cmp(&a.written).then_with(|| b.id.cmp(&a.id)));
+                docs
+            } else {
+                Vec::new()
+            };
+            if let Some(g) = &glass {
+                ev.reason = format!("under break-the-glass access {}", g.id);
+            }
             tx.append_audit(ev)?;
             tx.note_recent_patient(&who.subject.username, mrn)?;
             Ok(Ok(ChartSummary {
                 patient,
                 encounters: encs,
+                tabs,
+                documents,
+                break_glass: glass,
             }))
         })?;
         result.map_err(|r| {
@@ -1346,6 +1367,60 @@ impl Records for LocalRecords {
         note: &str,
     ) -> ServiceResult<crate::domain::mpi::DuplicateCase> {
         self.decide_duplicate_as(token, case_id, expected_version, decision, note)
+    }
+
+    fn chart_document(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        document_id: &str,
+    ) -> ServiceResult<Document> {
+        self.chart_document_as(token, mrn, document_id)
+    }
+
+    fn chart_access_log(&self, token: &SessionToken, mrn: &str) -> ServiceResult<Vec<AuditEntry>> {
+        self.chart_access_log_as(token, mrn)
+    }
+
+    fn break_glass(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        reason: crate::domain::break_glass::BreakGlassReason,
+        note: &str,
+        password: &Secret,
+    ) -> ServiceResult<crate::domain::break_glass::BreakGlassAccess> {
+        self.break_glass_as(token, mrn, reason, note, password)
+    }
+
+    fn break_glass_list(
+        &self,
+        token: &SessionToken,
+        unreviewed_only: bool,
+    ) -> ServiceResult<Vec<crate::domain::break_glass::BreakGlassAccess>> {
+        self.break_glass_list_as(token, unreviewed_only)
+    }
+
+    fn review_break_glass(
+        &self,
+        token: &SessionToken,
+        id: u64,
+        expected_version: u64,
+        verdict: crate::domain::break_glass::Verdict,
+        comment: &str,
+    ) -> ServiceResult<crate::domain::break_glass::BreakGlassAccess> {
+        self.review_break_glass_as(token, id, expected_version, verdict, comment)
+    }
+
+    fn set_sensitivity(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        expected_version: u64,
+        sensitivity: Option<crate::domain::Sensitivity>,
+        reason: &str,
+    ) -> ServiceResult<Patient> {
+        self.set_sensitivity_as(token, mrn, expected_version, sensitivity, reason)
     }
 
     fn list_users(&self, token: &SessionToken) -> ServiceResult<Vec<UserSummary>> {

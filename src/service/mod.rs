@@ -11,6 +11,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use local::LocalRecords;
 
 use crate::domain::audit::{AuditEntry, ChainBreak, ChainSummary};
+use crate::domain::break_glass::{BreakGlassAccess, BreakGlassReason, Verdict};
 use crate::domain::mpi::{CaseDecision, DuplicateCase, FieldComparison, MergeRecord};
 use crate::domain::patient::{Encounter, NewPatient, Patient};
 use crate::domain::search::{Hit, SearchKey};
@@ -124,7 +125,20 @@ pub struct NewUser {
 pub struct ChartSummary {
     pub patient: Patient,
     pub encounters: Vec<Encounter>,
+    /// The tabs this user's roles see (the policy's `chart_tabs`).
+    #[serde(default)]
+    pub tabs: Vec<crate::policy::ChartTab>,
+    /// The chart's documents without their text, newest first; text is read one document at
+    /// a time (`chart_document`), each read audited.
+    #[serde(default)]
+    pub documents: Vec<DocumentInfo>,
+    /// The break-the-glass access this chart was opened under, if any (the banner shows
+    /// until when).
+    #[serde(default)]
+    pub break_glass: Option<BreakGlassAccess>,
 }
+
+pub use crate::domain::patient::DocumentInfo;
 
 /// Two charts that may be the same patient.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -293,6 +307,50 @@ pub trait Records: Send + Sync {
         decision: CaseDecision,
         note: &str,
     ) -> ServiceResult<DuplicateCase>;
+    /// One document's text (needs clinical-text rights), audited in the same transaction.
+    fn chart_document(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+        document_id: &str,
+    ) -> ServiceResult<crate::domain::Document>;
+    /// "Who looked at this chart": the audit entries naming the patient, newest first.
+    fn chart_access_log(&self, session: &SessionToken, mrn: &str)
+    -> ServiceResult<Vec<AuditEntry>>;
+    /// Opens a restricted chart outside the user's normal rights: a reason, perhaps a note,
+    /// and the password again. The access lasts the configured window (60 minutes by default)
+    /// for this user and this patient only, and goes to compliance's review list.
+    fn break_glass(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+        reason: BreakGlassReason,
+        note: &str,
+        password: &crate::domain::Secret,
+    ) -> ServiceResult<BreakGlassAccess>;
+    /// Compliance's review list, newest first; `unreviewed_only` leaves out judged ones.
+    fn break_glass_list(
+        &self,
+        session: &SessionToken,
+        unreviewed_only: bool,
+    ) -> ServiceResult<Vec<BreakGlassAccess>>;
+    fn review_break_glass(
+        &self,
+        session: &SessionToken,
+        id: u64,
+        expected_version: u64,
+        verdict: Verdict,
+        comment: &str,
+    ) -> ServiceResult<BreakGlassAccess>;
+    /// Compliance flags a chart sensitive or clears the flag (a new version of the patient).
+    fn set_sensitivity(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+        expected_version: u64,
+        sensitivity: Option<crate::domain::Sensitivity>,
+        reason: &str,
+    ) -> ServiceResult<Patient>;
     fn list_users(&self, session: &SessionToken) -> ServiceResult<Vec<UserSummary>>;
     fn add_user(&self, session: &SessionToken, u: NewUser) -> ServiceResult<()>;
     fn set_locked(&self, session: &SessionToken, username: &str, locked: bool)

@@ -414,6 +414,57 @@ impl WriteTx {
         Ok(())
     }
 
+    /// The patient's documents without their text (the chart's list): a grant to see
+    /// encounters is enough, clinical-text rights are not needed.
+    pub fn document_list(
+        &self,
+        grant: &Grant,
+        mrn: &str,
+    ) -> Result<Vec<crate::domain::patient::DocumentInfo>, StoreError> {
+        require(grant, &[Permission::ViewEncounters])?;
+        require_for(grant, self.patient_sensitivity(mrn)?.flatten())?;
+        let by_patient = self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
+        let by_encounter = self
+            .tx
+            .open_multimap_table(tables::DOCUMENTS_BY_ENCOUNTER)?;
+        let table = self.tx.open_table(tables::DOCUMENTS)?;
+        let mut out = Vec::new();
+        for enc in by_patient.get(mrn)? {
+            let enc = enc?;
+            for id in by_encounter.get(enc.value())? {
+                let id = id?;
+                if let Some(d) = get_str::<Document>(&table, names::DOCUMENTS, id.value())? {
+                    out.push(crate::domain::patient::DocumentInfo {
+                        lines: d.text.lines().count(),
+                        id: d.id,
+                        encounter_id: d.encounter_id,
+                        kind: d.kind,
+                        author: d.author,
+                        written: d.written,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One document with its text, if it belongs to `mrn`.
+    pub fn document(
+        &self,
+        grant: &Grant,
+        mrn: &str,
+        id: &str,
+    ) -> Result<Option<Document>, StoreError> {
+        require(grant, &[Permission::ViewClinicalText])?;
+        require_for(grant, self.patient_sensitivity(mrn)?.flatten())?;
+        let d: Option<Document> = get_str(
+            &self.tx.open_table(tables::DOCUMENTS)?,
+            names::DOCUMENTS,
+            id,
+        )?;
+        Ok(d.filter(|d| d.mrn == mrn))
+    }
+
     pub fn documents_for_encounter(
         &self,
         grant: &Grant,
@@ -589,5 +640,34 @@ impl ReadTx {
             out.push(v?.value());
         }
         Ok(out)
+    }
+}
+
+/// The audit entries naming `mrn`, newest first.
+fn patient_audit(
+    index: &impl ReadableMultimapTable<&'static str, u64>,
+    audit: &impl ReadableTable<u64, &'static [u8]>,
+    mrn: &str,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut seqs = Vec::new();
+    for v in index.get(mrn)? {
+        seqs.push(v?.value());
+    }
+    seqs.reverse();
+    let mut out = Vec::with_capacity(seqs.len());
+    for seq in seqs {
+        out.extend(audit_range(audit, seq, 1)?);
+    }
+    Ok(out)
+}
+
+impl WriteTx {
+    /// "Who looked at this chart": every audit entry naming the patient, newest first.
+    pub fn patient_access_log(&self, mrn: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        patient_audit(
+            &self.tx.open_multimap_table(tables::AUDIT_BY_PATIENT)?,
+            &self.tx.open_table(tables::AUDIT)?,
+            mrn,
+        )
     }
 }

@@ -2,13 +2,14 @@
 //! duplicate work list, decisions and merges. Same pattern as every operation: session ->
 //! policy -> work and audit entry in one write transaction.
 
+use super::grants::grant_for;
 use super::{Actor, LocalRecords};
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::matching::{MatchRecord, scan};
 use crate::domain::mpi::{self, CaseDecision, CaseStatus, DuplicateCase, Rescan};
 use crate::domain::patient::{NewPatient, Patient};
 use crate::domain::search::{Hit, SearchKey};
-use crate::policy::{self, Permission, Refusal, Resource};
+use crate::policy::Permission;
 use crate::service::{
     DuplicateCaseRow, DuplicatePair, DuplicateReview, ScanOutcome, ServiceError, ServiceResult,
     SessionToken,
@@ -17,62 +18,7 @@ use crate::store::{MergeActor, StoreError, WriteTx};
 
 /// Duplicate cases written per transaction by a scan.
 const SCAN_BATCH: usize = 5_000;
-fn resource_of(sensitivity: Option<crate::domain::Sensitivity>) -> Resource {
-    if sensitivity.is_some() {
-        Resource::Sensitive
-    } else {
-        Resource::Ordinary
-    }
-}
-
-/// A refusal decided inside a transaction: what was refused, for which patient.
-struct Refused {
-    refusal: Refusal,
-    mrn: String,
-    what: &'static str,
-}
-
-/// The grant for `permission` on this patient's chart as sensitive as it is; a refusal comes
-/// back as a value for the caller to audit after the transaction.
-fn grant_for(
-    tx: &WriteTx,
-    who: &Actor,
-    mrn: &str,
-    permission: Permission,
-    what: &'static str,
-) -> Result<Result<policy::Grant, Refused>, StoreError> {
-    let Some(sensitivity) = tx.patient_sensitivity(mrn)? else {
-        return Err(StoreError::NotFound {
-            what: format!("patient {mrn}"),
-        });
-    };
-    Ok(
-        policy::authorize(&who.subject, permission, resource_of(sensitivity)).map_err(|refusal| {
-            Refused {
-                refusal,
-                mrn: mrn.to_string(),
-                what,
-            }
-        }),
-    )
-}
-
 impl LocalRecords {
-    /// Turns a refusal found inside a transaction into the audited error.
-    fn refused(&self, who: &Actor, r: Refused) -> ServiceError {
-        let what = match r.refusal {
-            Refusal::Denied => r.what,
-            Refusal::NeedsBreakGlass => "restricted chart",
-        };
-        self.refuse(
-            who,
-            AuditAction::OperationDenied,
-            Some(&r.mrn),
-            what,
-            Self::refusal_error(r.refusal, what),
-        )
-    }
-
     /// The session's actor, if it may work the duplicate list (refusals audited).
     fn reviewer(&self, token: &SessionToken) -> ServiceResult<Actor> {
         let who = Actor::from(&self.ready_session(token)?);
@@ -135,6 +81,7 @@ impl LocalRecords {
             let grant = match grant_for(
                 tx,
                 &who,
+                now,
                 mrn,
                 Permission::EditDemographics,
                 "correcting demographics",
@@ -193,10 +140,12 @@ impl LocalRecords {
             "",
         );
         ev.patient = Some(mrn.to_string());
+        let now = self.now();
         let outcome = self.store.write(|tx| {
             let grant = match grant_for(
                 tx,
                 &who,
+                now,
                 mrn,
                 Permission::ViewDemographics,
                 "demographic history",
@@ -431,6 +380,7 @@ impl LocalRecords {
         case_id: &str,
     ) -> ServiceResult<DuplicateReview> {
         let who = self.reviewer(token)?;
+        let now = self.now();
         let outcome = self.store.write(|tx| {
             let case = tx
                 .duplicate_case(case_id)?
@@ -441,8 +391,8 @@ impl LocalRecords {
             for mrn in [case.a.clone(), case.b.clone()] {
                 let what = "reviewing duplicates";
                 let grants = (
-                    grant_for(tx, &who, &mrn, Permission::ViewDemographics, what)?,
-                    grant_for(tx, &who, &mrn, Permission::ViewEncounters, what)?,
+                    grant_for(tx, &who, now, &mrn, Permission::ViewDemographics, what)?,
+                    grant_for(tx, &who, now, &mrn, Permission::ViewEncounters, what)?,
                 );
                 let (demo, encs) = match grants {
                     (Ok(d), Ok(e)) => (d, e),
