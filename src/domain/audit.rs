@@ -43,6 +43,11 @@ pub enum AuditAction {
     MergeUndone,
     DemographicsChanged,
     DemographicHistoryViewed,
+    AmendmentLogged,
+    AmendmentExtended,
+    AmendmentDecided,
+    AmendmentStatementAdded,
+    AmendmentsViewed,
 }
 
 impl AuditAction {
@@ -78,6 +83,11 @@ impl AuditAction {
             AuditAction::MergeUndone => "merge_undone",
             AuditAction::DemographicsChanged => "demographics_changed",
             AuditAction::DemographicHistoryViewed => "demographic_history_viewed",
+            AuditAction::AmendmentLogged => "amendment_logged",
+            AuditAction::AmendmentExtended => "amendment_extended",
+            AuditAction::AmendmentDecided => "amendment_decided",
+            AuditAction::AmendmentStatementAdded => "amendment_statement_added",
+            AuditAction::AmendmentsViewed => "amendments_viewed",
         }
     }
 }
