@@ -26,7 +26,7 @@ fn resource_of(sensitivity: Option<crate::domain::Sensitivity>) -> Resource {
 }
 
 /// A refusal decided inside a transaction: what was refused, for which patient.
-struct Refused {
+pub(super) struct Refused {
     refusal: Refusal,
     mrn: String,
     what: &'static str,
@@ -34,7 +34,7 @@ struct Refused {
 
 /// The grant for `permission` on this patient's chart as sensitive as it is; a refusal comes
 /// back as a value for the caller to audit after the transaction.
-fn grant_for(
+pub(super) fn grant_for(
     tx: &WriteTx,
     who: &Actor,
     mrn: &str,
@@ -59,7 +59,7 @@ fn grant_for(
 
 impl LocalRecords {
     /// Turns a refusal found inside a transaction into the audited error.
-    fn refused(&self, who: &Actor, r: Refused) -> ServiceError {
+    pub(super) fn refused(&self, who: &Actor, r: Refused) -> ServiceError {
         let what = match r.refusal {
             Refusal::Denied => r.what,
             Refusal::NeedsBreakGlass => "restricted chart",
