@@ -10,9 +10,7 @@ use chartroom::domain::amendment::{
     AmendmentRequest, AmendmentStatus, AmendmentTarget, DecisionOutcome, DenialReason,
 };
 use chartroom::domain::audit::{AuditAction, AuditEntry, Outcome};
-use chartroom::domain::patient::{
-    Address, Document, EncounterClass, NewPatient, Sensitivity, Sex,
-};
+use chartroom::domain::patient::{Address, Document, EncounterClass, NewPatient, Sensitivity, Sex};
 use chartroom::policy::{Permission, Resource, Subject, authorize};
 use chartroom::service::{
     AmendmentDecisionInput, Records, ServiceError, SessionToken, StatementKind,
@@ -82,7 +80,12 @@ fn documents(f: &Fixture, mrn: &str) -> Vec<Document> {
         roles: vec![Role::Compliance],
     };
     let encs = authorize(&compliance, Permission::ViewEncounters, Resource::Sensitive).unwrap();
-    let text = authorize(&compliance, Permission::ViewClinicalText, Resource::Sensitive).unwrap();
+    let text = authorize(
+        &compliance,
+        Permission::ViewClinicalText,
+        Resource::Sensitive,
+    )
+    .unwrap();
     f.records
         .store()
         .write(|tx| {
@@ -199,13 +202,8 @@ fn roi_logs_a_request_due_in_60_days_extends_it_once_and_stale_versions_conflict
 
     // What cannot be logged, and nothing of it is written.
     invalid(
-        f.records.log_amendment_request(
-            &roi,
-            &mrn,
-            on_document(&note),
-            "fix",
-            date(2026, 11, 24),
-        ),
+        f.records
+            .log_amendment_request(&roi, &mrn, on_document(&note), "fix", date(2026, 11, 24)),
         "cannot be in the future (today is 2026-11-23)",
         "received tomorrow",
     );
@@ -289,7 +287,10 @@ fn roi_logs_a_request_due_in_60_days_extends_it_once_and_stale_versions_conflict
         today(),
     ) {
         Err(ServiceError::Conflict(m)) => {
-            assert!(m.contains("changed by roi at") && m.contains("reload"), "{m}")
+            assert!(
+                m.contains("changed by roi at") && m.contains("reload"),
+                "{m}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -331,7 +332,10 @@ fn acceptance_appends_an_amendment_document_and_the_original_stays_as_it_was() {
     else {
         panic!("{:?}", accepted.decision);
     };
-    assert_eq!(amendment_text, "Allergy: penicillin (rash), not amoxicillin.");
+    assert_eq!(
+        amendment_text,
+        "Allergy: penicillin (rash), not amoxicillin."
+    );
     assert_eq!(
         accepted.history.last().map(|e| e.what.clone()),
         Some(format!("amendment appended as document {doc_id}"))
@@ -343,7 +347,10 @@ fn acceptance_appends_an_amendment_document_and_the_original_stays_as_it_was() {
     assert_eq!(chart.amended_documents, vec![note.id.clone()]);
     let shown: Vec<&str> = chart.documents.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(shown, vec![note.id.as_str(), doc_id.as_str()]);
-    assert_eq!(chart.documents[0], note, "the original is exactly as it was");
+    assert_eq!(
+        chart.documents[0], note,
+        "the original is exactly as it was"
+    );
     let appended = &chart.documents[1];
     assert_eq!(appended.kind, "Amendment");
     assert_eq!(appended.author, "supervisor");
@@ -369,7 +376,10 @@ fn acceptance_appends_an_amendment_document_and_the_original_stays_as_it_was() {
 
     let decided = last_of(&f, AuditAction::AmendmentDecided);
     assert_eq!(
-        (decided.event.user.as_str(), decided.event.patient.as_deref()),
+        (
+            decided.event.user.as_str(),
+            decided.event.patient.as_deref()
+        ),
         ("supervisor", Some(mrn.as_str()))
     );
     assert!(
@@ -533,13 +543,18 @@ fn a_denial_keeps_its_ground_then_the_disagreement_and_the_rebuttal() {
         Some("I have taken amoxicillin since without trouble.")
     );
     assert_eq!(
-        kept.rebuttal.as_ref().map(|s| (s.text.as_str(), s.received)),
+        kept.rebuttal
+            .as_ref()
+            .map(|s| (s.text.as_str(), s.received)),
         Some((
             "The allergist's note of 2021-04-06 records the rash.",
             today()
         ))
     );
-    assert!(chart.amended_documents.is_empty(), "a denial amends nothing");
+    assert!(
+        chart.amended_documents.is_empty(),
+        "a denial amends nothing"
+    );
     assert_eq!(
         chart.documents,
         vec![note],
@@ -589,7 +604,11 @@ fn only_roi_supervisors_and_compliance_manage_amendments_and_refusals_are_record
             "{role}: {got:?}"
         );
         let after = entries(&f);
-        assert_eq!(after.len(), before + 1, "{role}: only the refusal is written");
+        assert_eq!(
+            after.len(),
+            before + 1,
+            "{role}: only the refusal is written"
+        );
         let last = after.last().unwrap();
         assert_eq!(
             (
@@ -609,7 +628,8 @@ fn only_roi_supervisors_and_compliance_manage_amendments_and_refusals_are_record
             "{role}"
         );
         for refused in [
-            f.records.extend_amendment(&who, &r.id, r.version, "x", today()),
+            f.records
+                .extend_amendment(&who, &r.id, r.version, "x", today()),
             f.records.decide_amendment(
                 &who,
                 &r.id,
@@ -767,7 +787,13 @@ fn the_work_list_puts_the_soonest_due_first_and_overdue_ones_lead() {
     let sup = f.login("supervisor");
     let middle = f
         .records
-        .extend_amendment(&sup, &middle.id, middle.version, "records off site", today())
+        .extend_amendment(
+            &sup,
+            &middle.id,
+            middle.version,
+            "records off site",
+            today(),
+        )
         .unwrap();
     f.clock.advance(Duration::days(42));
     let later_day = today() + Duration::days(42);

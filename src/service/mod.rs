@@ -342,8 +342,11 @@ pub trait Records: Send + Sync {
     ) -> ServiceResult<AmendmentRequest>;
     /// A chart's amendment requests and the documents they touch (ViewClinicalText on the
     /// chart: a restricted chart needs break-the-glass). Audited as `amendments_viewed`.
-    fn amendment_requests(&self, session: &SessionToken, mrn: &str)
-    -> ServiceResult<ChartAmendments>;
+    fn amendment_requests(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+    ) -> ServiceResult<ChartAmendments>;
     /// Takes the one 30-day extension; the patient must have been told by the original due
     /// date. `expected_version` is the version the clerk saw: a newer one is a conflict.
     fn extend_amendment(

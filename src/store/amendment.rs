@@ -170,7 +170,9 @@ impl WriteTx {
     ) -> Result<Vec<AmendmentRequest>, StoreError> {
         require(grant, &READ_GRANTS)?;
         let found = by_index(
-            &self.tx.open_multimap_table(tables::AMENDMENTS_BY_DOCUMENT)?,
+            &self
+                .tx
+                .open_multimap_table(tables::AMENDMENTS_BY_DOCUMENT)?,
             "amendments_by_document",
             &self.tx.open_table(tables::AMENDMENTS)?,
             doc_id,

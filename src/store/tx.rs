@@ -122,7 +122,10 @@ const DEMOGRAPHIC_GRANTS: [Permission; 3] = [
 
 /// A sensitive record opens only with a grant decided for a sensitive record (after
 /// break-the-glass, or for compliance); an ordinary grant is not enough.
-pub(super) fn require_for(grant: &Grant, sensitivity: Option<Sensitivity>) -> Result<(), StoreError> {
+pub(super) fn require_for(
+    grant: &Grant,
+    sensitivity: Option<Sensitivity>,
+) -> Result<(), StoreError> {
     match (sensitivity, grant.resource()) {
         (Some(_), Resource::Ordinary) => Err(StoreError::NotGranted),
         _ => Ok(()),
@@ -422,8 +425,11 @@ impl WriteTx {
     /// text grant for the patient's chart as sensitive as it is.
     pub fn document(&self, grant: &Grant, id: &str) -> Result<Option<Document>, StoreError> {
         require(grant, &[Permission::ViewClinicalText])?;
-        let d: Option<Document> =
-            get_str(&self.tx.open_table(tables::DOCUMENTS)?, names::DOCUMENTS, id)?;
+        let d: Option<Document> = get_str(
+            &self.tx.open_table(tables::DOCUMENTS)?,
+            names::DOCUMENTS,
+            id,
+        )?;
         if let Some(d) = &d {
             require_for(grant, self.patient_sensitivity(&d.mrn)?.flatten())?;
         }

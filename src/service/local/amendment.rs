@@ -53,9 +53,11 @@ impl LocalRecords {
     /// the patient when the caller named one) before anything about the patient is looked up.
     fn amendment_manager(&self, token: &SessionToken, mrn: Option<&str>) -> ServiceResult<Actor> {
         let who = Actor::from(&self.ready_session(token)?);
-        if let Err(r) =
-            policy::authorize(&who.subject, Permission::ManageAmendments, Resource::Ordinary)
-        {
+        if let Err(r) = policy::authorize(
+            &who.subject,
+            Permission::ManageAmendments,
+            Resource::Ordinary,
+        ) {
             return Err(self.refuse(
                 &who,
                 AuditAction::OperationDenied,
@@ -87,14 +89,15 @@ impl LocalRecords {
             let target = match target {
                 AmendmentTarget::Document { id, title } => {
                     let id = id.trim().to_string();
-                    let doc = match id.as_str() {
-                        "" => None,
-                        _ => Some(tx.document(&grant, &id)?.ok_or_else(|| {
-                            StoreError::NotFound {
-                                what: format!("document {id}"),
-                            }
-                        })?),
-                    };
+                    let doc =
+                        match id.as_str() {
+                            "" => None,
+                            _ => Some(tx.document(&grant, &id)?.ok_or_else(|| {
+                                StoreError::NotFound {
+                                    what: format!("document {id}"),
+                                }
+                            })?),
+                        };
                     let title = match &doc {
                         Some(d) if d.mrn != mrn => {
                             return Err(rule(format!(
@@ -110,17 +113,9 @@ impl LocalRecords {
                 item => item,
             };
             // The store assigns the id; the domain checks what was typed first.
-            let mut r = AmendmentRequest::new(
-                "",
-                mrn,
-                target,
-                requested_change,
-                received,
-                today,
-                &by,
-                now,
-            )
-            .map_err(rule)?;
+            let mut r =
+                AmendmentRequest::new("", mrn, target, requested_change, received, today, &by, now)
+                    .map_err(rule)?;
             let id = tx.add_amendment(&mut r)?;
             let mut ev = self.event(
                 &who,
@@ -147,9 +142,11 @@ impl LocalRecords {
         let who = Actor::from(&self.ready_session(token)?);
         // The role must read clinical text at all before the MRN is looked up, so probing is
         // refused and recorded the same whether the chart exists or not.
-        if let Err(r) =
-            policy::authorize(&who.subject, Permission::ViewClinicalText, Resource::Ordinary)
-        {
+        if let Err(r) = policy::authorize(
+            &who.subject,
+            Permission::ViewClinicalText,
+            Resource::Ordinary,
+        ) {
             return Err(self.refuse(
                 &who,
                 AuditAction::OperationDenied,
@@ -265,12 +262,7 @@ impl LocalRecords {
                 Err(refused) => return Ok(Err(refused)),
             };
             tx.put_amendment(&mut r, expected_version)?;
-            let mut ev = self.event(
-                &who,
-                action,
-                Outcome::Success,
-                format!("{id}: {reason}"),
-            );
+            let mut ev = self.event(&who, action, Outcome::Success, format!("{id}: {reason}"));
             ev.patient = Some(r.mrn.clone());
             tx.append_audit(ev)?;
             Ok(Ok(r))
@@ -445,21 +437,15 @@ fn amendment_document(
             }
         },
         AmendmentTarget::Item { .. } => {
-            let grant = match grant_for(
-                s.tx,
-                s.who,
-                &r.mrn,
-                Permission::ViewEncounters,
-                MANAGING,
-            )? {
+            let grant = match grant_for(s.tx, s.who, &r.mrn, Permission::ViewEncounters, MANAGING)?
+            {
                 Ok(g) => g,
                 Err(refused) => return Ok(Err(refused)),
             };
-            let latest = s
-                .tx
-                .encounters_for(&grant, &r.mrn)?
-                .into_iter()
-                .max_by(|a, b| (a.admitted, &a.id).cmp(&(b.admitted, &b.id)));
+            let latest =
+                s.tx.encounters_for(&grant, &r.mrn)?
+                    .into_iter()
+                    .max_by(|a, b| (a.admitted, &a.id).cmp(&(b.admitted, &b.id)));
             match latest {
                 Some(e) => e.id,
                 None => {
