@@ -33,6 +33,10 @@ pub enum Permission {
     ReviewDuplicates,
     /// Carry out (approve) a merge, and undo one.
     ApproveMerge,
+    /// Amendment requests (45 CFR 164.526): log them, extend, record decisions and the
+    /// statements of disagreement and rebuttals. Reading a chart's requests is
+    /// `ViewClinicalText`.
+    ManageAmendments,
     // Oversight and administration
     ViewAuditTrail,
     ViewReports,
@@ -44,7 +48,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         Permission::UseSearch,
         Permission::UseChart,
         Permission::UseCoding,
@@ -63,6 +67,7 @@ impl Permission {
         Permission::ReviewBreakGlass,
         Permission::ReviewDuplicates,
         Permission::ApproveMerge,
+        Permission::ManageAmendments,
         Permission::ViewAuditTrail,
         Permission::ViewReports,
         Permission::AssignWork,
@@ -144,6 +149,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ViewClinicalText
                 | ViewCodes
                 | ManageDisclosures
+                | ManageAmendments
         ),
         Role::Analyst => matches!(
             p,
@@ -176,6 +182,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ManageDisclosures
                 | ReviewDuplicates
                 | ApproveMerge
+                | ManageAmendments
                 | ViewReports
                 | AssignWork
                 | UnlockUsers
@@ -216,6 +223,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ViewCodes
                 | SetSensitivity
                 | ReviewBreakGlass
+                | ManageAmendments
                 | ViewAuditTrail
                 | ViewReports
         ),
@@ -429,6 +437,7 @@ mod tests {
                 ViewClinicalText,
                 ViewCodes,
                 ManageDisclosures,
+                ManageAmendments,
             ],
             Role::Analyst => vec![
                 UseSearch,
@@ -459,6 +468,7 @@ mod tests {
                 ManageDisclosures,
                 ReviewDuplicates,
                 ApproveMerge,
+                ManageAmendments,
                 ViewReports,
                 AssignWork,
                 UnlockUsers,
@@ -495,6 +505,7 @@ mod tests {
                 ViewCodes,
                 SetSensitivity,
                 ReviewBreakGlass,
+                ManageAmendments,
                 ViewAuditTrail,
                 ViewReports,
             ],

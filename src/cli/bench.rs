@@ -408,7 +408,11 @@ fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
         let c = records.open_chart(&token, &mrn).map_err(err)?;
         open_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         documents = c.documents.len();
-        let id = c.documents.first().map(|d| d.id.clone()).unwrap_or_default();
+        let id = c
+            .documents
+            .first()
+            .map(|d| d.id.clone())
+            .unwrap_or_default();
         let t = Instant::now();
         records.chart_document(&token, &mrn, &id).map_err(err)?;
         doc_ms.push(t.elapsed().as_secs_f64() * 1000.0);

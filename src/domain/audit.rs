@@ -49,6 +49,11 @@ pub enum AuditAction {
     SensitivityChanged,
     DocumentViewed,
     AccessLogViewed,
+    AmendmentLogged,
+    AmendmentExtended,
+    AmendmentDecided,
+    AmendmentStatementAdded,
+    AmendmentsViewed,
 }
 
 impl AuditAction {
@@ -90,6 +95,11 @@ impl AuditAction {
             AuditAction::SensitivityChanged => "sensitivity_changed",
             AuditAction::DocumentViewed => "document_viewed",
             AuditAction::AccessLogViewed => "access_log_viewed",
+            AuditAction::AmendmentLogged => "amendment_logged",
+            AuditAction::AmendmentExtended => "amendment_extended",
+            AuditAction::AmendmentDecided => "amendment_decided",
+            AuditAction::AmendmentStatementAdded => "amendment_statement_added",
+            AuditAction::AmendmentsViewed => "amendments_viewed",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! ask the policy, then do the work and append the audit entry in one write transaction. A
 //! refusal is audited too, in its own transaction.
 
+mod amendment;
 mod break_glass;
 mod grants;
 mod index_load;
@@ -1421,6 +1422,66 @@ impl Records for LocalRecords {
         reason: &str,
     ) -> ServiceResult<Patient> {
         self.set_sensitivity_as(token, mrn, expected_version, sensitivity, reason)
+    }
+
+    fn log_amendment_request(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        target: crate::domain::amendment::AmendmentTarget,
+        requested_change: &str,
+        received: chrono::NaiveDate,
+    ) -> ServiceResult<crate::domain::amendment::AmendmentRequest> {
+        self.log_amendment_request_as(token, mrn, target, requested_change, received)
+    }
+
+    fn amendment_requests(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+    ) -> ServiceResult<super::ChartAmendments> {
+        self.amendment_requests_as(token, mrn)
+    }
+
+    fn extend_amendment(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        reason: &str,
+        patient_told: chrono::NaiveDate,
+    ) -> ServiceResult<crate::domain::amendment::AmendmentRequest> {
+        self.extend_amendment_as(token, id, expected_version, reason, patient_told)
+    }
+
+    fn decide_amendment(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        decision: super::AmendmentDecisionInput,
+        decided_on: chrono::NaiveDate,
+    ) -> ServiceResult<crate::domain::amendment::AmendmentRequest> {
+        self.decide_amendment_as(token, id, expected_version, decision, decided_on)
+    }
+
+    fn add_amendment_statement(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        kind: super::StatementKind,
+        text: &str,
+        dated: chrono::NaiveDate,
+    ) -> ServiceResult<crate::domain::amendment::AmendmentRequest> {
+        self.add_amendment_statement_as(token, id, expected_version, kind, text, dated)
+    }
+
+    fn amendment_worklist(
+        &self,
+        token: &SessionToken,
+    ) -> ServiceResult<Vec<crate::domain::amendment::AmendmentRequest>> {
+        self.amendment_worklist_as(token)
     }
 
     fn list_users(&self, token: &SessionToken) -> ServiceResult<Vec<UserSummary>> {

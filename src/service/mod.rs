@@ -10,14 +10,15 @@ mod session;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use local::LocalRecords;
 
+use crate::domain::amendment::{AmendmentRequest, AmendmentTarget, DenialReason};
 use crate::domain::audit::{AuditEntry, ChainBreak, ChainSummary};
 use crate::domain::break_glass::{BreakGlassAccess, BreakGlassReason, Verdict};
 use crate::domain::mpi::{CaseDecision, DuplicateCase, FieldComparison, MergeRecord};
-use crate::domain::patient::{Encounter, NewPatient, Patient};
+use crate::domain::patient::{Document, Encounter, NewPatient, Patient};
 use crate::domain::search::{Hit, SearchKey};
 use crate::domain::user::UserSummary;
 use crate::domain::{Role, Secret};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Opaque session handle handed out by `login`. The roles behind it live in the service's
@@ -180,6 +181,42 @@ pub struct DuplicateReview {
     pub comparison: Vec<FieldComparison>,
     /// The merge carried out for this case, when there is one.
     pub merge: Option<MergeRecord>,
+}
+
+/// What is decided on an amendment request (45 CFR 164.526): accepted with the text of the
+/// amendment (appended to the chart as a new document), or denied on one of the four grounds
+/// with the written explanation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmendmentDecisionInput {
+    Accept {
+        amendment_text: String,
+    },
+    Deny {
+        reason: DenialReason,
+        explanation: String,
+    },
+}
+
+/// The two statements that may follow a denial: the patient's disagreement, then the
+/// provider's rebuttal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementKind {
+    Disagreement,
+    Rebuttal,
+}
+
+/// A chart's amendment requests, and what the chart shows with them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartAmendments {
+    /// Oldest first.
+    pub requests: Vec<AmendmentRequest>,
+    /// Ids of documents with an accepted amendment: shown as amended, never rewritten.
+    pub amended_documents: Vec<String>,
+    /// The documents the requests name and the amendment documents appended for accepted
+    /// ones, in id order, so the chart shows each amended document beside its amendment.
+    pub documents: Vec<Document>,
 }
 
 /// One page of search results and how many matched in all.
@@ -351,6 +388,56 @@ pub trait Records: Send + Sync {
         sensitivity: Option<crate::domain::Sensitivity>,
         reason: &str,
     ) -> ServiceResult<Patient>;
+    /// Logs a patient's request to amend their record (ManageAmendments). A document target
+    /// must be a document of this chart. Due 60 days after `received`.
+    fn log_amendment_request(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+        target: AmendmentTarget,
+        requested_change: &str,
+        received: NaiveDate,
+    ) -> ServiceResult<AmendmentRequest>;
+    /// A chart's amendment requests and the documents they touch (ViewClinicalText on the
+    /// chart: a restricted chart needs break-the-glass). Audited as `amendments_viewed`.
+    fn amendment_requests(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+    ) -> ServiceResult<ChartAmendments>;
+    /// Takes the one 30-day extension; the patient must have been told by the original due
+    /// date. `expected_version` is the version the clerk saw: a newer one is a conflict.
+    fn extend_amendment(
+        &self,
+        session: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        reason: &str,
+        patient_told: NaiveDate,
+    ) -> ServiceResult<AmendmentRequest>;
+    /// Accepts or denies a pending request. Acceptance appends the amendment to the chart as
+    /// a new document (kind "Amendment") in the same transaction; the amended document is
+    /// never changed.
+    fn decide_amendment(
+        &self,
+        session: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        decision: AmendmentDecisionInput,
+        decided_on: NaiveDate,
+    ) -> ServiceResult<AmendmentRequest>;
+    /// Records the patient's statement of disagreement with a denial, or the rebuttal to it.
+    fn add_amendment_statement(
+        &self,
+        session: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        kind: StatementKind,
+        text: &str,
+        dated: NaiveDate,
+    ) -> ServiceResult<AmendmentRequest>;
+    /// The department's pending requests, soonest due first (overdue ones lead).
+    fn amendment_worklist(&self, session: &SessionToken) -> ServiceResult<Vec<AmendmentRequest>>;
     fn list_users(&self, session: &SessionToken) -> ServiceResult<Vec<UserSummary>>;
     fn add_user(&self, session: &SessionToken, u: NewUser) -> ServiceResult<()>;
     fn set_locked(&self, session: &SessionToken, username: &str, locked: bool)

@@ -7,7 +7,8 @@ use redb::ReadTransaction;
 /// Bump with each migration added to [`migrate`].
 /// 1: first schema. 2: `search_keys` table for patient search. 3: duplicate cases and merges
 /// (new tables only; new search-key fields default). 4: search index snapshot and its change
-/// log (new tables only). 5: break-the-glass accesses (new tables only).
+/// log (new tables only). 5: break-the-glass accesses and amendment requests with their
+/// patient and document indexes (new tables only).
 pub const SCHEMA_VERSION: u32 = 5;
 
 /// The stored schema version, or None when this is not a chartroom database.

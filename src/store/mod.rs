@@ -7,6 +7,7 @@
 //! - Records two people can edit carry a `version`; a stale write is a `Conflict`.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod amendment;
 mod break_glass;
 pub mod codec;
 mod migrate;

@@ -33,6 +33,15 @@ pub const MERGES: TableDefinition<u64, &[u8]> = TableDefinition::new("merges");
 pub const BREAK_GLASS: TableDefinition<u64, &[u8]> = TableDefinition::new("break_glass");
 pub const BREAK_GLASS_LATEST: TableDefinition<(&str, &str), u64> =
     TableDefinition::new("break_glass_latest");
+/// Amendment requests (45 CFR 164.526): id (`AMD-000001`) -> `AmendmentRequest`.
+pub const AMENDMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("amendments");
+/// A patient's amendment requests: MRN -> request id.
+pub const AMENDMENTS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("amendments_by_patient");
+/// Requests naming a document as their target: document id -> request id. A document with an
+/// accepted request is "amended"; the document itself is never rewritten.
+pub const AMENDMENTS_BY_DOCUMENT: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("amendments_by_document");
 pub const DUPLICATE_CASES_BY_PATIENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("duplicate_cases_by_patient");
 pub const ENCOUNTERS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
@@ -58,6 +67,7 @@ pub mod names {
     pub const DUPLICATE_CASES: &str = "duplicate_cases";
     pub const MERGES: &str = "merges";
     pub const BREAK_GLASS: &str = "break_glass";
+    pub const AMENDMENTS: &str = "amendments";
 }
 
 /// Meta keys.
@@ -71,6 +81,7 @@ pub mod meta {
     pub const CREATED_AT: &str = "created_at";
     pub const MERGE_SEQ: &str = "merge_seq";
     pub const BREAK_GLASS_SEQ: &str = "break_glass_seq";
+    pub const AMENDMENT_SEQ: &str = "amendment_seq";
     /// The last change number in `search_changes`; absent until a snapshot is first made.
     pub const SEARCH_LOG: &str = "search_log";
 }

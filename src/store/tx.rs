@@ -122,7 +122,10 @@ const DEMOGRAPHIC_GRANTS: [Permission; 3] = [
 
 /// A sensitive record opens only with a grant decided for a sensitive record (after
 /// break-the-glass, or for compliance); an ordinary grant is not enough.
-fn require_for(grant: &Grant, sensitivity: Option<Sensitivity>) -> Result<(), StoreError> {
+pub(super) fn require_for(
+    grant: &Grant,
+    sensitivity: Option<Sensitivity>,
+) -> Result<(), StoreError> {
     match (sensitivity, grant.resource()) {
         (Some(_), Resource::Ordinary) => Err(StoreError::NotGranted),
         _ => Ok(()),
@@ -173,6 +176,10 @@ impl WriteTx {
         self.tx.open_table(tables::BREAK_GLASS_LATEST)?;
         self.tx
             .open_multimap_table(tables::DUPLICATE_CASES_BY_PATIENT)?;
+        self.tx.open_table(tables::AMENDMENTS)?;
+        self.tx.open_multimap_table(tables::AMENDMENTS_BY_PATIENT)?;
+        self.tx
+            .open_multimap_table(tables::AMENDMENTS_BY_DOCUMENT)?;
         Ok(())
     }
 
@@ -448,21 +455,19 @@ impl WriteTx {
         Ok(out)
     }
 
-    /// One document with its text, if it belongs to `mrn`.
-    pub fn document(
-        &self,
-        grant: &Grant,
-        mrn: &str,
-        id: &str,
-    ) -> Result<Option<Document>, StoreError> {
+    /// One document, for operations that name it (an amendment's target). Needs the clinical
+    /// text grant for the patient's chart as sensitive as it is.
+    pub fn document(&self, grant: &Grant, id: &str) -> Result<Option<Document>, StoreError> {
         require(grant, &[Permission::ViewClinicalText])?;
-        require_for(grant, self.patient_sensitivity(mrn)?.flatten())?;
         let d: Option<Document> = get_str(
             &self.tx.open_table(tables::DOCUMENTS)?,
             names::DOCUMENTS,
             id,
         )?;
-        Ok(d.filter(|d| d.mrn == mrn))
+        if let Some(d) = &d {
+            require_for(grant, self.patient_sensitivity(&d.mrn)?.flatten())?;
+        }
+        Ok(d)
     }
 
     pub fn documents_for_encounter(

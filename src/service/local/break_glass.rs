@@ -167,7 +167,7 @@ impl LocalRecords {
             "reviewing break-the-glass",
         )?;
         let now = self.now();
-        let outcome = self.store.write(|tx| {
+        self.store.write(|tx| {
             let mut access = tx.break_glass(id)?.ok_or_else(|| StoreError::NotFound {
                 what: format!("break-the-glass access {id}"),
             })?;
@@ -184,8 +184,7 @@ impl LocalRecords {
             ev.patient = Some(access.mrn.clone());
             tx.append_audit(ev)?;
             Ok(Ok(access))
-        })?;
-        outcome
+        })?
     }
 
     /// Compliance flags a chart sensitive (or clears the flag): a new version of the patient,
@@ -287,11 +286,12 @@ impl LocalRecords {
                 Ok(g) => g,
                 Err(r) => return Ok(Err(r)),
             };
-            let doc =
-                tx.document(&grant, mrn, document_id)?
-                    .ok_or_else(|| StoreError::NotFound {
-                        what: format!("document {document_id} of patient {mrn}"),
-                    })?;
+            let doc = tx
+                .document(&grant, document_id)?
+                .filter(|d| d.mrn == mrn)
+                .ok_or_else(|| StoreError::NotFound {
+                    what: format!("document {document_id} of patient {mrn}"),
+                })?;
             tx.append_audit(ev)?;
             Ok(Ok(doc))
         })?;
