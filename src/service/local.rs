@@ -988,6 +988,9 @@ impl Records for LocalRecords {
             organisation: settings.organisation.clone(),
             idle_timeout_minutes: settings.effective_idle_minutes(),
             patients,
+            break_glass_minutes: crate::domain::break_glass::effective_minutes(
+                settings.break_glass_minutes,
+            ),
         })
     }
 

@@ -84,6 +84,9 @@ pub struct ServerInfo {
     pub organisation: String,
     pub idle_timeout_minutes: u32,
     pub patients: u64,
+    /// How long a break-the-glass access lasts, for the warning that asks for one.
+    #[serde(default)]
+    pub break_glass_minutes: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

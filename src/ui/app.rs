@@ -3,7 +3,7 @@
 //! service; results come back as [`Msg`]s. Drawing (`view`) reads the state and nothing else.
 
 use super::keymap::{Action, Key, KeyScope, Keymap, screen_for};
-use super::screens::chart::ChartView;
+use super::screens::chart::{ChartRequest, ChartView};
 use super::screens::duplicates::{DuplicatesRequest, DuplicatesView};
 use super::screens::login::LoginForm;
 use super::screens::password::PasswordForm;
@@ -48,7 +48,13 @@ pub enum Msg {
     /// The answer to search number `.0`.
     SearchDone(u64, Result<SearchResults, ServiceError>),
     RecentLoaded(Result<Vec<Hit>, ServiceError>),
-    ChartOpened(Box<Result<ChartSummary, ServiceError>>),
+    /// The chart of this MRN, or why it did not open.
+    ChartOpened(String, Box<Result<ChartSummary, ServiceError>>),
+    DocumentOpened(Box<Result<crate::domain::Document, ServiceError>>),
+    AccessLogLoaded(Result<Vec<crate::domain::AuditEntry>, ServiceError>),
+    AmendmentsLoaded(Box<Result<crate::service::ChartAmendments, ServiceError>>),
+    /// A break-the-glass answer for this MRN.
+    GlassBroken(String, Result<(), ServiceError>),
     /// The answer to a registration, with what was sent (to show likely matches against it).
     Registered(Box<(NewPatient, Result<Patient, ServiceError>)>),
     DuplicatesLoaded(Result<Vec<DuplicateCaseRow>, ServiceError>),
@@ -81,6 +87,14 @@ pub enum Effect {
     LoadRecent(SessionToken),
     /// Open (and audit) the chart of this MRN.
     OpenChart(SessionToken, String),
+    /// Read (and audit) one document of this chart.
+    OpenDocument(SessionToken, String, String),
+    LoadAccessLog(SessionToken, String),
+    LoadAmendments(SessionToken, String),
+    BreakGlass(
+        SessionToken,
+        Box<crate::ui::screens::break_glass::BreakGlassRequest>,
+    ),
     Register {
         token: SessionToken,
         patient: Box<NewPatient>,
@@ -126,6 +140,7 @@ pub enum View {
     Users(UsersView),
     Search(SearchView),
     Chart(Box<ChartView>),
+    BreakGlass(Box<crate::ui::screens::break_glass::BreakGlassForm>),
     Register(Box<RegisterForm>),
     Duplicates(Box<DuplicatesView>),
 }
@@ -236,7 +251,7 @@ impl App {
             View::Chart(_) => Some(Screen::Chart),
             View::Duplicates(_) => Some(Screen::Duplicates),
             // A form is never resumed: what was typed may hold another patient's details.
-            View::Register(_) => None,
+            View::Register(_) | View::BreakGlass(_) => None,
             View::Home | View::ChangePassword(_) => None,
         }
     }
@@ -248,6 +263,8 @@ impl App {
             View::ChangePassword(_) | View::Register(_) => true,
             View::Users(u) => u.reset.is_some(),
             View::Duplicates(d) => d.typing(),
+            View::Chart(c) => c.typing(),
+            View::BreakGlass(f) => f.typing(),
             _ => false,
         }
     }
@@ -280,6 +297,7 @@ impl App {
     pub fn has_unsaved(&self) -> bool {
         match &self.view {
             View::ChangePassword(f) if self.session.is_some() => f.has_input(),
+            View::BreakGlass(f) => f.has_input(),
             View::Users(u) if self.session.is_some() => u.has_input(),
             View::Register(f) if self.session.is_some() => f.has_input(),
             View::Duplicates(d) if self.session.is_some() => d.has_input(),
@@ -309,6 +327,7 @@ impl App {
                     match (&mut self.view, self.session.is_some()) {
                         (_, false) => self.login.paste(&text),
                         (View::ChangePassword(f), true) => f.paste(&text),
+                        (View::BreakGlass(f), true) => f.paste(&text),
                         (View::Users(u), true) => u.paste(&text),
                         (View::Register(f), true) => f.paste(&text),
                         (View::Duplicates(d), true) => d.paste(&text),
@@ -381,11 +400,76 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::ChartOpened(result) => {
+            Msg::ChartOpened(mrn, result) => {
                 self.dirty = true;
                 match *result {
                     Ok(chart) => self.set_view(View::Chart(Box::new(ChartView::new(chart)))),
+                    Err(ServiceError::NeedsBreakGlass) => {
+                        self.set_view(View::BreakGlass(Box::new(
+                            crate::ui::screens::break_glass::BreakGlassForm::new(&mrn),
+                        )));
+                        self.set_status(
+                            StatusKind::Warning,
+                            "Restricted chart: state a reason to open it, or Esc.",
+                        );
+                    }
                     Err(e) => self.on_service_error(&e, "Chart"),
+                }
+                Vec::new()
+            }
+            Msg::GlassBroken(mrn, result) => {
+                self.dirty = true;
+                match result {
+                    Ok(()) => {
+                        self.status = None;
+                        return self
+                            .session
+                            .as_ref()
+                            .map(|s| Effect::OpenChart(s.token.clone(), mrn))
+                            .into_iter()
+                            .collect();
+                    }
+                    Err(e) => {
+                        if let View::BreakGlass(f) = &mut self.view {
+                            f.failed();
+                        }
+                        self.on_service_error(&e, "Breaking the glass");
+                    }
+                }
+                Vec::new()
+            }
+            Msg::DocumentOpened(result) => {
+                self.dirty = true;
+                match (*result, &mut self.view) {
+                    (Ok(d), View::Chart(c)) => {
+                        let title = format!(
+                            "{} — {} — {}",
+                            d.kind,
+                            d.author,
+                            d.written.format("%Y-%m-%d")
+                        );
+                        c.show_document(&title, &d.text);
+                    }
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Reading documents"),
+                }
+                Vec::new()
+            }
+            Msg::AccessLogLoaded(result) => {
+                self.dirty = true;
+                match (result, &mut self.view) {
+                    (Ok(entries), View::Chart(c)) => c.access_log = Some(entries),
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Access log"),
+                }
+                Vec::new()
+            }
+            Msg::AmendmentsLoaded(result) => {
+                self.dirty = true;
+                match (*result, &mut self.view) {
+                    (Ok(a), View::Chart(c)) => c.amendments = Some(a),
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Amendments"),
                 }
                 Vec::new()
             }
@@ -792,6 +876,8 @@ impl App {
                 (View::Users(u), true) => u.handle_key(&key),
                 (View::Register(f), true) => f.handle_key(&key),
                 (View::Duplicates(d), true) => d.handle_key(&key),
+                (View::Chart(c), true) => c.handle_key(&key),
+                (View::BreakGlass(f), true) => f.handle_key(&key),
                 _ => false,
             };
             if used {
@@ -908,7 +994,7 @@ impl App {
                 // closes first.
                 let closed = match &mut self.view {
                     View::Duplicates(d) => d.back(),
-                    View::Chart(c) => c.history.take().is_some(),
+                    View::Chart(c) => c.close(),
                     _ => false,
                 };
                 if !forced && !closed {
@@ -976,9 +1062,38 @@ impl App {
                         None => Vec::new(),
                     };
                 }
+                if let View::BreakGlass(f) = &mut self.view {
+                    let sent = f.on_action(action);
+                    if let Some(problem) = f.problem() {
+                        self.set_status(StatusKind::Error, problem);
+                    }
+                    return sent
+                        .map(|r| Effect::BreakGlass(token, Box::new(r)))
+                        .into_iter()
+                        .collect();
+                }
                 if let View::Chart(c) = &mut self.view {
-                    c.on_action(action, SEARCH_PAGE);
-                    return Vec::new();
+                    let mrn = c.chart.patient.mrn.clone();
+                    let request = match chart_tab(action) {
+                        Some(tab) => match c.select_tab(tab) {
+                            Ok(r) => r,
+                            Err(why) => {
+                                self.set_status(StatusKind::Warning, why);
+                                return Vec::new();
+                            }
+                        },
+                        None => c.on_action(action, SEARCH_PAGE),
+                    };
+                    return match request {
+                        Some(ChartRequest::Document(id)) => {
+                            vec![Effect::OpenDocument(token, mrn, id)]
+                        }
+                        Some(ChartRequest::AccessLog) => vec![Effect::LoadAccessLog(token, mrn)],
+                        Some(ChartRequest::Amendments) => {
+                            vec![Effect::LoadAmendments(token, mrn)]
+                        }
+                        None => Vec::new(),
+                    };
                 }
                 if let View::Search(v) = &mut self.view {
                     let request = v.on_action(action, SEARCH_PAGE);
@@ -1043,4 +1158,19 @@ impl App {
         effects.push(Effect::Quit);
         effects
     }
+}
+
+/// The chart tab a key picks.
+fn chart_tab(action: Action) -> Option<crate::policy::ChartTab> {
+    use crate::policy::ChartTab;
+    Some(match action {
+        Action::TabSummary => ChartTab::Summary,
+        Action::TabEncounters => ChartTab::Encounters,
+        Action::TabDocuments => ChartTab::Documents,
+        Action::TabCodes => ChartTab::Codes,
+        Action::TabDisclosures => ChartTab::Disclosures,
+        Action::TabAccessLog => ChartTab::AccessLog,
+        Action::TabAmendments => ChartTab::Amendments,
+        _ => return None,
+    })
 }

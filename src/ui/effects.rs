@@ -30,7 +30,23 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
             limit,
         } => Some(Msg::SearchDone(seq, records.search(&token, &query, limit))),
         Effect::OpenChart(token, mrn) => {
-            Some(Msg::ChartOpened(Box::new(records.open_chart(&token, &mrn))))
+            let chart = records.open_chart(&token, &mrn);
+            Some(Msg::ChartOpened(mrn, Box::new(chart)))
+        }
+        Effect::OpenDocument(token, mrn, id) => Some(Msg::DocumentOpened(Box::new(
+            records.chart_document(&token, &mrn, &id),
+        ))),
+        Effect::LoadAccessLog(token, mrn) => {
+            Some(Msg::AccessLogLoaded(records.chart_access_log(&token, &mrn)))
+        }
+        Effect::LoadAmendments(token, mrn) => Some(Msg::AmendmentsLoaded(Box::new(
+            records.amendment_requests(&token, &mrn),
+        ))),
+        Effect::BreakGlass(token, r) => {
+            let done = records
+                .break_glass(&token, &r.mrn, r.reason, &r.note, &r.password)
+                .map(|_| ());
+            Some(Msg::GlassBroken(r.mrn.clone(), done))
         }
         Effect::Register {
             token,

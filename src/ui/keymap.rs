@@ -58,6 +58,16 @@ pub enum Action {
     ReopenCase,
     EditDemographics,
     DemographicHistory,
+    TabSummary,
+    TabEncounters,
+    TabDocuments,
+    TabCodes,
+    TabDisclosures,
+    TabAccessLog,
+    TabAmendments,
+    Find,
+    NextMatch,
+    PrevMatch,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -78,7 +88,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 47] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -116,6 +126,16 @@ impl Action {
         Action::ReopenCase,
         Action::EditDemographics,
         Action::DemographicHistory,
+        Action::TabSummary,
+        Action::TabEncounters,
+        Action::TabDocuments,
+        Action::TabCodes,
+        Action::TabDisclosures,
+        Action::TabAccessLog,
+        Action::TabAmendments,
+        Action::Find,
+        Action::NextMatch,
+        Action::PrevMatch,
     ];
 
     /// The screen on which this action's key means it.
@@ -129,7 +149,18 @@ impl Action {
             | Action::UndoMerge
             | Action::AllCases
             | Action::ReopenCase => KeyScope::Duplicates,
-            Action::EditDemographics | Action::DemographicHistory => KeyScope::Chart,
+            Action::EditDemographics
+            | Action::DemographicHistory
+            | Action::TabSummary
+            | Action::TabEncounters
+            | Action::TabDocuments
+            | Action::TabCodes
+            | Action::TabDisclosures
+            | Action::TabAccessLog
+            | Action::TabAmendments
+            | Action::Find
+            | Action::NextMatch
+            | Action::PrevMatch => KeyScope::Chart,
             _ => KeyScope::Any,
         }
     }
@@ -174,6 +205,16 @@ impl Action {
             Action::ReopenCase => "reopen_case",
             Action::EditDemographics => "edit_demographics",
             Action::DemographicHistory => "demographic_history",
+            Action::TabSummary => "tab_summary",
+            Action::TabEncounters => "tab_encounters",
+            Action::TabDocuments => "tab_documents",
+            Action::TabCodes => "tab_codes",
+            Action::TabDisclosures => "tab_disclosures",
+            Action::TabAccessLog => "tab_access_log",
+            Action::TabAmendments => "tab_amendments",
+            Action::Find => "find",
+            Action::NextMatch => "next_match",
+            Action::PrevMatch => "prev_match",
         }
     }
 
@@ -217,6 +258,16 @@ impl Action {
             Action::ReopenCase => "Reopen",
             Action::EditDemographics => "Edit",
             Action::DemographicHistory => "History",
+            Action::TabSummary => "Summary",
+            Action::TabEncounters => "Encounters",
+            Action::TabDocuments => "Documents",
+            Action::TabCodes => "Codes",
+            Action::TabDisclosures => "Disclosures",
+            Action::TabAccessLog => "Access log",
+            Action::TabAmendments => "Amendments",
+            Action::Find => "Find",
+            Action::NextMatch => "Next",
+            Action::PrevMatch => "Previous",
         }
     }
 
@@ -260,6 +311,16 @@ impl Action {
             Action::ReopenCase => "Duplicates: reopen a pair decided not to be a duplicate",
             Action::EditDemographics => "Chart: edit the patient's demographics",
             Action::DemographicHistory => "Chart: earlier versions of the demographics",
+            Action::TabSummary => "Chart: Summary tab",
+            Action::TabEncounters => "Chart: Encounters tab",
+            Action::TabDocuments => "Chart: Documents tab (Enter reads one)",
+            Action::TabCodes => "Chart: Codes tab",
+            Action::TabDisclosures => "Chart: Disclosures tab (accounting of disclosures)",
+            Action::TabAccessLog => "Chart: Access log tab (who looked at this chart)",
+            Action::TabAmendments => "Chart: Amendments tab",
+            Action::Find => "Document: find in the text",
+            Action::NextMatch => "Document: next match",
+            Action::PrevMatch => "Document: previous match",
         }
     }
 
@@ -445,7 +506,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 37] = [
+const DEFAULTS: [(Key, Action); 47] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -483,6 +544,16 @@ const DEFAULTS: [(Key, Action); 37] = [
     (Key::plain(KeyCode::Char('o')), Action::ReopenCase),
     (Key::plain(KeyCode::Char('e')), Action::EditDemographics),
     (Key::plain(KeyCode::Char('h')), Action::DemographicHistory),
+    (Key::plain(KeyCode::Char('1')), Action::TabSummary),
+    (Key::plain(KeyCode::Char('2')), Action::TabEncounters),
+    (Key::plain(KeyCode::Char('3')), Action::TabDocuments),
+    (Key::plain(KeyCode::Char('4')), Action::TabCodes),
+    (Key::plain(KeyCode::Char('5')), Action::TabDisclosures),
+    (Key::plain(KeyCode::Char('6')), Action::TabAccessLog),
+    (Key::plain(KeyCode::Char('7')), Action::TabAmendments),
+    (Key::plain(KeyCode::Char('/')), Action::Find),
+    (Key::plain(KeyCode::Char('n')), Action::NextMatch),
+    (Key::plain(KeyCode::Char('N')), Action::PrevMatch),
 ];
 
 /// The function-key screens, in footer order.

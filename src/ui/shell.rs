@@ -95,6 +95,14 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
         }
         View::Register(_) => v.extend([(Action::Save, 0), (Action::NextField, 1)]),
         View::Duplicates(d) => v.extend(d.footer_actions()),
+        View::Chart(c) if c.typing() => v.push((Action::Submit, 0)),
+        View::Chart(c) if c.viewer.is_some() => {
+            v.extend([
+                (Action::Find, 0),
+                (Action::NextMatch, 1),
+                (Action::PageDown, 2),
+            ]);
+        }
         View::Chart(c) if c.history.is_none() => {
             if session.permissions.contains(&Permission::EditDemographics)
                 && c.chart.patient.merged_into.is_none()
@@ -102,7 +110,11 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
                 v.push((Action::EditDemographics, 0));
             }
             v.push((Action::DemographicHistory, 1));
+            if c.tab == crate::policy::ChartTab::Documents && !c.chart.documents.is_empty() {
+                v.push((Action::Submit, 0));
+            }
         }
+        View::BreakGlass(_) => v.extend([(Action::Submit, 0), (Action::NextField, 1)]),
         View::Users(u) if u.reset.is_some() => v.push((Action::Submit, 0)),
         View::Users(_) => {
             v.push((Action::ToggleLock, 0));

@@ -60,6 +60,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             View::Chart(c) => c.draw(frame, main, &app.theme, app.today),
             View::Register(f) => f.draw(frame, main, &app.theme, app.today),
             View::Duplicates(d) => d.draw(frame, main, &app.theme),
+            View::BreakGlass(f) => f.draw(frame, main, &app.theme, app.info.break_glass_minutes),
         },
     }
     shell::draw_status(frame, status, app);

@@ -1,33 +1,71 @@
-//! F3: the chart of the patient in context. For now the banner and the encounter list that
-//! the service returns with a chart open (which it audits); tabs, documents and
-//! break-the-glass come with the chart issue.
+//! F3: the chart of the patient in context. A banner that never scrolls away, then the tabs
+//! the user's roles see (the service sends the list; keys 1–7 pick one). The document tab
+//! lists documents without text; Enter reads one (each read audited) in the viewer, with
+//! find (`/`, `n`, `N`).
 
+use crate::domain::AuditEntry;
 use crate::domain::patient::{Patient, age_on};
+use crate::policy::ChartTab;
 use crate::sanitize::sanitize;
-use crate::service::ChartSummary;
+use crate::service::{ChartAmendments, ChartSummary};
+use crate::ui::doc_viewer::DocumentViewer;
+use crate::ui::input::TextInput;
+use crate::ui::keymap::Action;
 use crate::ui::theme::Theme;
 use chrono::NaiveDate;
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChartView {
     pub chart: ChartSummary,
+    pub tab: ChartTab,
+    /// Selected row of the encounters and documents lists.
     pub selected: usize,
+    pub doc_selected: usize,
     /// Earlier versions of the demographics, newest first, while the history shows.
     pub history: Option<Vec<Patient>>,
     pub history_scroll: usize,
+    /// The document being read, over the tab area.
+    pub viewer: Option<DocumentViewer>,
+    /// The find prompt while the reader types a query.
+    pub find: Option<TextInput>,
+    pub access_log: Option<Vec<AuditEntry>>,
+    pub amendments: Option<ChartAmendments>,
+}
+
+/// What the chart asks the app to fetch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChartRequest {
+    Document(String),
+    AccessLog,
+    Amendments,
 }
 
 impl ChartView {
     pub fn new(chart: ChartSummary) -> ChartView {
+        // Registrars and billing see no summary: start on the first tab the role has.
+        let tab = chart
+            .tabs
+            .iter()
+            .copied()
+            .find(|t| *t == ChartTab::Encounters)
+            .or_else(|| chart.tabs.first().copied())
+            .unwrap_or(ChartTab::Encounters);
         ChartView {
             chart,
+            tab,
             selected: 0,
+            doc_selected: 0,
             history: None,
             history_scroll: 0,
+            viewer: None,
+            find: None,
+            access_log: None,
+            amendments: None,
         }
     }
 
@@ -36,34 +74,120 @@ impl ChartView {
         self.history_scroll = 0;
     }
 
-    pub fn on_action(&mut self, action: crate::ui::keymap::Action, page: usize) {
-        if let Some(h) = &self.history {
-            crate::ui::list::move_selection(&mut self.history_scroll, h.len(), action, page);
-            return;
-        }
-        crate::ui::list::move_selection(
-            &mut self.selected,
-            self.chart.encounters.len(),
-            action,
-            page,
-        );
+    /// Typing into the find prompt.
+    pub fn typing(&self) -> bool {
+        self.find.is_some()
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: NaiveDate) {
+    pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
+        self.find.as_mut().is_some_and(|f| f.handle_key(key))
+    }
+
+    pub fn show_document(&mut self, title: &str, text: &str) {
+        self.viewer = Some(DocumentViewer::new(title, text));
+        self.find = None;
+    }
+
+    /// Esc: closes the innermost thing open; false when nothing was (the app goes back).
+    pub fn close(&mut self) -> bool {
+        if self.find.take().is_some() {
+            return true;
+        }
+        if let Some(v) = &mut self.viewer {
+            if v.find_query().is_some() {
+                v.clear_find();
+            } else {
+                self.viewer = None;
+            }
+            return true;
+        }
+        self.history.take().is_some()
+    }
+
+    /// Switches tab when the role sees it; Err says why not.
+    pub fn select_tab(&mut self, tab: ChartTab) -> Result<Option<ChartRequest>, String> {
+        if !self.chart.tabs.contains(&tab) {
+            return Err(format!("{}: not shown for your role.", tab.label()));
+        }
+        self.tab = tab;
+        self.viewer = None;
+        self.find = None;
+        self.history = None;
+        Ok(match tab {
+            ChartTab::AccessLog if self.access_log.is_none() => Some(ChartRequest::AccessLog),
+            ChartTab::Amendments if self.amendments.is_none() => Some(ChartRequest::Amendments),
+            _ => None,
+        })
+    }
+
+    pub fn on_action(&mut self, action: Action, page: usize) -> Option<ChartRequest> {
+        if let Some(f) = &self.find {
+            if action == Action::Submit {
+                let q = f.value().to_string();
+                self.find = None;
+                if let Some(v) = &mut self.viewer {
+                    v.find(&q);
+                }
+            }
+            return None;
+        }
+        if let Some(v) = &mut self.viewer {
+            match action {
+                Action::Up => v.scroll(-1),
+                Action::Down => v.scroll(1),
+                Action::PageUp => v.page_up(),
+                Action::PageDown => v.page_down(),
+                Action::Home => v.home(),
+                Action::End => v.end(),
+                Action::Find => self.find = Some(TextInput::new(100)),
+                Action::NextMatch => v.next_match(),
+                Action::PrevMatch => v.prev_match(),
+                _ => {}
+            }
+            return None;
+        }
+        if let Some(h) = &self.history {
+            crate::ui::list::move_selection(&mut self.history_scroll, h.len(), action, page);
+            return None;
+        }
+        match self.tab {
+            ChartTab::Documents => {
+                if action == Action::Submit {
+                    return self
+                        .chart
+                        .documents
+                        .get(self.doc_selected)
+                        .map(|d| ChartRequest::Document(d.id.clone()));
+                }
+                crate::ui::list::move_selection(
+                    &mut self.doc_selected,
+                    self.chart.documents.len(),
+                    action,
+                    page,
+                );
+            }
+            ChartTab::Encounters => {
+                crate::ui::list::move_selection(
+                    &mut self.selected,
+                    self.chart.encounters.len(),
+                    action,
+                    page,
+                );
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn draw_banner(
+        &self,
+        frame: &mut Frame,
+        banner: Rect,
+        flags: Rect,
+        theme: &Theme,
+        today: NaiveDate,
+    ) {
         let p = &self.chart.patient;
-        let n = self.chart.encounters.len();
-        let block = theme.panel(format!(
-            "Chart — {n} encounter{}",
-            if n == 1 { "" } else { "s" }
-        ));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let [banner, flags, table_area] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Min(0),
-        ])
-        .areas(inner);
         let name = format!(
             "{}, {}",
             p.family_name.to_uppercase(),
@@ -95,10 +219,111 @@ impl ChartView {
         if let Some(m) = &p.merged_into {
             marks.push(format!("MERGED into {}", sanitize(m)));
         }
+        if let Some(g) = &self.chart.break_glass {
+            marks.push(format!(
+                "BREAK-THE-GLASS until {}",
+                g.expires.format("%H:%M UTC")
+            ));
+        }
         frame.render_widget(
             Paragraph::new(Line::styled(marks.join("  "), theme.status_warning)),
             flags,
         );
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: NaiveDate) {
+        let n = self.chart.encounters.len();
+        let block = theme.panel(format!(
+            "Chart — {n} encounter{}, {} document{}",
+            if n == 1 { "" } else { "s" },
+            self.chart.documents.len(),
+            if self.chart.documents.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [banner, flags, tabs, body] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(inner);
+        self.draw_banner(frame, banner, flags, theme, today);
+        self.draw_tabs(frame, tabs, theme);
+        match self.tab {
+            ChartTab::Encounters => self.draw_encounters(frame, body, theme),
+            ChartTab::Documents => self.draw_documents(frame, body, theme),
+            ChartTab::AccessLog => match &self.access_log {
+                Some(entries) => draw_access_log(frame, body, theme, entries),
+                None => placeholder(frame, body, theme, "Loading the access log…"),
+            },
+            ChartTab::Amendments => match &self.amendments {
+                Some(a) => draw_amendments(frame, body, theme, a, today),
+                None => placeholder(frame, body, theme, "Loading amendment requests…"),
+            },
+            ChartTab::Summary => placeholder(
+                frame,
+                body,
+                theme,
+                "No problems, allergies, medications or immunizations are recorded for this \
+                 patient yet (they arrive with imported records).",
+            ),
+            ChartTab::Codes => placeholder(frame, body, theme, "No codes assigned yet."),
+            ChartTab::Disclosures => placeholder(
+                frame,
+                body,
+                theme,
+                "No disclosures recorded for this patient.",
+            ),
+        }
+        if let Some(v) = &self.viewer {
+            frame.render_widget(Clear, body);
+            let [text, prompt] = Layout::vertical([
+                Constraint::Min(0),
+                Constraint::Length(u16::from(self.find.is_some())),
+            ])
+            .areas(body);
+            v.draw(frame, text, theme);
+            if let Some(f) = &self.find {
+                frame.render_widget(
+                    Paragraph::new(Line::from(vec![
+                        Span::styled("Find: ", theme.title),
+                        Span::styled(sanitize(f.value()).into_owned(), theme.focus),
+                    ])),
+                    prompt,
+                );
+            }
+        }
+        if let Some(h) = &self.history {
+            draw_history(frame, body, theme, h, self.history_scroll);
+        }
+    }
+
+    fn draw_tabs(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let mut spans = Vec::new();
+        for (i, tab) in ChartTab::ALL.iter().enumerate() {
+            if !self.chart.tabs.contains(tab) {
+                continue;
+            }
+            let style = if *tab == self.tab {
+                theme.selected
+            } else {
+                theme.muted
+            };
+            spans.push(Span::styled(format!("{} {}", i + 1, tab.label()), style));
+            spans.push(Span::raw(" "));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn draw_encounters(&self, frame: &mut Frame, table_area: Rect, theme: &Theme) {
+        if self.chart.encounters.is_empty() {
+            return placeholder(frame, table_area, theme, "No encounters recorded.");
+        }
         let rows = self.chart.encounters.iter().map(|e| {
             Row::new(vec![
                 Cell::from(e.admitted.format("%Y-%m-%d").to_string()),
@@ -129,10 +354,109 @@ impl ChartView {
         let mut state = TableState::default()
             .with_selected((!self.chart.encounters.is_empty()).then_some(self.selected));
         frame.render_stateful_widget(table, table_area, &mut state);
-        if let Some(h) = &self.history {
-            draw_history(frame, table_area, theme, h, self.history_scroll);
-        }
     }
+
+    fn draw_documents(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if self.chart.documents.is_empty() {
+            return placeholder(frame, area, theme, "No documents recorded.");
+        }
+        let rows = self.chart.documents.iter().map(|d| {
+            Row::new(vec![
+                Cell::from(d.written.format("%Y-%m-%d").to_string()),
+                Cell::from(sanitize(&d.kind).into_owned()),
+                Cell::from(sanitize(&d.author).into_owned()),
+                Cell::from(format!("{:>5}", d.lines)),
+            ])
+        });
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(10),
+                Constraint::Length(28),
+                Constraint::Min(16),
+                Constraint::Length(5),
+            ],
+        )
+        .header(Row::new(["Written", "Document", "Author", "Lines"]).style(theme.title));
+        let table = crate::ui::list::with_selection(table, theme);
+        let mut state = TableState::default().with_selected(Some(self.doc_selected));
+        frame.render_stateful_widget(table, area, &mut state);
+    }
+}
+
+fn placeholder(frame: &mut Frame, area: Rect, theme: &Theme, text: &str) {
+    frame.render_widget(
+        Paragraph::new(Line::styled(text.to_string(), theme.muted))
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
+}
+
+/// Until the dedicated tab views land: one line per entry.
+fn draw_access_log(frame: &mut Frame, area: Rect, theme: &Theme, entries: &[AuditEntry]) {
+    if entries.is_empty() {
+        return placeholder(frame, area, theme, "Nobody has opened this chart yet.");
+    }
+    let lines: Vec<Line> = entries
+        .iter()
+        .take(usize::from(area.height))
+        .map(|e| {
+            let ev = &e.event;
+            let text = format!(
+                "{} {:<12} {:<22} {}",
+                ev.at.format("%Y-%m-%d %H:%M"),
+                ev.user,
+                ev.action.as_str().replace('_', " "),
+                ev.reason
+            );
+            let style = if ev.action == crate::domain::AuditAction::BreakGlass {
+                theme.status_warning
+            } else {
+                theme.text
+            };
+            Line::styled(sanitize(&text).into_owned(), style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn draw_amendments(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    a: &ChartAmendments,
+    today: NaiveDate,
+) {
+    if a.requests.is_empty() {
+        return placeholder(frame, area, theme, "No amendment requests.");
+    }
+    let lines: Vec<Line> = a
+        .requests
+        .iter()
+        .take(usize::from(area.height))
+        .map(|r| {
+            let left = r.days_left(today);
+            let text = format!(
+                "{} due {} ({}) {:<8} {}",
+                r.received.format("%Y-%m-%d"),
+                r.due_date().format("%Y-%m-%d"),
+                if r.is_overdue(today) {
+                    format!("OVERDUE {}d", -left)
+                } else {
+                    format!("{left}d left")
+                },
+                r.status.label(),
+                r.target.describe()
+            );
+            let style = if r.is_overdue(today) {
+                theme.status_error
+            } else {
+                theme.text
+            };
+            Line::styled(sanitize(&text).into_owned(), style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// One line per version: when, who, and what that version changed.

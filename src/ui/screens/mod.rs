@@ -1,5 +1,6 @@
 //! One file per screen: its state, its keys, its drawing.
 
+pub mod break_glass;
 pub mod chart;
 pub mod duplicates;
 pub mod home;
