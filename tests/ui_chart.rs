@@ -59,12 +59,11 @@ fn chart_patient(family: &str, sensitivity: Option<Sensitivity>) -> SynthPatient
 
 fn open_chart(user: &str, sensitivity: Option<Sensitivity>) -> (Ui, String) {
     let mut ui = Ui::new(true);
-    let mrn = ui
-        .f
-        .records
-        .system_load_synthetic(&[chart_patient("Marchetti", sensitivity)])
-        .unwrap()
-        .remove(0);
+    let mrn =
+        ui.f.records
+            .system_load_synthetic(&[chart_patient("Marchetti", sensitivity)])
+            .unwrap()
+            .remove(0);
     ui.f.records
         .wait_for_search_index(Duration::from_secs(30))
         .unwrap();
@@ -107,9 +106,12 @@ fn coders_read_a_document_and_find_in_it() {
     ui.send(key(KeyCode::Esc));
     assert!(ui.screen80().contains("Lines"), "back on the list");
     let log = ui.f.records.system_audit_entries(1, 100_000).unwrap();
-    assert!(log.iter().any(|e| e.event.action == AuditAction::DocumentViewed
-        && e.event.user == "coder"
-        && e.event.patient.as_deref() == Some(mrn.as_str())));
+    assert!(
+        log.iter()
+            .any(|e| e.event.action == AuditAction::DocumentViewed
+                && e.event.user == "coder"
+                && e.event.patient.as_deref() == Some(mrn.as_str()))
+    );
 }
 
 #[test]
