@@ -614,7 +614,7 @@ fn find_in_line(line: &str, needle: &str) -> Vec<Range<usize>> {
 }
 
 /// `s` cut to `max` columns, with an ellipsis when something was cut.
-fn truncate(s: &str, max: usize, ascii: bool) -> String {
+pub(crate) fn truncate(s: &str, max: usize, ascii: bool) -> String {
     if s.width() <= max {
         return s.to_string();
     }

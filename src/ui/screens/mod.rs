@@ -1,7 +1,10 @@
 //! One file per screen: its state, its keys, its drawing.
 
 pub mod break_glass;
+pub mod break_glass_review;
 pub mod chart;
+pub mod chart_access_log;
+pub mod chart_amendments;
 pub mod duplicates;
 pub mod home;
 pub mod login;
