@@ -7,6 +7,7 @@ mod common;
 use chartroom::domain::Sensitivity;
 use chartroom::domain::audit::AuditAction;
 use chartroom::domain::patient::{EncounterClass, NewPatient, Sex};
+use chartroom::service::Records;
 use chartroom::synth::{SynthDocument, SynthEncounter, SynthPatient};
 use chrono::NaiveDate;
 use common::ui::{Ui, key};
@@ -173,4 +174,48 @@ fn compliance_sees_who_looked_at_the_chart() {
     assert!(s.contains("chart opened"), "{s}");
     assert!(s.contains("RESTRICTED"), "{s}");
     insta::assert_snapshot!("access_log_compliance", s);
+}
+
+#[test]
+fn compliance_judges_a_break_the_glass_from_the_review_list() {
+    let mut ui = Ui::new(true);
+    let mrn =
+        ui.f.records
+            .system_load_synthetic(&[chart_patient("Marchetti", Some(Sensitivity::Vip))])
+            .unwrap()
+            .remove(0);
+    let clinician = ui.f.login("clinician");
+    ui.f.records
+        .break_glass(
+            &clinician,
+            &mrn,
+            chartroom::domain::break_glass::BreakGlassReason::Other,
+            "saw the name on the board \u{1b}[2J",
+            &common::password_of("clinician").into(),
+        )
+        .unwrap();
+    ui.log_in("compliance");
+    ui.app.today = date(2026, 11, 26);
+    ui.send(key(KeyCode::F(9)));
+    let list = ui.screen80();
+    no_escape(&list);
+    assert!(list.contains("1 waiting"), "{list}");
+    insta::assert_snapshot!("break_glass_review_compliance", list);
+    ui.send(key(KeyCode::Char('v')));
+    ui.type_text("no care relationship");
+    ui.send(key(KeyCode::Enter));
+    let after = ui.screen80();
+    assert!(after.contains("judged violation"), "{after}");
+    assert!(after.contains("Nothing waiting"), "{after}");
+    // Other roles do not reach the list.
+    let coder = ui.f.login("coder");
+    assert!(ui.f.records.break_glass_list(&coder, true).is_err());
+}
+
+#[test]
+fn the_review_list_is_compliance_only() {
+    let mut ui = Ui::new(true);
+    ui.log_in("clinician");
+    ui.send(key(KeyCode::F(9)));
+    assert!(ui.screen80().contains("not permitted"), "{}", ui.screen80());
 }

@@ -39,10 +39,12 @@ pub enum Screen {
     Users,
     /// Possible duplicate charts: review, decide, merge (analysts, supervisors).
     Duplicates,
+    /// Break-the-glass accesses waiting for compliance's verdict.
+    BreakGlassReview,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 7] = [
+    pub const ALL: [Screen; 8] = [
         Screen::Search,
         Screen::Chart,
         Screen::Coding,
@@ -50,6 +52,7 @@ impl Screen {
         Screen::WorkQueue,
         Screen::Users,
         Screen::Duplicates,
+        Screen::BreakGlassReview,
     ];
 
     pub fn title(self) -> &'static str {
@@ -61,6 +64,7 @@ impl Screen {
             Screen::WorkQueue => "My work queue",
             Screen::Users => "Users",
             Screen::Duplicates => "Duplicate charts",
+            Screen::BreakGlassReview => "Break-the-glass review",
         }
     }
 
@@ -74,6 +78,7 @@ impl Screen {
             Screen::WorkQueue => UseWorkQueue,
             Screen::Users => UnlockUsers,
             Screen::Duplicates => ReviewDuplicates,
+            Screen::BreakGlassReview => ReviewBreakGlass,
         }
     }
 }

@@ -53,6 +53,8 @@ pub enum Msg {
     DocumentOpened(Box<Result<crate::domain::Document, ServiceError>>),
     AccessLogLoaded(Result<Vec<crate::domain::AuditEntry>, ServiceError>),
     AmendmentsLoaded(Box<Result<crate::service::ChartAmendments, ServiceError>>),
+    BreakGlassListLoaded(Result<Vec<crate::domain::break_glass::BreakGlassAccess>, ServiceError>),
+    BreakGlassJudged(Box<Result<crate::domain::break_glass::BreakGlassAccess, ServiceError>>),
     /// A break-the-glass answer for this MRN.
     GlassBroken(String, Result<(), ServiceError>),
     /// The answer to a registration, with what was sent (to show likely matches against it).
@@ -90,6 +92,15 @@ pub enum Effect {
     /// Read (and audit) one document of this chart.
     OpenDocument(SessionToken, String, String),
     LoadAccessLog(SessionToken, String),
+    /// Compliance's list; `true` only those waiting for review.
+    LoadBreakGlassList(SessionToken, bool),
+    JudgeBreakGlass {
+        token: SessionToken,
+        id: u64,
+        version: u64,
+        verdict: crate::domain::break_glass::Verdict,
+        comment: String,
+    },
     LoadAmendments(SessionToken, String),
     BreakGlass(
         SessionToken,
@@ -141,6 +152,7 @@ pub enum View {
     Search(SearchView),
     Chart(Box<ChartView>),
     BreakGlass(Box<crate::ui::screens::break_glass::BreakGlassForm>),
+    BreakGlassReview(Box<crate::ui::screens::break_glass_review::BreakGlassReviewScreen>),
     Register(Box<RegisterForm>),
     Duplicates(Box<DuplicatesView>),
 }
@@ -250,6 +262,7 @@ impl App {
             View::Search(_) => Some(Screen::Search),
             View::Chart(_) => Some(Screen::Chart),
             View::Duplicates(_) => Some(Screen::Duplicates),
+            View::BreakGlassReview(_) => Some(Screen::BreakGlassReview),
             // A form is never resumed: what was typed may hold another patient's details.
             View::Register(_) | View::BreakGlass(_) => None,
             View::Home | View::ChangePassword(_) => None,
@@ -265,6 +278,7 @@ impl App {
             View::Duplicates(d) => d.typing(),
             View::Chart(c) => c.typing(),
             View::BreakGlass(f) => f.typing(),
+            View::BreakGlassReview(r) => r.typing(),
             _ => false,
         }
     }
@@ -276,6 +290,7 @@ impl App {
             View::Users(_) => KeyScope::Users,
             View::Duplicates(_) => KeyScope::Duplicates,
             View::Chart(_) => KeyScope::Chart,
+            View::BreakGlassReview(_) => KeyScope::Review,
             _ => KeyScope::Any,
         }
     }
@@ -298,6 +313,7 @@ impl App {
         match &self.view {
             View::ChangePassword(f) if self.session.is_some() => f.has_input(),
             View::BreakGlass(f) => f.has_input(),
+            View::BreakGlassReview(r) => r.has_input(),
             View::Users(u) if self.session.is_some() => u.has_input(),
             View::Register(f) if self.session.is_some() => f.has_input(),
             View::Duplicates(d) if self.session.is_some() => d.has_input(),
@@ -361,6 +377,14 @@ impl App {
                             self.set_view(View::Users(UsersView::default()));
                             return self.token().map(Effect::LoadUsers).into_iter().collect();
                         }
+                        if screen == Screen::BreakGlassReview {
+                            self.set_view(View::BreakGlassReview(Box::default()));
+                            return self
+                                .token()
+                                .map(|t| Effect::LoadBreakGlassList(t, true))
+                                .into_iter()
+                                .collect();
+                        }
                         if screen == Screen::Duplicates {
                             let approve = self.may(crate::policy::Permission::ApproveMerge);
                             self.set_view(View::Duplicates(Box::new(DuplicatesView::new(approve))));
@@ -417,6 +441,35 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::BreakGlassListLoaded(result) => {
+                self.dirty = true;
+                match (result, &mut self.view) {
+                    (Ok(list), View::BreakGlassReview(r)) => r.list.set_accesses(list),
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Break-the-glass review"),
+                }
+                Vec::new()
+            }
+            Msg::BreakGlassJudged(result) => {
+                self.dirty = true;
+                match *result {
+                    Ok(a) => {
+                        let verdict = a.review.as_ref().map_or("", |r| r.verdict.label());
+                        self.set_status(
+                            StatusKind::Info,
+                            format!("Access {} by {} judged {verdict}.", a.id, a.username),
+                        );
+                        let waiting_only = matches!(&self.view, View::BreakGlassReview(r) if !r.list.show_reviewed);
+                        return self
+                            .token()
+                            .map(|t| Effect::LoadBreakGlassList(t, waiting_only))
+                            .into_iter()
+                            .collect();
+                    }
+                    Err(e) => self.on_service_error(&e, "Break-the-glass review"),
+                }
+                Vec::new()
+            }
             Msg::GlassBroken(mrn, result) => {
                 self.dirty = true;
                 match result {
@@ -458,7 +511,11 @@ impl App {
             Msg::AccessLogLoaded(result) => {
                 self.dirty = true;
                 match (result, &mut self.view) {
-                    (Ok(entries), View::Chart(c)) => c.access_log = Some(entries),
+                    (Ok(entries), View::Chart(c)) => {
+                        c.access_log = Some(
+                            crate::ui::screens::chart_access_log::AccessLogTab::new(entries),
+                        )
+                    }
                     (Ok(_), _) => {}
                     (Err(e), _) => self.on_service_error(&e, "Access log"),
                 }
@@ -467,7 +524,10 @@ impl App {
             Msg::AmendmentsLoaded(result) => {
                 self.dirty = true;
                 match (*result, &mut self.view) {
-                    (Ok(a), View::Chart(c)) => c.amendments = Some(a),
+                    (Ok(a), View::Chart(c)) => {
+                        c.amendments =
+                            Some(crate::ui::screens::chart_amendments::AmendmentsTab::new(a))
+                    }
                     (Ok(_), _) => {}
                     (Err(e), _) => self.on_service_error(&e, "Amendments"),
                 }
@@ -878,6 +938,7 @@ impl App {
                 (View::Duplicates(d), true) => d.handle_key(&key),
                 (View::Chart(c), true) => c.handle_key(&key),
                 (View::BreakGlass(f), true) => f.handle_key(&key),
+                (View::BreakGlassReview(r), true) => r.handle_key(&key),
                 _ => false,
             };
             if used {
@@ -995,6 +1056,7 @@ impl App {
                 let closed = match &mut self.view {
                     View::Duplicates(d) => d.back(),
                     View::Chart(c) => c.close(),
+                    View::BreakGlassReview(r) => r.back(),
                     _ => false,
                 };
                 if !forced && !closed {
@@ -1058,6 +1120,28 @@ impl App {
                             version,
                             decision,
                             note,
+                        }],
+                        None => Vec::new(),
+                    };
+                }
+                if let View::BreakGlassReview(r) = &mut self.view {
+                    return match r.on_action(action, SEARCH_PAGE) {
+                        Some(crate::ui::screens::break_glass_review::ReviewRequest::Reload(
+                            waiting_only,
+                        )) => {
+                            vec![Effect::LoadBreakGlassList(token, waiting_only)]
+                        }
+                        Some(crate::ui::screens::break_glass_review::ReviewRequest::Judge {
+                            id,
+                            version,
+                            verdict,
+                            comment,
+                        }) => vec![Effect::JudgeBreakGlass {
+                            token,
+                            id,
+                            version,
+                            verdict,
+                            comment,
                         }],
                         None => Vec::new(),
                     };

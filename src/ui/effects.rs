@@ -36,6 +36,18 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         Effect::OpenDocument(token, mrn, id) => Some(Msg::DocumentOpened(Box::new(
             records.chart_document(&token, &mrn, &id),
         ))),
+        Effect::LoadBreakGlassList(token, waiting_only) => Some(Msg::BreakGlassListLoaded(
+            records.break_glass_list(&token, waiting_only),
+        )),
+        Effect::JudgeBreakGlass {
+            token,
+            id,
+            version,
+            verdict,
+            comment,
+        } => Some(Msg::BreakGlassJudged(Box::new(
+            records.review_break_glass(&token, id, version, verdict, &comment),
+        ))),
         Effect::LoadAccessLog(token, mrn) => {
             Some(Msg::AccessLogLoaded(records.chart_access_log(&token, &mrn)))
         }

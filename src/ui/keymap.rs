@@ -68,6 +68,10 @@ pub enum Action {
     Find,
     NextMatch,
     PrevMatch,
+    BreakGlassReview,
+    ShowReviewed,
+    MarkAppropriate,
+    MarkViolation,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -78,6 +82,7 @@ pub enum KeyScope {
     Users,
     Duplicates,
     Chart,
+    Review,
 }
 
 impl KeyScope {
@@ -88,7 +93,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 47] = [
+    pub const ALL: [Action; 51] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -136,12 +141,19 @@ impl Action {
         Action::Find,
         Action::NextMatch,
         Action::PrevMatch,
+        Action::BreakGlassReview,
+        Action::ShowReviewed,
+        Action::MarkAppropriate,
+        Action::MarkViolation,
     ];
 
     /// The screen on which this action's key means it.
     pub fn scope(self) -> KeyScope {
         match self {
             Action::ToggleLock | Action::ToggleActive | Action::ResetPassword => KeyScope::Users,
+            Action::ShowReviewed | Action::MarkAppropriate | Action::MarkViolation => {
+                KeyScope::Review
+            }
             Action::NotDuplicate
             | Action::NeedsResearch
             | Action::Merge
@@ -215,6 +227,10 @@ impl Action {
             Action::Find => "find",
             Action::NextMatch => "next_match",
             Action::PrevMatch => "prev_match",
+            Action::BreakGlassReview => "break_glass_review",
+            Action::ShowReviewed => "show_reviewed",
+            Action::MarkAppropriate => "mark_appropriate",
+            Action::MarkViolation => "mark_violation",
         }
     }
 
@@ -268,6 +284,10 @@ impl Action {
             Action::Find => "Find",
             Action::NextMatch => "Next",
             Action::PrevMatch => "Previous",
+            Action::BreakGlassReview => "Break-glass",
+            Action::ShowReviewed => "All/waiting",
+            Action::MarkAppropriate => "Appropriate",
+            Action::MarkViolation => "Violation",
         }
     }
 
@@ -321,6 +341,16 @@ impl Action {
             Action::Find => "Document: find in the text",
             Action::NextMatch => "Document: next match",
             Action::PrevMatch => "Document: previous match",
+            Action::BreakGlassReview => "Break-the-glass review: accesses waiting for compliance",
+            Action::ShowReviewed => {
+                "Break-glass review: show reviewed ones too, or only those waiting"
+            }
+            Action::MarkAppropriate => {
+                "Break-glass review: judge the access appropriate, with a comment"
+            }
+            Action::MarkViolation => {
+                "Break-glass review: judge the access a violation, with a comment"
+            }
         }
     }
 
@@ -340,6 +370,7 @@ impl Action {
                 | Action::WorkQueue
                 | Action::Users
                 | Action::Duplicates
+                | Action::BreakGlassReview
                 | Action::Back
                 | Action::Quit
                 | Action::Redraw
@@ -506,7 +537,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 47] = [
+const DEFAULTS: [(Key, Action); 51] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -554,10 +585,14 @@ const DEFAULTS: [(Key, Action); 47] = [
     (Key::plain(KeyCode::Char('/')), Action::Find),
     (Key::plain(KeyCode::Char('n')), Action::NextMatch),
     (Key::plain(KeyCode::Char('N')), Action::PrevMatch),
+    (Key::plain(KeyCode::F(9)), Action::BreakGlassReview),
+    (Key::plain(KeyCode::Char('a')), Action::ShowReviewed),
+    (Key::plain(KeyCode::Char('p')), Action::MarkAppropriate),
+    (Key::plain(KeyCode::Char('v')), Action::MarkViolation),
 ];
 
 /// The function-key screens, in footer order.
-pub const SCREEN_ACTIONS: [(Action, Screen); 7] = [
+pub const SCREEN_ACTIONS: [(Action, Screen); 8] = [
     (Action::Search, Screen::Search),
     (Action::Chart, Screen::Chart),
     (Action::Coding, Screen::Coding),
@@ -565,6 +600,7 @@ pub const SCREEN_ACTIONS: [(Action, Screen); 7] = [
     (Action::WorkQueue, Screen::WorkQueue),
     (Action::Users, Screen::Users),
     (Action::Duplicates, Screen::Duplicates),
+    (Action::BreakGlassReview, Screen::BreakGlassReview),
 ];
 
 pub fn screen_for(action: Action) -> Option<Screen> {

@@ -114,6 +114,12 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
                 v.push((Action::Submit, 0));
             }
         }
+        View::BreakGlassReview(r) if r.typing() => v.push((Action::Submit, 0)),
+        View::BreakGlassReview(_) => v.extend([
+            (Action::MarkAppropriate, 0),
+            (Action::MarkViolation, 0),
+            (Action::ShowReviewed, 1),
+        ]),
         View::BreakGlass(_) => v.extend([(Action::Submit, 0), (Action::NextField, 1)]),
         View::Users(u) if u.reset.is_some() => v.push((Action::Submit, 0)),
         View::Users(_) => {

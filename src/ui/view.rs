@@ -60,6 +60,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
             View::Chart(c) => c.draw(frame, main, &app.theme, app.today),
             View::Register(f) => f.draw(frame, main, &app.theme, app.today),
             View::Duplicates(d) => d.draw(frame, main, &app.theme),
+            View::BreakGlassReview(r) => r.draw(
+                frame,
+                main,
+                &app.theme,
+                app.today
+                    .and_hms_opt(12, 0, 0)
+                    .map_or_else(chrono::Utc::now, |t| t.and_utc()),
+            ),
             View::BreakGlass(f) => f.draw(frame, main, &app.theme, app.info.break_glass_minutes),
         },
     }

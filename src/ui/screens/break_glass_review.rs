@@ -438,3 +438,106 @@ mod tests {
         assert_eq!(age_style(1, &theme), theme.text);
     }
 }
+
+/// The compliance screen (F9): the list, and a verdict waiting for its comment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakGlassReviewScreen {
+    pub list: BreakGlassReviewView,
+    /// The verdict chosen for the selected access, while its comment is typed.
+    pub pending: Option<(Verdict, crate::ui::input::TextInput)>,
+}
+
+/// What the screen asks the app to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReviewRequest {
+    /// Load again; `true` only the unreviewed.
+    Reload(bool),
+    Judge {
+        id: u64,
+        version: u64,
+        verdict: Verdict,
+        comment: String,
+    },
+}
+
+impl BreakGlassReviewScreen {
+    pub fn new() -> BreakGlassReviewScreen {
+        BreakGlassReviewScreen {
+            list: BreakGlassReviewView::new(Vec::new()),
+            pending: None,
+        }
+    }
+
+    pub fn typing(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    pub fn has_input(&self) -> bool {
+        self.pending.as_ref().is_some_and(|(_, t)| !t.is_empty())
+    }
+
+    pub fn handle_key(&mut self, key: &crossterm::event::KeyEvent) -> bool {
+        self.pending
+            .as_mut()
+            .is_some_and(|(_, t)| t.handle_key(key))
+    }
+
+    /// Esc: drops a comment being typed; false when there was none.
+    pub fn back(&mut self) -> bool {
+        self.pending.take().is_some()
+    }
+
+    pub fn on_action(&mut self, action: Action, page: usize) -> Option<ReviewRequest> {
+        if let Some((verdict, comment)) = &self.pending {
+            if action == Action::Submit {
+                let a = self.list.selected_access()?;
+                let request = ReviewRequest::Judge {
+                    id: a.id,
+                    version: a.version,
+                    verdict: *verdict,
+                    comment: comment.value().to_string(),
+                };
+                self.pending = None;
+                return Some(request);
+            }
+            return None;
+        }
+        let verdict = match action {
+            Action::MarkAppropriate => Verdict::Appropriate,
+            Action::MarkViolation => Verdict::Violation,
+            Action::ShowReviewed => {
+                let all = self.list.toggle_reviewed();
+                return Some(ReviewRequest::Reload(!all));
+            }
+            _ => {
+                self.list.on_action(action, page);
+                return None;
+            }
+        };
+        if self
+            .list
+            .selected_access()
+            .is_some_and(|a| a.review.is_none())
+        {
+            self.pending = Some((verdict, crate::ui::input::TextInput::new(1_000)));
+        }
+        None
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
+        let Some((verdict, comment)) = &self.pending else {
+            return self.list.draw(frame, area, theme, now);
+        };
+        let [list, prompt] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        self.list.draw(frame, list, theme, now);
+        let label = format!("Comment ({})", verdict.label());
+        crate::ui::input::draw_form(frame, &[(prompt, comment, label.as_str())], 0, theme);
+    }
+}
+
+impl Default for BreakGlassReviewScreen {
+    fn default() -> Self {
+        Self::new()
+    }
+}

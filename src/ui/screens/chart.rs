@@ -3,11 +3,12 @@
 //! lists documents without text; Enter reads one (each read audited) in the viewer, with
 //! find (`/`, `n`, `N`).
 
-use crate::domain::AuditEntry;
+use super::chart_access_log::AccessLogTab;
+use super::chart_amendments::AmendmentsTab;
 use crate::domain::patient::{Patient, age_on};
 use crate::policy::ChartTab;
 use crate::sanitize::sanitize;
-use crate::service::{ChartAmendments, ChartSummary};
+use crate::service::ChartSummary;
 use crate::ui::doc_viewer::DocumentViewer;
 use crate::ui::input::TextInput;
 use crate::ui::keymap::Action;
@@ -33,8 +34,8 @@ pub struct ChartView {
     pub viewer: Option<DocumentViewer>,
     /// The find prompt while the reader types a query.
     pub find: Option<TextInput>,
-    pub access_log: Option<Vec<AuditEntry>>,
-    pub amendments: Option<ChartAmendments>,
+    pub access_log: Option<AccessLogTab>,
+    pub amendments: Option<AmendmentsTab>,
 }
 
 /// What the chart asks the app to fetch.
@@ -166,6 +167,16 @@ impl ChartView {
                     page,
                 );
             }
+            ChartTab::AccessLog => {
+                if let Some(t) = &mut self.access_log {
+                    t.on_action(action, page);
+                }
+            }
+            ChartTab::Amendments => {
+                if let Some(t) = &mut self.amendments {
+                    t.on_action(action, page);
+                }
+            }
             ChartTab::Encounters => {
                 crate::ui::list::move_selection(
                     &mut self.selected,
@@ -258,11 +269,11 @@ impl ChartView {
             ChartTab::Encounters => self.draw_encounters(frame, body, theme),
             ChartTab::Documents => self.draw_documents(frame, body, theme),
             ChartTab::AccessLog => match &self.access_log {
-                Some(entries) => draw_access_log(frame, body, theme, entries),
+                Some(t) => t.draw(frame, body, theme),
                 None => placeholder(frame, body, theme, "Loading the access log…"),
             },
             ChartTab::Amendments => match &self.amendments {
-                Some(a) => draw_amendments(frame, body, theme, a, today),
+                Some(t) => t.draw(frame, body, theme, today),
                 None => placeholder(frame, body, theme, "Loading amendment requests…"),
             },
             ChartTab::Summary => placeholder(
@@ -314,8 +325,15 @@ impl ChartView {
             } else {
                 theme.muted
             };
-            spans.push(Span::styled(format!("{} {}", i + 1, tab.label()), style));
-            spans.push(Span::raw(" "));
+            // All seven fit 78 columns with "Access" for the access log.
+            let label = match tab {
+                ChartTab::AccessLog => "Access",
+                other => other.label(),
+            };
+            if !spans.is_empty() {
+                spans.push(Span::raw(" "));
+            }
+            spans.push(Span::styled(format!("{} {label}", i + 1), style));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
@@ -390,73 +408,6 @@ fn placeholder(frame: &mut Frame, area: Rect, theme: &Theme, text: &str) {
             .wrap(ratatui::widgets::Wrap { trim: true }),
         area,
     );
-}
-
-/// Until the dedicated tab views land: one line per entry.
-fn draw_access_log(frame: &mut Frame, area: Rect, theme: &Theme, entries: &[AuditEntry]) {
-    if entries.is_empty() {
-        return placeholder(frame, area, theme, "Nobody has opened this chart yet.");
-    }
-    let lines: Vec<Line> = entries
-        .iter()
-        .take(usize::from(area.height))
-        .map(|e| {
-            let ev = &e.event;
-            let text = format!(
-                "{} {:<12} {:<22} {}",
-                ev.at.format("%Y-%m-%d %H:%M"),
-                ev.user,
-                ev.action.as_str().replace('_', " "),
-                ev.reason
-            );
-            let style = if ev.action == crate::domain::AuditAction::BreakGlass {
-                theme.status_warning
-            } else {
-                theme.text
-            };
-            Line::styled(sanitize(&text).into_owned(), style)
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), area);
-}
-
-fn draw_amendments(
-    frame: &mut Frame,
-    area: Rect,
-    theme: &Theme,
-    a: &ChartAmendments,
-    today: NaiveDate,
-) {
-    if a.requests.is_empty() {
-        return placeholder(frame, area, theme, "No amendment requests.");
-    }
-    let lines: Vec<Line> = a
-        .requests
-        .iter()
-        .take(usize::from(area.height))
-        .map(|r| {
-            let left = r.days_left(today);
-            let text = format!(
-                "{} due {} ({}) {:<8} {}",
-                r.received.format("%Y-%m-%d"),
-                r.due_date().format("%Y-%m-%d"),
-                if r.is_overdue(today) {
-                    format!("OVERDUE {}d", -left)
-                } else {
-                    format!("{left}d left")
-                },
-                r.status.label(),
-                r.target.describe()
-            );
-            let style = if r.is_overdue(today) {
-                theme.status_error
-            } else {
-                theme.text
-            };
-            Line::styled(sanitize(&text).into_owned(), style)
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// One line per version: when, who, and what that version changed.
