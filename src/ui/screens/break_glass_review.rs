@@ -349,23 +349,11 @@ mod tests {
     }
 
     fn terminal(v: &BreakGlassReviewView, theme: &Theme) -> Terminal<TestBackend> {
-        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        t.draw(|f| v.draw(f, f.area(), theme, now())).unwrap();
-        t
+        crate::ui::test_screen::terminal80(|f| v.draw(f, f.area(), theme, now()))
     }
 
     fn screen(v: &BreakGlassReviewView, theme: &Theme) -> String {
-        let t = terminal(v, theme);
-        for c in &t.backend().buffer().content {
-            assert!(
-                !c.symbol()
-                    .chars()
-                    .any(|ch| ch.is_control() || ch == '\u{202E}'),
-                "unsafe cell {:?}",
-                c.symbol()
-            );
-        }
-        format!("{}", t.backend())
+        crate::ui::test_screen::safe_text(&terminal(v, theme))
     }
 
     #[test]
