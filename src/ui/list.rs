@@ -2,7 +2,36 @@
 
 use super::keymap::Action;
 use super::theme::Theme;
-use ratatui::widgets::Table;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Table};
+
+/// Splits a panel's inside into a table of `rows` rows (plus its header), as long as it needs,
+/// and the selected row's details under it, which keep at least `details` rows.
+pub fn table_and_details(inner: Rect, rows: usize, details: u16) -> [Rect; 2] {
+    let table_rows = u16::try_from(rows + 1)
+        .unwrap_or(u16::MAX)
+        .min(inner.height.saturating_sub(details).max(2));
+    Layout::vertical([Constraint::Length(table_rows), Constraint::Min(0)]).areas(inner)
+}
+
+/// The titled rule that opens the selected row's details; returns the area for their text,
+/// one column in from the left, level with the table's text.
+pub fn details_rule(frame: &mut Frame, area: Rect, theme: &Theme, title: String) -> Rect {
+    let rule = Block::new()
+        .borders(Borders::TOP)
+        .border_set(theme.border_set())
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title));
+    let inner = rule.inner(area);
+    frame.render_widget(rule, area);
+    Rect {
+        x: inner.x.saturating_add(1),
+        width: inner.width.saturating_sub(1),
+        ..inner
+    }
+}
 
 /// Moves `selected` in a list of `len` rows for a movement key; false for any other action.
 pub fn move_selection(selected: &mut usize, len: usize, action: Action, page: usize) -> bool {

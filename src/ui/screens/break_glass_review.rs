@@ -13,7 +13,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 /// Column widths: age, when, user, MRN, reason, note, verdict. With the six gaps and the
 /// selection marker they fill the 78 columns inside the panel at 80×24.
@@ -44,15 +44,6 @@ fn verdict_style(v: Verdict, theme: &Theme) -> Style {
     match v {
         Verdict::Appropriate => theme.status_info,
         Verdict::Violation => theme.status_error,
-    }
-}
-
-/// One column in from the left, level with the table's text.
-fn pad(r: Rect) -> Rect {
-    Rect {
-        x: r.x.saturating_add(1),
-        width: r.width.saturating_sub(1),
-        ..r
     }
 }
 
@@ -132,12 +123,8 @@ impl BreakGlassReviewView {
             );
             return;
         }
-        // The list as long as it needs (with room left for the details), the details under it.
-        let table_rows = u16::try_from(visible.len() + 1)
-            .unwrap_or(u16::MAX)
-            .min(inner.height.saturating_sub(DETAILS_ROWS).max(2));
         let [table_area, details_area] =
-            Layout::vertical([Constraint::Length(table_rows), Constraint::Min(0)]).areas(inner);
+            crate::ui::list::table_and_details(inner, visible.len(), DETAILS_ROWS);
         let ascii = theme.ascii;
         let cut = |s: &str, w: u16| truncate(&sanitize(s), usize::from(w), ascii);
         let rows = visible.iter().map(|a| {
@@ -192,13 +179,7 @@ fn draw_details(
     a: &BreakGlassAccess,
     now: DateTime<Utc>,
 ) {
-    let rule = Block::new()
-        .borders(Borders::TOP)
-        .border_set(theme.border_set())
-        .border_style(theme.border)
-        .title(Span::styled(format!(" Access {} ", a.id), theme.title));
-    let text_area = pad(rule.inner(area));
-    frame.render_widget(rule, area);
+    let text_area = crate::ui::list::details_rule(frame, area, theme, format!(" Access {} ", a.id));
     let mut lines = vec![Line::styled(
         format!(
             "{} opened {} on {} UTC, open until {}: {}",

@@ -9,10 +9,10 @@ use crate::ui::doc_viewer::truncate;
 use crate::ui::keymap::Action;
 use crate::ui::theme::Theme;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 /// Column widths: time, flag, user, roles, action, outcome, reason. With the six gaps and the
 /// selection marker they fill the 78 columns inside the panel at 80×24.
@@ -81,12 +81,8 @@ impl AccessLogTab {
             );
             return;
         }
-        // The list as long as it needs (with room left for the details), the details under it.
-        let table_rows = u16::try_from(self.entries.len() + 1)
-            .unwrap_or(u16::MAX)
-            .min(inner.height.saturating_sub(DETAILS_ROWS).max(2));
         let [table_area, details_area] =
-            Layout::vertical([Constraint::Length(table_rows), Constraint::Min(0)]).areas(inner);
+            crate::ui::list::table_and_details(inner, self.entries.len(), DETAILS_ROWS);
         let ascii = theme.ascii;
         let cut = |s: &str, w: u16| truncate(&sanitize(s), usize::from(w), ascii);
         let rows = self.entries.iter().map(|e| {
@@ -132,19 +128,7 @@ impl AccessLogTab {
 /// The selected entry in full: who, with which roles, from which Unix user, and why.
 fn draw_details(frame: &mut Frame, area: Rect, theme: &Theme, e: &AuditEntry) {
     let ev = &e.event;
-    let rule = Block::new()
-        .borders(Borders::TOP)
-        .border_set(theme.border_set())
-        .border_style(theme.border)
-        .title(Span::styled(format!(" Entry {} ", e.seq), theme.title));
-    // One column in from the left, level with the table's text.
-    let inner = rule.inner(area);
-    let text_area = Rect {
-        x: inner.x.saturating_add(1),
-        width: inner.width.saturating_sub(1),
-        ..inner
-    };
-    frame.render_widget(rule, area);
+    let text_area = crate::ui::list::details_rule(frame, area, theme, format!(" Entry {} ", e.seq));
     let (out, out_style) = outcome(ev.outcome, theme);
     let mut head = vec![
         Span::styled(

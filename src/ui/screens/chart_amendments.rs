@@ -15,7 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 /// Column widths: received, due, days left, status, target, requested change. With the five
 /// gaps and the selection marker they fill the 78 columns inside the panel at 80×24.
@@ -163,22 +163,12 @@ impl AmendmentsTab {
         r: &AmendmentRequest,
         today: NaiveDate,
     ) {
-        let rule = Block::new()
-            .borders(Borders::TOP)
-            .border_set(theme.border_set())
-            .border_style(theme.border)
-            .title(Span::styled(
-                format!(" Request {} ", sanitize(&r.id)),
-                theme.title,
-            ));
-        // One column in from the left, level with the table's text.
-        let inner = rule.inner(area);
-        let text_area = Rect {
-            x: inner.x.saturating_add(1),
-            width: inner.width.saturating_sub(1),
-            ..inner
-        };
-        frame.render_widget(rule, area);
+        let text_area = crate::ui::list::details_rule(
+            frame,
+            area,
+            theme,
+            format!(" Request {} ", sanitize(&r.id)),
+        );
         let label = |s: String| Span::styled(s, theme.muted);
         let text = |s: &str| Span::styled(sanitize(s).into_owned(), theme.text);
         let mut lines = vec![Line::from(vec![
