@@ -944,6 +944,28 @@ impl LocalRecords {
 
     /// Counts one wrong password against `u` (login or password change) and audits it, with a
     /// lockout entry when it reaches the threshold. The caller writes `u`.
+    /// A wrong password typed inside a session (changing it, breaking the glass): counted
+    /// toward lockout like a failed login and saved; the error to show the user.
+    #[allow(clippy::too_many_arguments)]
+    fn wrong_password(
+        tx: &mut WriteTx,
+        u: &mut User,
+        settings: &Settings,
+        peer: Option<String>,
+        now: DateTime<Utc>,
+        what: &str,
+        message: &str,
+    ) -> Result<ServiceError, StoreError> {
+        let version = u.version;
+        let locks = Self::count_failure(tx, u, settings, peer, now, what)?;
+        tx.put_user(u, Some(version))?;
+        Ok(if locks {
+            ServiceError::AccountLocked
+        } else {
+            ServiceError::Invalid(message.into())
+        })
+    }
+
     fn count_failure(
         tx: &mut WriteTx,
         u: &mut User,
@@ -1114,20 +1136,15 @@ impl Records for LocalRecords {
             }
             let version = u.version;
             if !old_ok {
-                let locks = Self::count_failure(
+                return Ok(Err(Self::wrong_password(
                     tx,
                     &mut u,
                     &settings,
                     s.peer.clone(),
                     now,
                     "wrong current password when changing it",
-                )?;
-                tx.put_user(&mut u, Some(version))?;
-                return Ok(Err(if locks {
-                    ServiceError::AccountLocked
-                } else {
-                    ServiceError::Invalid("the current password is not right".into())
-                }));
+                    "the current password is not right",
+                )?));
             }
             u.password_hash = new_hash;
             u.must_change_password = false;
@@ -1226,11 +1243,7 @@ impl Records for LocalRecords {
                 });
             };
             let resource = grants::resource_of(sensitivity);
-            let glass = if sensitivity.is_some() {
-                tx.active_break_glass(&who.subject.username, mrn, now)?
-            } else {
-                None
-            };
+            let glass = grants::live_glass(tx, &who, mrn, sensitivity, now)?;
             let authorize =
                 |p| policy::authorize_with_glass(&who.subject, p, resource, glass.is_some());
             let (chart, encounters) = match (

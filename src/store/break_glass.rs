@@ -2,7 +2,7 @@
 //! (user, patient) so opening a chart finds a live one with one lookup.
 
 use super::tables::{self, meta, names};
-use super::tx::{ReadTx, Versioned, WriteTx, check_version};
+use super::tx::{Versioned, WriteTx, check_version};
 use super::{StoreError, codec};
 use crate::domain::break_glass::BreakGlassAccess;
 use chrono::{DateTime, Utc};
@@ -98,30 +98,6 @@ impl WriteTx {
     }
 
     /// The user's access to this patient that is live at `now`, if any.
-    pub fn active_break_glass(
-        &self,
-        username: &str,
-        mrn: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<BreakGlassAccess>, StoreError> {
-        active(
-            &self.tx.open_table(tables::BREAK_GLASS_LATEST)?,
-            &self.tx.open_table(tables::BREAK_GLASS)?,
-            username,
-            mrn,
-            now,
-        )
-    }
-
-    pub fn break_glass_list(
-        &self,
-        unreviewed_only: bool,
-    ) -> Result<Vec<BreakGlassAccess>, StoreError> {
-        list(&self.tx.open_table(tables::BREAK_GLASS)?, unreviewed_only)
-    }
-}
-
-impl ReadTx {
     pub fn active_break_glass(
         &self,
         username: &str,

@@ -66,21 +66,15 @@ impl LocalRecords {
                         what: format!("user {}", s.username),
                     });
                 };
-                let version = u.version;
-                let locks = Self::count_failure(
+                return Ok(Err(Self::wrong_password(
                     tx,
                     &mut u,
                     &settings,
                     s.peer.clone(),
                     now,
                     "wrong password when breaking the glass",
-                )?;
-                tx.put_user(&mut u, Some(version))?;
-                return Ok(Err(if locks {
-                    ServiceError::AccountLocked
-                } else {
-                    ServiceError::Invalid("the password is not right".into())
-                }));
+                    "the password is not right",
+                )?));
             }
             let Some(category) = sensitivity else {
                 return Ok(Err(ServiceError::Invalid(

@@ -5,6 +5,7 @@
 use super::{Actor, LocalRecords};
 use crate::domain::Sensitivity;
 use crate::domain::audit::AuditAction;
+use crate::domain::break_glass::BreakGlassAccess;
 use crate::policy::{self, Permission, Refusal, Resource};
 use crate::service::ServiceError;
 use crate::store::{StoreError, WriteTx};
@@ -25,18 +26,18 @@ pub(super) struct Refused {
     pub what: &'static str,
 }
 
-/// True when the chart is sensitive and this user holds a live break-the-glass access to it.
-pub(super) fn glass_broken(
+/// This user's live break-the-glass access to the chart, when the chart is sensitive.
+pub(super) fn live_glass(
     tx: &WriteTx,
     who: &Actor,
     mrn: &str,
     sensitivity: Option<Sensitivity>,
     now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    Ok(sensitivity.is_some()
-        && tx
-            .active_break_glass(&who.subject.username, mrn, now)?
-            .is_some())
+) -> Result<Option<BreakGlassAccess>, StoreError> {
+    if sensitivity.is_none() {
+        return Ok(None);
+    }
+    tx.active_break_glass(&who.subject.username, mrn, now)
 }
 
 /// The grant for `permission` on this patient's chart as sensitive as it is; a refusal comes
@@ -54,7 +55,7 @@ pub(super) fn grant_for(
             what: format!("patient {mrn}"),
         });
     };
-    let glass = glass_broken(tx, who, mrn, sensitivity, now)?;
+    let glass = live_glass(tx, who, mrn, sensitivity, now)?.is_some();
     Ok(
         policy::authorize_with_glass(&who.subject, permission, resource_of(sensitivity), glass)
             .map_err(|refusal| Refused {
