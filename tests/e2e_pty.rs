@@ -1,5 +1,6 @@
-//! Drives the real binary in a pseudo-terminal at 80×24: demo, log in as coder, F5 is not
-//! permitted, the refusal is in the audit log, Ctrl+Q quits and the terminal is restored.
+//! Drives the real binary in a pseudo-terminal at 80×24: a refused screen and a clean quit, a
+//! hang-up, a search that puts a patient in context, and break-the-glass from the coder's
+//! reason and password to compliance's review, each checked in the audit log.
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
@@ -223,4 +224,147 @@ fn typing_a_search_finds_the_patient_and_puts_them_in_context() {
         "one settled search, not one per key: {searches:?}"
     );
     assert!(searches[0].starts_with("query \"o'brien\""), "{searches:?}");
+}
+
+/// A restricted chart in the demo, found the way a user could: search hits carry the flag.
+fn a_sensitive_patient(db: &std::path::Path) -> (String, String) {
+    for letter in 'a'..='z' {
+        let out = std::process::Command::new(BIN)
+            .args(["search", "--json", "--limit", "500", "--db"])
+            .arg(db)
+            .arg(letter.to_string())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            let hit: serde_json::Value = serde_json::from_str(line).unwrap();
+            if hit["sensitive"] == true && hit["merged_into"].is_null() {
+                let name = hit["name"].as_str().unwrap().to_string();
+                return (hit["mrn"].as_str().unwrap().to_string(), name);
+            }
+        }
+    }
+    panic!("the demo database has no sensitive chart");
+}
+
+fn quit(t: &mut Pty) {
+    t.send(b"\x11");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "did not quit; screen:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn type_slowly(t: &mut Pty, text: &str) {
+    for c in text.bytes() {
+        t.send(&[c]);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_coder_breaks_the_glass_and_compliance_reviews_it() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("chartroom").join("demo.redb");
+    let build = std::process::Command::new(BIN)
+        .args(["demo", "--patients", "200", "--no-ui"])
+        .env("XDG_DATA_HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let (mrn, name) = a_sensitive_patient(&db);
+    let family = name.split(',').next().unwrap().to_string();
+
+    // The coder finds the chart; opening it asks for a reason and the password again.
+    let mut t = Pty::spawn(&["demo"], home.path());
+    t.wait_for("Sign in to chartroom", 60);
+    t.send(b"coder\tcoder-demo-password\r");
+    t.wait_for("Welcome", 30);
+    t.send(b"\x1bOQ"); // F2
+    t.wait_for("Find:", 10);
+    type_slowly(&mut t, &mrn);
+    t.wait_for(&family, 20);
+    t.send(b"\r");
+    t.wait_for("break the glass", 10);
+    assert!(t.screen().contains(&mrn), "{}", t.screen());
+    // A wrong password is refused and the chart stays closed.
+    t.send(b"\t");
+    type_slowly(&mut t, "coding a late charge");
+    t.send(b"\t");
+    type_slowly(&mut t, "not-my-password");
+    t.send(b"\r");
+    t.wait_for("the password is not right", 10);
+    assert!(!t.screen().contains("Chart — "), "{}", t.screen());
+    type_slowly(&mut t, "coder-demo-password");
+    t.send(b"\r");
+    t.wait_for("Chart — ", 10);
+    assert!(t.screen().contains(&family), "{}", t.screen());
+    quit(&mut t);
+
+    let events = audit_events(&db);
+    let by = |user: &str, action: &str| -> Vec<serde_json::Value> {
+        events
+            .iter()
+            .filter(|e| e["event"]["user"] == user && e["event"]["action"] == action)
+            .map(|e| e["event"].clone())
+            .collect()
+    };
+    let glass = by("coder", "break_glass");
+    assert_eq!(glass.len(), 1, "{glass:?}");
+    // The wrong password counts towards the account's lock-out like a failed sign-in.
+    let failed = by("coder", "login_failed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("wrong password when breaking the glass"),
+        "{failed:?}"
+    );
+    assert_eq!(glass[0]["patient"], mrn.as_str());
+    let opened = by("coder", "chart_opened");
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    assert!(
+        opened[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("under break-the-glass access"),
+        "{opened:?}"
+    );
+
+    // Compliance sees the access waiting on F9 and marks it appropriate with a comment.
+    let mut t = Pty::spawn(&["demo"], home.path());
+    t.wait_for("Sign in to chartroom", 60);
+    t.send(b"compliance\tcompliance-demo-password\r");
+    t.wait_for("Welcome", 30);
+    t.send(b"\x1b[20~"); // F9
+    t.wait_for("coder", 10);
+    assert!(t.screen().contains(&mrn), "{}", t.screen());
+    t.send(b"p");
+    t.wait_for("Comment (appropriate)", 10);
+    type_slowly(&mut t, "charge query confirmed");
+    t.send(b"\r");
+    t.wait_for("Nothing waiting for review", 10);
+    quit(&mut t);
+    let reviewed: Vec<_> = audit_events(&db)
+        .into_iter()
+        .filter(|e| e["event"]["action"] == "break_glass_reviewed")
+        .collect();
+    assert_eq!(reviewed.len(), 1, "{reviewed:?}");
+    assert_eq!(reviewed[0]["event"]["user"], "compliance");
+    let verify = std::process::Command::new(BIN)
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0));
 }
