@@ -4,6 +4,12 @@
 //! title, reorder what is shown (bidi overrides) or hide text (zero-width characters). Whole
 //! escape sequences (CSI, OSC, DCS, ...) become one replacement mark, so `ESC [ 2 J` does not
 //! leave `[2J` behind; lone control characters become the mark too. Tabs become a space.
+//!
+//! The two joiners are the exception, because real text needs them: a zero-width non-joiner
+//! is part of Persian spelling and both shape Indic conjuncts, so between two non-ASCII
+//! letters they stay. In an emoji sequence (👩‍⚕️) the joiner is dropped without a mark: the
+//! pictures show side by side, a width every terminal agrees on, where a joined glyph is two
+//! columns on some terminals and four on others and would push the columns out of line.
 
 use std::borrow::Cow;
 
@@ -26,6 +32,28 @@ fn is_bidi_or_invisible(c: char) -> bool {
 
 fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi_or_invisible(c)
+}
+
+const ZWNJ: char = '\u{200C}';
+const ZWJ: char = '\u{200D}';
+
+/// Pictographs, dingbats, variation selector 16 and emoji tags: what a ZWJ joins in emoji.
+fn is_emoji_part(c: char) -> bool {
+    matches!(c,
+        '\u{2300}'..='\u{23FF}'
+        | '\u{2600}'..='\u{27BF}'
+        | '\u{2B00}'..='\u{2BFF}'
+        | '\u{FE0F}'
+        | '\u{1F000}'..='\u{1FAFF}'
+        | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// A letter or combining mark of a script that uses joiners (not ASCII, not emoji).
+fn joins_script(c: Option<char>) -> bool {
+    c.is_some_and(|c| {
+        !c.is_ascii() && !c.is_whitespace() && !is_unsafe(c) && !is_emoji_part(c) && c != MARK
+    })
 }
 
 /// Returns `s` unchanged (borrowed) when it is already safe, which is the usual case.
@@ -58,6 +86,13 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
                 skip_string_body(&mut chars);
                 out.push(MARK);
             }
+            ZWJ | ZWNJ
+                if joins_script(out.chars().last()) && joins_script(chars.peek().copied()) =>
+            {
+                out.push(c)
+            }
+            ZWJ if out.chars().last().is_some_and(is_emoji_part)
+                || chars.peek().copied().is_some_and(is_emoji_part) => {}
             c if is_unsafe(c) => out.push(MARK),
             c => out.push(c),
         }
@@ -154,6 +189,28 @@ mod tests {
             ("del\u{7f}", format!("del{m}")),
             ("trailing esc\u{1b}", format!("trailing esc{m}")),
             ("\u{1b}[", m.to_string()),
+            // Persian spelling keeps its non-joiner; a Devanagari conjunct keeps its joiner.
+            (
+                "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}",
+                "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}".into(),
+            ),
+            (
+                "\u{915}\u{94D}\u{200D}\u{937}",
+                "\u{915}\u{94D}\u{200D}\u{937}".into(),
+            ),
+            // Emoji sequences lose the joiner, not the pictures.
+            (
+                "nurse \u{1F469}\u{200D}\u{2695}\u{FE0F}!",
+                "nurse \u{1F469}\u{2695}\u{FE0F}!".into(),
+            ),
+            (
+                "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}",
+                "\u{1F468}\u{1F469}\u{1F467}".into(),
+            ),
+            // Joiners hidden inside ASCII (a look-alike name) or at an edge stay marked.
+            ("SMI\u{200D}TH", format!("SMI{m}TH")),
+            ("a\u{200C}b", format!("a{m}b")),
+            ("\u{645}\u{200C}", format!("\u{645}{m}")),
         ];
         for (input, want) in cases {
             assert_eq!(sanitize(input), want, "{input:?}");
@@ -169,7 +226,28 @@ mod tests {
         #[test]
         fn output_never_holds_a_control_or_bidi_character(s in any::<String>()) {
             let out = sanitize(&s);
-            prop_assert!(!out.chars().any(is_unsafe), "{:?} -> {:?}", s, out);
+            let chars: Vec<char> = out.chars().collect();
+            for (i, &c) in chars.iter().enumerate() {
+                let joiner_in_a_word = matches!(c, ZWJ | ZWNJ)
+                    && i > 0
+                    && joins_script(Some(chars[i - 1]))
+                    && joins_script(chars.get(i + 1).copied());
+                prop_assert!(!is_unsafe(c) || joiner_in_a_word, "{:?} -> {:?}", s, out);
+            }
+        }
+
+        #[test]
+        fn joiners_are_kept_only_between_script_letters(
+            a in "[\\p{Arabic}\\p{Devanagari}a-z]{1,3}",
+            b in "[\\p{Arabic}\\p{Devanagari}a-z]{1,3}",
+        ) {
+            for j in [ZWJ, ZWNJ] {
+                let s = format!("{a}{j}{b}");
+                let out = sanitize(&s);
+                let kept = out.contains(j);
+                let between_letters = joins_script(a.chars().last()) && joins_script(b.chars().next());
+                prop_assert_eq!(kept, between_letters, "{:?} -> {:?}", s, out);
+            }
         }
 
         #[test]

@@ -726,6 +726,8 @@ mod tests {
         assert!(v.lines().iter().all(|l| !l.is_empty()), "no blank lines");
         let s = screen(&v);
         assert!(s.contains("看护") && s.contains("🩺") && s.contains("cafe\u{301}"));
+        // The emoji sequence shows its pictures without a joiner or a replacement mark.
+        assert!(s.contains("nurse 👩⚕\u{FE0F} with"), "{s}");
         insta::assert_snapshot!(s);
     }
 
