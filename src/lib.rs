@@ -5,6 +5,7 @@
 //! display paths. Only `store` names redb.
 
 pub mod cli;
+pub mod codes;
 pub mod domain;
 pub mod policy;
 pub mod sanitize;

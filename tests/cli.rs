@@ -372,3 +372,32 @@ fn duplicate_scan_finds_the_synthetic_near_duplicates() {
         "few false alarms in 300 patients: {pairs:?}"
     );
 }
+
+#[test]
+fn code_check_prints_a_sentence_per_code_and_exits_1_on_any_invalid() {
+    let ok = run(
+        &["code", "check", "E11.9", "s72.001a", "--date", "2026-03-01"],
+        "",
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let out = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.contains("S72.001A is valid: Fracture of unspecified part of neck of right femur"));
+
+    // Added in FY2026, so invalid for a discharge in June 2025; the other code is fine.
+    let bad = run(&["code", "check", "E11.9", "E11A", "--date", "2025-06-30"], "");
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("E11.A is not valid on 2025-06-30"));
+
+    let json = run(&["code", "check", "--json", "T78.01A", "--date", "2026-03-01"], "");
+    assert_eq!(json.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["status"], "invalid");
+    assert_eq!(v["system"], "ICD-10-CM");
+    assert!(v["message"].as_str().unwrap().contains("T78.01XA"), "{v}");
+
+    // A nonsense argument is a sentence and exit 1, not a crash.
+    let junk = run(&["code", "check", "\u{1b}[2J", "--date", "2026-03-01"], "");
+    assert_eq!(junk.status.code(), Some(1), "{}", text(&junk));
+    assert!(!String::from_utf8_lossy(&junk.stdout).contains('\u{1b}'));
+}

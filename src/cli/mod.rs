@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod bench;
+mod codes;
 mod demo;
 
 use crate::service::LocalRecords;
@@ -105,6 +106,11 @@ pub enum Command {
         #[command(subcommand)]
         action: admin::AuditCommand,
     },
+    /// ICD-10-CM, ICD-10-PCS and HCPCS code sets shipped with chartroom (no network needed).
+    Code {
+        #[command(subcommand)]
+        action: codes::CodeCommand,
+    },
     /// Check every page of the database file (needs the file to yourself).
     Check {
         #[arg(long)]
@@ -197,6 +203,7 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
         Some(Command::Duplicates { action }) => admin::duplicates(action),
         Some(Command::Audit { action }) => admin::audit(action),
         Some(Command::Check { db }) => admin::check(&db),
+        Some(Command::Code { action }) => codes::run(action),
         Some(Command::Bench { which }) => bench::run(which),
         Some(Command::CrashWriter { db, count }) => bench::crash_writer(&db, count),
     }

@@ -1,0 +1,255 @@
+//! The shipped code sets against the counts their sources publish, and the validity rules
+//! (7th characters, placeholders, headers, dates of service) as table tests.
+
+use chartroom::codes::check::{Problem, Status};
+use chartroom::codes::{CodeSets, CodeSystem, check_code};
+use chrono::NaiveDate;
+
+fn sets() -> &'static CodeSets {
+    CodeSets::shared().expect("the shipped code sets load")
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+#[test]
+fn counts_match_the_published_figures() {
+    let s = sets();
+    // CDC's FY2026 figures (data/codes/PROVENANCE.md): 74,719 billable and 23,467 headers.
+    assert_eq!(s.cm2026.billable_count(), 74_719);
+    assert_eq!(s.cm2026.len() - s.cm2026.billable_count(), 23_467);
+    // The FY2025 order file: 74,260 billable, 23,324 headers.
+    assert_eq!(s.cm2025.billable_count(), 74_260);
+    assert_eq!(s.cm2025.len() - s.cm2025.billable_count(), 23_324);
+    assert_eq!(s.pcs.codes.len(), 68_367);
+    assert_eq!(s.hcpcs.codes.len(), 7_079);
+}
+
+#[test]
+fn seventh_characters_are_expanded_with_placeholders() {
+    let s = sets();
+    let a = s.cm2026.find("S72001A").expect("S72.001A");
+    assert!(a.billable);
+    assert_eq!(
+        a.title,
+        "Fracture of unspecified part of neck of right femur, initial encounter for closed fracture"
+    );
+    assert!(!s.cm2026.find("S72001").unwrap().billable);
+    // T78.07 has 5 characters: the placeholder X fills the 6th.
+    assert!(s.cm2026.find("T7807XA").is_some() || s.cm2026.find("T7801XA").is_some());
+    // The S06 exception stated in a note: a death before regaining consciousness has only an
+    // initial encounter.
+    assert!(s.cm2026.find("S061X7A").is_some_and(|n| n.billable));
+    assert!(s.cm2026.find("S061X7D").is_none());
+    assert!(s.cm2026.find("S061X8S").is_none());
+    assert!(s.cm2026.find("S061X1D").is_some());
+    // Every expanded code in FY2026 is also in FY2025's order file unless it was added.
+    let fy25_has = |c: &str| s.cm2025.find(c).is_some();
+    assert!(fy25_has("S72001A"));
+}
+
+#[test]
+fn notes_are_carried_and_inherited() {
+    let s = sets();
+    let i = s.cm2026.find_index("S72001A").unwrap();
+    let notes = s.cm2026.notes_in_force(i);
+    let texts: Vec<&str> = notes.iter().map(|(_, n)| n.text.as_str()).collect();
+    // From category S72: an Excludes1 and a general note.
+    assert!(
+        texts.contains(&"traumatic amputation of hip and thigh (S78.-)"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"A fracture not indicated as open or closed should be coded to closed")
+    );
+    // From S72.00: its inclusion term.
+    assert!(texts.contains(&"Fracture of hip NOS"));
+}
+
+#[test]
+fn each_problem_gets_a_plain_sentence() {
+    let s = sets();
+    let on = d("2026-03-15");
+    type Want = fn(&Status) -> bool;
+    let cases: Vec<(&str, Want, &str)> = vec![
+        (
+            "E11.9",
+            |st| *st == Status::Valid,
+            "E11.9 is valid: Type 2 diabetes mellitus without complications.",
+        ),
+        (" e119 ", |st| *st == Status::Valid, "E11.9 is valid"),
+        ("s72.001a", |st| *st == Status::Valid, "S72.001A is valid"),
+        (
+            "E11",
+            |st| matches!(st, Status::Invalid(Problem::NotBillable { .. })),
+            "E11 is a heading (Type 2 diabetes mellitus), not a billable code: use one of E11.00",
+        ),
+        (
+            "S72.001",
+            |st| matches!(st, Status::Invalid(Problem::MissingSeventh { .. })),
+            "S72.001 needs a 7th character: A initial encounter for closed fracture; B ",
+        ),
+        (
+            "ZZZ",
+            |st| matches!(st, Status::Invalid(Problem::Malformed(_))),
+            "ZZZ is not an ICD-10-CM code",
+        ),
+        (
+            "E11.99999999",
+            |st| matches!(st, Status::Invalid(Problem::Malformed(_))),
+            "is 11 characters long",
+        ),
+        (
+            "🦴",
+            |st| matches!(st, Status::Invalid(Problem::Malformed(_))),
+            "is not a code: codes are letters and digits",
+        ),
+        (
+            "",
+            |st| matches!(st, Status::Invalid(Problem::Malformed(_))),
+            "An empty entry is not",
+        ),
+        (
+            "E11.89",
+            |st| matches!(st, Status::Invalid(Problem::NotACode)),
+            "E11.89 is not an ICD-10-CM code.",
+        ),
+    ];
+    for (typed, want, sentence) in cases {
+        let r = check_code(s, typed, None, on);
+        assert!(want(&r.status), "{typed:?}: {:?}", r.status);
+        assert!(
+            r.sentence().contains(sentence),
+            "{typed:?}: {}",
+            r.sentence()
+        );
+        assert_eq!(r.is_valid(), r.status == Status::Valid, "{typed:?}");
+    }
+}
+
+#[test]
+fn placeholder_missing_is_named() {
+    let s = sets();
+    // Find a 5-character header whose children carry a placeholder, from the data itself.
+    let expanded = s
+        .cm2026
+        .codes()
+        .find(|n| {
+            n.billable
+                && n.code.len() == 7
+                && n.code.ends_with("XA")
+                && n.code[..5].chars().all(|c| c != 'X')
+        })
+        .expect("some XA code");
+    let short = format!("{}{}", &expanded.code[..5], "A");
+    let r = check_code(s, &short, Some(CodeSystem::Icd10Cm), d("2026-03-15"));
+    assert_eq!(
+        r.status,
+        Status::Invalid(Problem::MissingPlaceholder {
+            with_placeholder: expanded.code.clone()
+        }),
+        "{short}"
+    );
+    assert!(
+        r.sentence().contains("missing its placeholder X"),
+        "{}",
+        r.sentence()
+    );
+}
+
+#[test]
+fn the_date_of_service_picks_the_fiscal_year() {
+    let s = sets();
+    // E11.A was added in FY2026: invalid for a June 2025 discharge, valid in FY2026.
+    let before = check_code(s, "E11.A", None, d("2025-06-30"));
+    assert!(
+        matches!(
+            before.status,
+            Status::Invalid(Problem::NotValidOnDate { .. })
+        ),
+        "{:?}",
+        before.status
+    );
+    assert!(
+        before
+            .sentence()
+            .contains("added in FY2026 (from 2025-10-01)"),
+        "{}",
+        before.sentence()
+    );
+    assert_eq!(
+        check_code(s, "E11.A", None, d("2025-10-01")).status,
+        Status::Valid
+    );
+    // S30.1XXA was deleted: valid through 30 September 2025 only.
+    assert_eq!(
+        check_code(s, "S30.1XXA", None, d("2025-09-30")).status,
+        Status::Valid
+    );
+    let after = check_code(s, "S30.1XXA", None, d("2025-10-01"));
+    assert!(
+        after
+            .sentence()
+            .contains("deleted after FY2025 (last valid 2025-09-30)"),
+        "{}",
+        after.sentence()
+    );
+    // A date after the newest year shipped is checked against it, and says so.
+    assert!(
+        check_code(s, "E11.9", None, d("2027-01-05"))
+            .checked_against
+            .contains("next year's files are not installed")
+    );
+}
+
+#[test]
+fn pcs_and_hcpcs() {
+    let s = sets();
+    let on = d("2026-03-15");
+    let first_pcs = s.pcs.codes[0].code.clone();
+    assert_eq!(check_code(s, &first_pcs, None, on).status, Status::Valid);
+    // Guessed as PCS from its shape: no ICD-10-CM code has a letter second.
+    let imaging = check_code(s, "BW03ZZZ", None, on);
+    assert!(
+        matches!(imaging.status, Status::Unverified(_)),
+        "{:?}",
+        imaging.status
+    );
+    assert!(
+        imaging
+            .sentence()
+            .contains("section B (Imaging) is not in the PCS file shipped")
+    );
+    assert!(matches!(
+        check_code(s, "0DTJ4ZI", Some(CodeSystem::Icd10Pcs), on).status,
+        Status::Invalid(Problem::Malformed(_))
+    ));
+    // A HCPCS code in force, a modifier, and one terminated in the file.
+    let active = s
+        .hcpcs
+        .codes
+        .iter()
+        .find(|c| c.code.len() == 5 && c.terminated.is_none())
+        .unwrap();
+    assert_eq!(
+        check_code(s, &active.code, Some(CodeSystem::Hcpcs), on).status,
+        Status::Valid
+    );
+    let gone = s
+        .hcpcs
+        .codes
+        .iter()
+        .find(|c| c.code.len() == 5 && c.terminated.is_some())
+        .unwrap();
+    let r = check_code(s, &gone.code, Some(CodeSystem::Hcpcs), on);
+    assert!(
+        matches!(r.status, Status::Invalid(Problem::Terminated(_))),
+        "{:?}",
+        r.status
+    );
+    // CPT and CDT are not carried: accepted unverified, never called valid.
+    let cpt = check_code(s, "99213", None, on);
+    assert!(cpt.sentence().contains("CPT"), "{}", cpt.sentence());
+    assert!(matches!(cpt.status, Status::Unverified(_)));
+}
