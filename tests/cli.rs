@@ -385,11 +385,17 @@ fn code_check_prints_a_sentence_per_code_and_exits_1_on_any_invalid() {
     assert!(out.contains("S72.001A is valid: Fracture of unspecified part of neck of right femur"));
 
     // Added in FY2026, so invalid for a discharge in June 2025; the other code is fine.
-    let bad = run(&["code", "check", "E11.9", "E11A", "--date", "2025-06-30"], "");
+    let bad = run(
+        &["code", "check", "E11.9", "E11A", "--date", "2025-06-30"],
+        "",
+    );
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
     assert!(String::from_utf8_lossy(&bad.stdout).contains("E11.A is not valid on 2025-06-30"));
 
-    let json = run(&["code", "check", "--json", "T78.01A", "--date", "2026-03-01"], "");
+    let json = run(
+        &["code", "check", "--json", "T78.01A", "--date", "2026-03-01"],
+        "",
+    );
     assert_eq!(json.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["status"], "invalid");

@@ -253,3 +253,150 @@ fn pcs_and_hcpcs() {
     assert!(cpt.sentence().contains("CPT"), "{}", cpt.sentence());
     assert!(matches!(cpt.status, Status::Unverified(_)));
 }
+
+mod lists {
+    use super::*;
+    use chartroom::codes::validate::{AssignedCode, Poa, Setting, Severity, validate};
+
+    fn cm(code: &str, poa: Option<Poa>) -> AssignedCode {
+        AssignedCode {
+            system: CodeSystem::Icd10Cm,
+            code: code.into(),
+            poa,
+        }
+    }
+
+    fn messages(list: &[AssignedCode], setting: Setting) -> Vec<(Severity, String)> {
+        let (_, f) = validate(sets(), list, d("2026-03-15"), setting);
+        f.into_iter().map(|f| (f.severity, f.message)).collect()
+    }
+
+    #[test]
+    fn excludes1_pairs_are_named_with_the_note() {
+        let m = messages(&[cm("E119", None), cm("E089", None)], Setting::Outpatient);
+        let conflict = m
+            .iter()
+            .find(|(_, t)| t.contains("conflict"))
+            .unwrap_or_else(|| panic!("{m:?}"));
+        assert_eq!(conflict.0, Severity::Warning);
+        assert!(
+            conflict.1.contains("E11.9 and E08.9 conflict"),
+            "{}",
+            conflict.1
+        );
+        assert!(conflict.1.contains("(E08.-)"), "{}", conflict.1);
+        // Excludes2 is not a conflict: S72 excludes2 fracture of lower leg (S82.-).
+        let m = messages(
+            &[cm("S72001A", None), cm("S82001A", None)],
+            Setting::Outpatient,
+        );
+        assert!(!m.iter().any(|(_, t)| t.contains("conflict")), "{m:?}");
+    }
+
+    #[test]
+    fn manifestation_first_and_code_first_order() {
+        let wrong = messages(&[cm("F0280", None), cm("G309", None)], Setting::Outpatient);
+        assert!(
+            wrong.iter().any(|(s, t)| *s == Severity::Error
+                && t.contains("manifestation code")
+                && t.starts_with("F02.80")),
+            "{wrong:?}"
+        );
+        assert!(
+            wrong
+                .iter()
+                .any(|(_, t)| t
+                    .contains("F02.80 has a code-first note for G30.9: put G30.9 before it")),
+            "{wrong:?}"
+        );
+        let right = messages(&[cm("G309", None), cm("F0280", None)], Setting::Outpatient);
+        assert!(
+            !right.iter().any(|(s, _)| *s == Severity::Error),
+            "{right:?}"
+        );
+        // Alone, the manifestation gets the code-first reminder.
+        let alone = messages(
+            &[cm("G309", None), cm("F0280", None)][1..],
+            Setting::Outpatient,
+        );
+        assert!(
+            alone
+                .iter()
+                .any(|(s, t)| *s == Severity::Reminder && t.contains("code first")),
+            "{alone:?}"
+        );
+    }
+
+    #[test]
+    fn inpatient_needs_poa_and_pcs() {
+        let list = [
+            cm("J189", Some(Poa::Y)),
+            cm("E119", None),
+            AssignedCode {
+                system: CodeSystem::Hcpcs,
+                code: "E0114".into(),
+                poa: None,
+            },
+        ];
+        let m = messages(&list, Setting::Inpatient);
+        assert!(
+            m.iter().any(|(s, t)| *s == Severity::Error
+                && t == "E11.9 needs a present-on-admission indicator: Y, N, U, W or exempt."),
+            "{m:?}"
+        );
+        assert!(
+            !m.iter().any(|(_, t)| t.starts_with("J18.9 needs")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter()
+                .any(|(_, t)| t.contains("inpatient procedures are coded in ICD-10-PCS")),
+            "{m:?}"
+        );
+        // Outpatient: no POA asked, HCPCS is right.
+        let m = messages(&list, Setting::Outpatient);
+        assert!(
+            !m.iter()
+                .any(|(_, t)| t.contains("present-on-admission") || t.contains("ICD-10-PCS")),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn invalid_codes_come_first_as_errors() {
+        let m = messages(
+            &[cm("E11", Some(Poa::Y)), cm("J189", Some(Poa::N))],
+            Setting::Inpatient,
+        );
+        assert_eq!(m[0].0, Severity::Error);
+        assert!(m[0].1.starts_with("E11 is a heading"), "{m:?}");
+    }
+}
+
+#[test]
+fn lookup_over_the_real_titles() {
+    let s = sets();
+    let ix = s.index_for(CodeSystem::Icd10Cm, d("2026-03-15"));
+    let top = |q: &str, n: usize| -> Vec<String> {
+        ix.search(q, n)
+            .into_iter()
+            .map(|f| f.code.to_string())
+            .collect()
+    };
+    assert!(
+        top("fx fem neck", 5).iter().all(|c| c.starts_with("S720")),
+        "{:?}",
+        top("fx fem neck", 5)
+    );
+    assert!(
+        top("diab ckd", 5).contains(&"E1122".to_string()),
+        "{:?}",
+        top("diab ckd", 5)
+    );
+    assert_eq!(top("s72.0", 1), vec!["S720"]);
+    assert_eq!(top("pneumonia", 1), vec!["J189"]);
+    assert!(top("copd exac", 3).contains(&"J441".to_string()));
+    // Accents in titles are found with and without them.
+    assert!(!top("sezary", 3).is_empty() && top("sezary", 3) == top("Sézary", 3));
+    assert!(top("xyzzy", 5).is_empty());
+}

@@ -71,6 +71,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
+    /// Code sets: load time, look-up per keystroke over all ICD-10-CM codes, and validating
+    /// N code lists (each code, Excludes1, code-first, POA).
+    Codes {
+        #[arg(long, default_value_t = 5)]
+        loads: usize,
+        #[arg(long, default_value_t = 10_000)]
+        lists: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Argon2id time per login verification.
     Login {
         #[arg(long, default_value_t = 20)]
@@ -87,7 +97,7 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
-fn machine() -> serde_json::Value {
+pub(super) fn machine() -> serde_json::Value {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     serde_json::json!({ "cpus": cpus, "os": std::env::consts::OS, "arch": std::env::consts::ARCH })
 }
@@ -290,6 +300,9 @@ pub fn run(which: BenchCommand) -> Result<i32, String> {
         },
         BenchCommand::Startup { db, runs } => bench_startup(&db, runs),
         BenchCommand::Chart { encounters, runs } => bench_chart(encounters, runs),
+        BenchCommand::Codes { loads, lists, seed } => {
+            super::bench_codes::bench_codes(loads, lists, seed)
+        }
         BenchCommand::Login { iterations } => {
             let hash = crate::domain::password::hash_password("bench password for login timing")?;
             let mut ms = Vec::with_capacity(iterations);

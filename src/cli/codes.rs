@@ -19,6 +19,19 @@ pub enum CodeCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Look codes up by a code prefix or words of their titles (`fx fem neck`, `diab ckd`).
+    Find {
+        #[arg(required = true)]
+        words: Vec<String>,
+        /// Date of service (YYYY-MM-DD; default today): picks the ICD-10-CM year.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// The code system (default ICD-10-CM).
+        #[arg(long, value_enum, default_value = "cm")]
+        system: SystemArg,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -39,14 +52,39 @@ impl From<SystemArg> for CodeSystem {
 }
 
 pub fn run(cmd: CodeCommand) -> Result<i32, String> {
-    let CodeCommand::Check {
-        codes,
-        date,
-        system,
-        json,
-    } = cmd;
     let sets = CodeSets::shared().map_err(|e| format!("the shipped code sets: {e}"))?;
-    let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = || chrono::Local::now().date_naive();
+    let (codes, date, system, json) = match cmd {
+        CodeCommand::Check {
+            codes,
+            date,
+            system,
+            json,
+        } => (codes, date.unwrap_or_else(today), system, json),
+        CodeCommand::Find {
+            words,
+            date,
+            system,
+            limit,
+        } => {
+            let date = date.unwrap_or_else(today);
+            let index = sets.index_for(system.into(), date);
+            let hits = index.search(&words.join(" "), limit);
+            if hits.is_empty() {
+                println!(
+                    "No codes match {:?}.",
+                    crate::sanitize::sanitize(&words.join(" "))
+                );
+                return Ok(1);
+            }
+            for h in hits {
+                let code = crate::codes::check::display(system.into(), h.code);
+                let mark = if h.billable { ' ' } else { '-' };
+                println!("{code:<9}{mark} {}", h.title);
+            }
+            return Ok(0);
+        }
+    };
     let mut any_invalid = false;
     for typed in &codes {
         let r = check_code(sets, typed, system.map(Into::into), date);

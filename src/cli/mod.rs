@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod bench;
+mod bench_codes;
 mod codes;
 mod demo;
 

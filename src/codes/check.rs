@@ -142,7 +142,8 @@ impl CheckResult {
     }
 }
 
-fn display(system: CodeSystem, code: &str) -> String {
+/// A code as people write it: ICD-10-CM with its dot after the category (`S72.001A`).
+pub fn display(system: CodeSystem, code: &str) -> String {
     if system == CodeSystem::Icd10Cm && code.len() > 3 {
         format!("{}.{}", &code[..3], &code[3..])
     } else {

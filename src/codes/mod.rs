@@ -6,7 +6,9 @@
 pub mod check;
 pub mod hcpcs;
 pub mod icd10cm;
+pub mod lookup;
 pub mod pcs;
+pub mod validate;
 
 use chrono::{Datelike, NaiveDate};
 use std::io::BufReader;
@@ -85,6 +87,11 @@ pub struct CodeSets {
     pub cm2026: icd10cm::CmCodeSet,
     pub pcs: pcs::PcsCodeSet,
     pub hcpcs: hcpcs::HcpcsCodeSet,
+    /// The look-up of each, in the same order as their codes.
+    pub cm2025_index: lookup::CodeIndex,
+    pub cm2026_index: lookup::CodeIndex,
+    pub pcs_index: lookup::CodeIndex,
+    pub hcpcs_index: lookup::CodeIndex,
 }
 
 fn join<T>(r: std::thread::Result<Result<T, CodeSetError>>) -> Result<T, CodeSetError> {
@@ -105,15 +112,45 @@ impl CodeSets {
     /// Parses the embedded files (the four in parallel: start-up time is what a coder waits).
     pub fn load() -> Result<CodeSets, CodeSetError> {
         std::thread::scope(|s| {
-            let cm2026 = s.spawn(|| icd10cm::parse_tabular(gunzip(ICD10CM_2026_XML)));
-            let cm2025 = s.spawn(|| icd10cm::parse_order_tsv(gunzip(ICD10CM_2025_TSV)));
-            let pcs = s.spawn(|| pcs::parse(gunzip(ICD10PCS_TSV)));
+            let with_index = |set: Result<icd10cm::CmCodeSet, CodeSetError>| {
+                set.map(|set| {
+                    let index = lookup::CodeIndex::for_cm(&set);
+                    (set, index)
+                })
+            };
+            let cm2026 =
+                s.spawn(move || with_index(icd10cm::parse_tabular(gunzip(ICD10CM_2026_XML))));
+            let cm2025 =
+                s.spawn(move || with_index(icd10cm::parse_order_tsv(gunzip(ICD10CM_2025_TSV))));
+            let pcs = s.spawn(|| {
+                pcs::parse(gunzip(ICD10PCS_TSV)).map(|p| {
+                    let index = lookup::CodeIndex::plain(
+                        p.codes
+                            .iter()
+                            .map(|c| (c.code.clone(), c.title.clone(), true)),
+                    );
+                    (p, index)
+                })
+            });
             let hcpcs = hcpcs::parse(gunzip(HCPCS_TSV))?;
+            let hcpcs_index = lookup::CodeIndex::plain(
+                hcpcs
+                    .codes
+                    .iter()
+                    .map(|c| (c.code.clone(), c.title.clone(), c.terminated.is_none())),
+            );
+            let (cm2026, cm2026_index) = join(cm2026.join())?;
+            let (cm2025, cm2025_index) = join(cm2025.join())?;
+            let (pcs, pcs_index) = join(pcs.join())?;
             Ok(CodeSets {
-                cm2026: join(cm2026.join())?,
-                cm2025: join(cm2025.join())?,
-                pcs: join(pcs.join())?,
+                cm2026,
+                cm2025,
+                pcs,
                 hcpcs,
+                cm2025_index,
+                cm2026_index,
+                pcs_index,
+                hcpcs_index,
             })
         })
     }
@@ -140,6 +177,16 @@ impl CodeSets {
             ),
             2026 => (&self.cm2026, fy, Coverage::Covered),
             _ => (&self.cm2026, FiscalYear(2026), Coverage::After),
+        }
+    }
+
+    /// The look-up for a system on a date of service.
+    pub fn index_for(&self, system: CodeSystem, date: NaiveDate) -> &lookup::CodeIndex {
+        match system {
+            CodeSystem::Icd10Cm if FiscalYear::of(date).0 <= 2025 => &self.cm2025_index,
+            CodeSystem::Icd10Cm => &self.cm2026_index,
+            CodeSystem::Icd10Pcs => &self.pcs_index,
+            CodeSystem::Hcpcs => &self.hcpcs_index,
         }
     }
 
