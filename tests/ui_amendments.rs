@@ -281,6 +281,12 @@ fn an_item_request_accepted_appends_the_amendment() {
     };
     assert!(s.contains(doc.as_str()), "{s}");
     assert!(chart.documents.iter().any(|d| &d.id == doc));
+    // The chart's document list has the amendment beside the original, without reopening.
+    ui.send(key(KeyCode::Char('3')));
+    let docs = ui.screen80();
+    assert!(docs.contains("1 encounter, 2 documents"), "{docs}");
+    assert!(docs.contains("2026-11-23 Amendment"), "{docs}");
+    assert!(docs.contains("Discharge summary"), "{docs}");
 }
 
 #[test]

@@ -533,13 +533,17 @@ impl App {
             Msg::AmendmentsLoaded(result) => {
                 self.dirty = true;
                 match (*result, &mut self.view) {
-                    (Ok(a), View::Chart(c)) => match &mut c.amendments {
-                        Some(t) => t.set_data(a),
-                        None => {
-                            c.amendments =
-                                Some(crate::ui::screens::chart_amendments::AmendmentsTab::new(a))
+                    (Ok(a), View::Chart(c)) => {
+                        c.add_documents(&a.documents);
+                        match &mut c.amendments {
+                            Some(t) => t.set_data(a),
+                            None => {
+                                c.amendments = Some(
+                                    crate::ui::screens::chart_amendments::AmendmentsTab::new(a),
+                                )
+                            }
                         }
-                    },
+                    }
                     (Ok(_), _) => {}
                     (Err(e), _) => self.on_service_error(&e, "Amendments"),
                 }

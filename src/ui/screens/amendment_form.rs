@@ -1319,6 +1319,38 @@ mod tests {
     }
 
     #[test]
+    fn hostile_text_is_shown_safely_in_ascii() {
+        let mut r = with_disagreement();
+        r.requested_change = "Remove it\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202E}now".into();
+        if let Some(s) = &mut r.disagreement {
+            s.text = "I disagree\u{1b}[31m loudly".into();
+        }
+        let mut f = open(Action::AmendmentStatement, Some(r)).unwrap();
+        f.paste("typed \u{202E}back\u{1b}[1m");
+        let theme = Theme {
+            ascii: true,
+            ..Theme::default()
+        };
+        let t = crate::ui::test_screen::terminal80(|fr| f.draw(fr, fr.area(), &theme));
+        let screen = crate::ui::test_screen::safe_text(&t);
+        assert!(screen.contains("Rebuttal - request") || screen.contains("Rebuttal — request"));
+        assert!(
+            screen.contains("Patient's statement (2026-12-05): I disagree"),
+            "{screen}"
+        );
+        assert!(
+            !screen.contains("[2J") && !screen.contains("pwned"),
+            "{screen}"
+        );
+        assert!(
+            !screen
+                .chars()
+                .any(|c| ('\u{2500}'..='\u{259F}').contains(&c) || c == '•'),
+            "no line drawing in ASCII mode: {screen}"
+        );
+    }
+
+    #[test]
     fn wrapping_breaks_after_spaces_and_keeps_every_character() {
         let cases: [(&str, usize, Vec<&str>); 4] = [
             ("", 10, vec![""]),

@@ -103,6 +103,34 @@ impl ChartView {
         }
     }
 
+    /// Documents the chart learned of after it opened (an accepted amendment appends one):
+    /// added to the document list, newest first, without the text.
+    pub fn add_documents(&mut self, docs: &[crate::domain::Document]) {
+        for d in docs {
+            if d.mrn != self.chart.patient.mrn || self.chart.documents.iter().any(|k| k.id == d.id)
+            {
+                continue;
+            }
+            let at = self
+                .chart
+                .documents
+                .iter()
+                .position(|k| k.written <= d.written)
+                .unwrap_or(self.chart.documents.len());
+            self.chart.documents.insert(
+                at,
+                crate::domain::patient::DocumentInfo {
+                    id: d.id.clone(),
+                    encounter_id: d.encounter_id.clone(),
+                    kind: d.kind.clone(),
+                    author: d.author.clone(),
+                    written: d.written,
+                    lines: d.text.lines().count(),
+                },
+            );
+        }
+    }
+
     /// Something typed in an amendment form would be lost.
     pub fn has_unsaved(&self) -> bool {
         self.amendment_form().is_some_and(|f| f.has_input())
