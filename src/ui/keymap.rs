@@ -391,19 +391,11 @@ impl Action {
             Action::MarkViolation => {
                 "Break-glass review: judge the access a violation, with a comment"
             }
-            Action::NewAmendment => {
-                "Amendments: log a patient's request to amend a document or other item"
-            }
-            Action::ExtendAmendment => {
-                "Amendments: the one 30-day extension, with its reason and when the patient was told"
-            }
-            Action::AcceptAmendment => {
-                "Amendments: accept; the amendment is appended and linked to the original"
-            }
-            Action::DenyAmendment => "Amendments: deny on one of the rule's grounds, in writing",
-            Action::AmendmentStatement => {
-                "Amendments: the patient's statement of disagreement, or the rebuttal to it"
-            }
+            Action::NewAmendment => "Amendments: log a new request (a document or other item)",
+            Action::ExtendAmendment => "Amendments: take the one 30-day extension",
+            Action::AcceptAmendment => "Amendments: accept; the amendment is appended and linked",
+            Action::DenyAmendment => "Amendments: deny on one of the rule's four grounds",
+            Action::AmendmentStatement => "Amendments: patient's disagreement, then the rebuttal",
         }
     }
 
