@@ -53,6 +53,8 @@ pub enum Msg {
     DocumentOpened(Box<Result<crate::domain::Document, ServiceError>>),
     AccessLogLoaded(Result<Vec<crate::domain::AuditEntry>, ServiceError>),
     AmendmentsLoaded(Box<Result<crate::service::ChartAmendments, ServiceError>>),
+    /// The answer to an amendment form's step.
+    AmendmentSaved(Box<Result<crate::domain::amendment::AmendmentRequest, ServiceError>>),
     BreakGlassListLoaded(Result<Vec<crate::domain::break_glass::BreakGlassAccess>, ServiceError>),
     BreakGlassJudged(Box<Result<crate::domain::break_glass::BreakGlassAccess, ServiceError>>),
     /// A break-the-glass answer for this MRN.
@@ -102,6 +104,11 @@ pub enum Effect {
         comment: String,
     },
     LoadAmendments(SessionToken, String),
+    /// One step on an amendment request: log, extend, decide, statement.
+    Amendment(
+        SessionToken,
+        Box<crate::ui::screens::amendment_form::AmendmentCall>,
+    ),
     BreakGlass(
         SessionToken,
         Box<crate::ui::screens::break_glass::BreakGlassRequest>,
@@ -289,7 +296,7 @@ impl App {
         match &self.view {
             View::Users(_) => KeyScope::Users,
             View::Duplicates(_) => KeyScope::Duplicates,
-            View::Chart(_) => KeyScope::Chart,
+            View::Chart(c) => c.key_scope(),
             View::BreakGlassReview(_) => KeyScope::Review,
             _ => KeyScope::Any,
         }
@@ -317,6 +324,7 @@ impl App {
             View::Users(u) if self.session.is_some() => u.has_input(),
             View::Register(f) if self.session.is_some() => f.has_input(),
             View::Duplicates(d) if self.session.is_some() => d.has_input(),
+            View::Chart(c) if self.session.is_some() => c.has_unsaved(),
             _ => self.session.is_none() && self.login.has_input(),
         }
     }
@@ -347,6 +355,7 @@ impl App {
                         (View::Users(u), true) => u.paste(&text),
                         (View::Register(f), true) => f.paste(&text),
                         (View::Duplicates(d), true) => d.paste(&text),
+                        (View::Chart(c), true) => c.paste(&text),
                         (View::Search(v), true) => {
                             let request = v.paste(&text);
                             return effects
@@ -525,13 +534,24 @@ impl App {
                 self.dirty = true;
                 match (*result, &mut self.view) {
                     (Ok(a), View::Chart(c)) => {
-                        c.amendments =
-                            Some(crate::ui::screens::chart_amendments::AmendmentsTab::new(a))
+                        c.add_documents(&a.documents);
+                        match &mut c.amendments {
+                            Some(t) => t.set_data(a),
+                            None => {
+                                c.amendments = Some(
+                                    crate::ui::screens::chart_amendments::AmendmentsTab::new(a),
+                                )
+                            }
+                        }
                     }
                     (Ok(_), _) => {}
                     (Err(e), _) => self.on_service_error(&e, "Amendments"),
                 }
                 Vec::new()
+            }
+            Msg::AmendmentSaved(result) => {
+                self.dirty = true;
+                self.on_amendment_saved(*result)
             }
             Msg::Registered(answer) => {
                 self.dirty = true;
@@ -1156,6 +1176,9 @@ impl App {
                         .into_iter()
                         .collect();
                 }
+                if let Some(effects) = self.amendment_action(&token, action) {
+                    return effects;
+                }
                 if let View::Chart(c) = &mut self.view {
                     let mrn = c.chart.patient.mrn.clone();
                     let request = match chart_tab(action) {
@@ -1202,6 +1225,85 @@ impl App {
                     }
                 }
                 Vec::new()
+            }
+        }
+    }
+
+    /// An amendment step key on the chart's Amendments tab, or any key while its form is
+    /// open; None when the key is for the chart itself.
+    fn amendment_action(&mut self, token: &SessionToken, action: Action) -> Option<Vec<Effect>> {
+        let manage = self.may(crate::policy::Permission::ManageAmendments);
+        let today = self.today;
+        let View::Chart(c) = &mut self.view else {
+            return None;
+        };
+        if let Some(form) = c.amendment_form_mut() {
+            let call = form.on_action(action, today);
+            return Some(
+                call.map(|call| Effect::Amendment(token.clone(), Box::new(call)))
+                    .into_iter()
+                    .collect(),
+            );
+        }
+        if action.scope() != KeyScope::Amendments {
+            return None;
+        }
+        if !manage {
+            self.set_status(
+                StatusKind::Error,
+                "Working amendment requests: not permitted for your role.",
+            );
+            return Some(Vec::new());
+        }
+        let mrn = c.chart.patient.mrn.clone();
+        let opened = match &mut c.amendments {
+            Some(t) => t.open_form(action, &c.chart.documents, &mrn, today),
+            None => Err("The amendment requests are still loading.".to_string()),
+        };
+        match opened {
+            Ok(()) => self.status = None,
+            Err(why) => self.set_status(StatusKind::Warning, why),
+        }
+        Some(Vec::new())
+    }
+
+    /// The service's answer to an amendment step: the tab is read again, and a refusal is
+    /// shown in the form, which stays open.
+    fn on_amendment_saved(
+        &mut self,
+        result: Result<crate::domain::amendment::AmendmentRequest, ServiceError>,
+    ) -> Vec<Effect> {
+        let Some(token) = self.token() else {
+            return Vec::new();
+        };
+        let View::Chart(c) = &mut self.view else {
+            return Vec::new();
+        };
+        let mrn = c.chart.patient.mrn.clone();
+        match result {
+            Ok(r) => {
+                let done = c
+                    .amendments
+                    .as_mut()
+                    .map_or_else(|| format!("Request {} saved.", r.id), |t| t.saved(&r));
+                self.set_status(StatusKind::Info, done);
+                vec![Effect::LoadAmendments(token, mrn)]
+            }
+            Err(ServiceError::SessionExpired) => {
+                self.on_service_error(&ServiceError::SessionExpired, "Amendments");
+                Vec::new()
+            }
+            Err(e) => {
+                if let Some(f) = c.amendment_form_mut() {
+                    f.failed(e.to_string());
+                }
+                let reload = matches!(e, ServiceError::Conflict(_));
+                self.on_service_error(&e, "Amendment requests");
+                if reload {
+                    vec![Effect::LoadAmendments(token, mrn)]
+                } else {
+                    Vec::new()
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 //! place the UI calls the service, so the local and remote cases differ in nothing here.
 
 use super::app::{Effect, Msg};
+use super::screens::amendment_form::AmendmentCall;
 use super::screens::users::UserRequest;
 use crate::service::{LoginRequest, Records};
 
@@ -54,6 +55,9 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         Effect::LoadAmendments(token, mrn) => Some(Msg::AmendmentsLoaded(Box::new(
             records.amendment_requests(&token, &mrn),
         ))),
+        Effect::Amendment(token, call) => Some(Msg::AmendmentSaved(Box::new(amendment(
+            records, &token, *call,
+        )))),
         Effect::BreakGlass(token, r) => {
             let done = records
                 .break_glass(&token, &r.mrn, r.reason, &r.note, &r.password)
@@ -122,5 +126,40 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
             Some(Msg::UserChanged(done, result))
         }
         Effect::FullRedraw | Effect::Quit => None,
+    }
+}
+
+/// One amendment step, as the form completed it.
+fn amendment(
+    records: &dyn Records,
+    token: &crate::service::SessionToken,
+    call: AmendmentCall,
+) -> crate::service::ServiceResult<crate::domain::amendment::AmendmentRequest> {
+    match call {
+        AmendmentCall::Log {
+            mrn,
+            target,
+            requested_change,
+            received,
+        } => records.log_amendment_request(token, &mrn, target, &requested_change, received),
+        AmendmentCall::Extend {
+            id,
+            version,
+            reason,
+            patient_told,
+        } => records.extend_amendment(token, &id, version, &reason, patient_told),
+        AmendmentCall::Decide {
+            id,
+            version,
+            decision,
+            decided_on,
+        } => records.decide_amendment(token, &id, version, decision, decided_on),
+        AmendmentCall::Statement {
+            id,
+            version,
+            kind,
+            text,
+            dated,
+        } => records.add_amendment_statement(token, &id, version, kind, &text, dated),
     }
 }

@@ -63,6 +63,11 @@ impl TextInput {
         self.value.is_empty()
     }
 
+    /// Where the cursor is, in characters from the start.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
     pub fn set(&mut self, v: &str) {
         self.value.clear();
         self.cursor = 0;

@@ -72,6 +72,11 @@ pub enum Action {
     ShowReviewed,
     MarkAppropriate,
     MarkViolation,
+    NewAmendment,
+    ExtendAmendment,
+    AcceptAmendment,
+    DenyAmendment,
+    AmendmentStatement,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -83,17 +88,34 @@ pub enum KeyScope {
     Duplicates,
     Chart,
     Review,
+    /// The chart's document reader: the chart's keys and find.
+    Reader,
+    /// The chart's Amendments tab: the chart's keys and the amendment steps.
+    Amendments,
 }
 
 impl KeyScope {
+    /// The scope whose keys also work here (the reader and the Amendments tab are parts of
+    /// the chart).
+    pub fn parent(self) -> Option<KeyScope> {
+        match self {
+            KeyScope::Reader | KeyScope::Amendments => Some(KeyScope::Chart),
+            _ => None,
+        }
+    }
+
     /// Whether bindings of these two scopes can be pressed on the same screen.
     pub fn overlaps(self, other: KeyScope) -> bool {
-        self == KeyScope::Any || other == KeyScope::Any || self == other
+        self == KeyScope::Any
+            || other == KeyScope::Any
+            || self == other
+            || self.parent() == Some(other)
+            || other.parent() == Some(self)
     }
 }
 
 impl Action {
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 56] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -145,6 +167,11 @@ impl Action {
         Action::ShowReviewed,
         Action::MarkAppropriate,
         Action::MarkViolation,
+        Action::NewAmendment,
+        Action::ExtendAmendment,
+        Action::AcceptAmendment,
+        Action::DenyAmendment,
+        Action::AmendmentStatement,
     ];
 
     /// The screen on which this action's key means it.
@@ -169,10 +196,13 @@ impl Action {
             | Action::TabCodes
             | Action::TabDisclosures
             | Action::TabAccessLog
-            | Action::TabAmendments
-            | Action::Find
-            | Action::NextMatch
-            | Action::PrevMatch => KeyScope::Chart,
+            | Action::TabAmendments => KeyScope::Chart,
+            Action::Find | Action::NextMatch | Action::PrevMatch => KeyScope::Reader,
+            Action::NewAmendment
+            | Action::ExtendAmendment
+            | Action::AcceptAmendment
+            | Action::DenyAmendment
+            | Action::AmendmentStatement => KeyScope::Amendments,
             _ => KeyScope::Any,
         }
     }
@@ -231,6 +261,11 @@ impl Action {
             Action::ShowReviewed => "show_reviewed",
             Action::MarkAppropriate => "mark_appropriate",
             Action::MarkViolation => "mark_violation",
+            Action::NewAmendment => "new_amendment",
+            Action::ExtendAmendment => "extend_amendment",
+            Action::AcceptAmendment => "accept_amendment",
+            Action::DenyAmendment => "deny_amendment",
+            Action::AmendmentStatement => "amendment_statement",
         }
     }
 
@@ -288,6 +323,11 @@ impl Action {
             Action::ShowReviewed => "All/waiting",
             Action::MarkAppropriate => "Appropriate",
             Action::MarkViolation => "Violation",
+            Action::NewAmendment => "New request",
+            Action::ExtendAmendment => "Extend",
+            Action::AcceptAmendment => "Accept",
+            Action::DenyAmendment => "Deny",
+            Action::AmendmentStatement => "Statement",
         }
     }
 
@@ -351,6 +391,11 @@ impl Action {
             Action::MarkViolation => {
                 "Break-glass review: judge the access a violation, with a comment"
             }
+            Action::NewAmendment => "Amendments: log a new request (a document or other item)",
+            Action::ExtendAmendment => "Amendments: take the one 30-day extension",
+            Action::AcceptAmendment => "Amendments: accept; the amendment is appended and linked",
+            Action::DenyAmendment => "Amendments: deny on one of the rule's four grounds",
+            Action::AmendmentStatement => "Amendments: patient's disagreement, then the rebuttal",
         }
     }
 
@@ -537,7 +582,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 51] = [
+const DEFAULTS: [(Key, Action); 56] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -589,6 +634,11 @@ const DEFAULTS: [(Key, Action); 51] = [
     (Key::plain(KeyCode::Char('a')), Action::ShowReviewed),
     (Key::plain(KeyCode::Char('p')), Action::MarkAppropriate),
     (Key::plain(KeyCode::Char('v')), Action::MarkViolation),
+    (Key::plain(KeyCode::Char('n')), Action::NewAmendment),
+    (Key::plain(KeyCode::Char('x')), Action::ExtendAmendment),
+    (Key::plain(KeyCode::Char('a')), Action::AcceptAmendment),
+    (Key::plain(KeyCode::Char('d')), Action::DenyAmendment),
+    (Key::plain(KeyCode::Char('s')), Action::AmendmentStatement),
 ];
 
 /// The function-key screens, in footer order.
@@ -661,9 +711,10 @@ impl Keymap {
     /// The action `key` means on a screen of `scope` (`Any`: a screen without letters of
     /// its own).
     pub fn action_for(&self, key: &Key, scope: KeyScope) -> Option<Action> {
+        let live = [Some(KeyScope::Any), Some(scope), scope.parent()];
         self.bindings
             .iter()
-            .find(|b| &b.key == key && [KeyScope::Any, scope].contains(&b.action.scope()))
+            .find(|b| &b.key == key && live.contains(&Some(b.action.scope())))
             .map(|b| b.action)
     }
 
@@ -792,6 +843,25 @@ mod tests {
             Some(Action::NeedsResearch)
         );
         assert_eq!(km.action_for(&r, KeyScope::Chart), None);
+        // The reader and the Amendments tab keep the chart's keys, and `n` means "next
+        // match" in one and "new request" in the other.
+        let n = Key::parse("n").unwrap();
+        let one = Key::parse("1").unwrap();
+        for (scope, want) in [
+            (KeyScope::Reader, Some(Action::NextMatch)),
+            (KeyScope::Amendments, Some(Action::NewAmendment)),
+            (KeyScope::Chart, None),
+        ] {
+            assert_eq!(km.action_for(&n, scope), want, "{scope:?}");
+            assert_eq!(
+                km.action_for(&one, scope),
+                Some(Action::TabSummary),
+                "{scope:?}"
+            );
+        }
+        assert!(KeyScope::Amendments.overlaps(KeyScope::Chart));
+        assert!(!KeyScope::Amendments.overlaps(KeyScope::Reader));
+        assert!(!KeyScope::Amendments.overlaps(KeyScope::Users));
     }
 
     #[test]

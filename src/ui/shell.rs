@@ -95,6 +95,9 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
         }
         View::Register(_) => v.extend([(Action::Save, 0), (Action::NextField, 1)]),
         View::Duplicates(d) => v.extend(d.footer_actions()),
+        View::Chart(c) if c.amendment_form().is_some() => {
+            v.extend([(Action::Save, 0), (Action::NextField, 1)]);
+        }
         View::Chart(c) if c.typing() => v.push((Action::Submit, 0)),
         View::Chart(c) if c.viewer.is_some() => {
             v.extend([
@@ -112,6 +115,12 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
             v.push((Action::DemographicHistory, 1));
             if c.tab == crate::policy::ChartTab::Documents && !c.chart.documents.is_empty() {
                 v.push((Action::Submit, 0));
+            }
+            if c.tab == crate::policy::ChartTab::Amendments
+                && session.permissions.contains(&Permission::ManageAmendments)
+                && let Some(t) = &c.amendments
+            {
+                v.extend(t.footer_actions());
             }
         }
         View::BreakGlassReview(r) if r.typing() => v.push((Action::Submit, 0)),

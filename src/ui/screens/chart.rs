@@ -11,7 +11,8 @@ use crate::sanitize::sanitize;
 use crate::service::ChartSummary;
 use crate::ui::doc_viewer::DocumentViewer;
 use crate::ui::input::TextInput;
-use crate::ui::keymap::Action;
+use crate::ui::keymap::{Action, KeyScope};
+use crate::ui::screens::amendment_form::AmendmentForm;
 use crate::ui::theme::Theme;
 use chrono::NaiveDate;
 use crossterm::event::KeyEvent;
@@ -75,13 +76,78 @@ impl ChartView {
         self.history_scroll = 0;
     }
 
-    /// Typing into the find prompt.
+    /// Typing into the find prompt or a field of an amendment form.
     pub fn typing(&self) -> bool {
-        self.find.is_some()
+        self.find.is_some() || self.amendment_form().is_some_and(|f| f.typing())
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
-        self.find.as_mut().is_some_and(|f| f.handle_key(key))
+        if let Some(f) = &mut self.find {
+            return f.handle_key(key);
+        }
+        self.amendment_form_mut().is_some_and(|f| f.handle_key(key))
+    }
+
+    /// The amendment step being filled in on the Amendments tab.
+    pub fn amendment_form(&self) -> Option<&AmendmentForm> {
+        self.amendments.as_ref().and_then(|t| t.form.as_ref())
+    }
+
+    pub fn amendment_form_mut(&mut self) -> Option<&mut AmendmentForm> {
+        self.amendments.as_mut().and_then(|t| t.form.as_mut())
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if let Some(f) = self.amendment_form_mut() {
+            f.paste(text);
+        }
+    }
+
+    /// Documents the chart learned of after it opened (an accepted amendment appends one):
+    /// added to the document list, newest first, without the text.
+    pub fn add_documents(&mut self, docs: &[crate::domain::Document]) {
+        for d in docs {
+            if d.mrn != self.chart.patient.mrn || self.chart.documents.iter().any(|k| k.id == d.id)
+            {
+                continue;
+            }
+            let at = self
+                .chart
+                .documents
+                .iter()
+                .position(|k| k.written <= d.written)
+                .unwrap_or(self.chart.documents.len());
+            self.chart.documents.insert(
+                at,
+                crate::domain::patient::DocumentInfo {
+                    id: d.id.clone(),
+                    encounter_id: d.encounter_id.clone(),
+                    kind: d.kind.clone(),
+                    author: d.author.clone(),
+                    written: d.written,
+                    lines: d.text.lines().count(),
+                },
+            );
+        }
+    }
+
+    /// Something typed in an amendment form would be lost.
+    pub fn has_unsaved(&self) -> bool {
+        self.amendment_form().is_some_and(|f| f.has_input())
+    }
+
+    /// Which keys mean something now: none of the chart's letters while a form is open,
+    /// find in the reader, the amendment steps on their tab.
+    pub fn key_scope(&self) -> KeyScope {
+        if self.amendment_form().is_some() {
+            KeyScope::Any
+        } else if self.viewer.is_some() {
+            KeyScope::Reader
+        } else if self.tab == ChartTab::Amendments && self.history.is_none() {
+            KeyScope::Amendments
+        } else {
+            KeyScope::Chart
+        }
     }
 
     pub fn show_document(&mut self, title: &str, text: &str) {
@@ -92,6 +158,11 @@ impl ChartView {
     /// Esc: closes the innermost thing open; false when nothing was (the app goes back).
     pub fn close(&mut self) -> bool {
         if self.find.take().is_some() {
+            return true;
+        }
+        if let Some(t) = &mut self.amendments
+            && t.form.take().is_some()
+        {
             return true;
         }
         if let Some(v) = &mut self.viewer {

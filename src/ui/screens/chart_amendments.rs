@@ -1,14 +1,17 @@
 //! The chart's Amendments tab: the patient's amendment requests (45 CFR 164.526), each with
 //! its deadline counting down (overdue ones in the error style), and under the list the
 //! selected request in full: the one extension, the decision, and the patient's statement of
-//! disagreement with the provider's rebuttal. Logging and deciding are the app's business.
+//! disagreement with the provider's rebuttal. The steps (`n`, `x`, `a`, `d`, `s`) open a form
+//! from `amendment_form.rs` over the tab; the app sends what it completes to the service.
 
 use crate::domain::amendment::{AmendmentRequest, AmendmentStatus, AmendmentTarget, Decision};
 use crate::domain::amendment::{DecisionOutcome, Statement};
+use crate::domain::patient::DocumentInfo;
 use crate::sanitize::sanitize;
 use crate::service::ChartAmendments;
 use crate::ui::doc_viewer::truncate;
 use crate::ui::keymap::Action;
+use crate::ui::screens::amendment_form::AmendmentForm;
 use crate::ui::theme::Theme;
 use chrono::NaiveDate;
 use ratatui::Frame;
@@ -29,6 +32,10 @@ const SOON_DAYS: i64 = 7;
 pub struct AmendmentsTab {
     pub data: ChartAmendments,
     pub selected: usize,
+    /// The step being filled in, drawn over the list.
+    pub form: Option<AmendmentForm>,
+    /// The request to select when the list next arrives (the one a step just changed).
+    select_id: Option<String>,
 }
 
 /// The deadline in words and its style: "OVERDUE 5d", "due today", "12d left"; decided
@@ -70,15 +77,71 @@ fn status_style(s: AmendmentStatus, theme: &Theme) -> Style {
 
 impl AmendmentsTab {
     pub fn new(data: ChartAmendments) -> AmendmentsTab {
-        AmendmentsTab { data, selected: 0 }
+        AmendmentsTab {
+            data,
+            selected: 0,
+            form: None,
+            select_id: None,
+        }
     }
 
-    /// The requests again (after a step); the selection stays inside the list.
+    /// The requests again (after a step); the selection moves to the request the step
+    /// changed, or stays inside the list.
     pub fn set_data(&mut self, data: ChartAmendments) {
         self.data = data;
+        if let Some(id) = self.select_id.take()
+            && let Some(i) = self.data.requests.iter().position(|r| r.id == id)
+        {
+            self.selected = i;
+        }
         self.selected = self
             .selected
             .min(self.data.requests.len().saturating_sub(1));
+    }
+
+    /// Opens the form for a step key on the selected request (or a new one); Err is a plain
+    /// sentence saying why the step cannot be taken.
+    pub fn open_form(
+        &mut self,
+        action: Action,
+        documents: &[DocumentInfo],
+        mrn: &str,
+        today: NaiveDate,
+    ) -> Result<(), String> {
+        let form = AmendmentForm::open(action, self.selected_request(), documents, mrn, today)?;
+        self.form = Some(form);
+        Ok(())
+    }
+
+    /// The service did the form's step: close it, and select that request once the list
+    /// comes back. Returns what the status line says.
+    pub fn saved(&mut self, r: &AmendmentRequest) -> String {
+        let message = self
+            .form
+            .take()
+            .map_or_else(|| format!("Request {} saved.", r.id), |f| f.done_message(r));
+        self.select_id = Some(r.id.clone());
+        message
+    }
+
+    /// The keys the footer offers a user who may work requests, for the selected one.
+    pub fn footer_actions(&self) -> Vec<(Action, u8)> {
+        let mut v = vec![(Action::NewAmendment, 0)];
+        if let Some(r) = self.selected_request() {
+            match r.status {
+                AmendmentStatus::Pending => {
+                    if r.extension.is_none() {
+                        v.push((Action::ExtendAmendment, 0));
+                    }
+                    v.extend([(Action::AcceptAmendment, 0), (Action::DenyAmendment, 0)]);
+                }
+                AmendmentStatus::Denied if r.rebuttal.is_none() => {
+                    v.push((Action::AmendmentStatement, 0));
+                }
+                _ => {}
+            }
+        }
+        v
     }
 
     /// Movement keys move the selection; anything else is ignored (false).
@@ -92,6 +155,9 @@ impl AmendmentsTab {
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: NaiveDate) {
+        if let Some(f) = &self.form {
+            return f.draw(frame, area, theme);
+        }
         let requests = &self.data.requests;
         let n = requests.len();
         let pending = requests

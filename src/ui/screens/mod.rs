@@ -1,5 +1,6 @@
 //! One file per screen: its state, its keys, its drawing.
 
+pub mod amendment_form;
 pub mod break_glass;
 pub mod break_glass_review;
 pub mod chart;
