@@ -55,6 +55,7 @@ fn chart_patient(family: &str, sensitivity: Option<Sensitivity>) -> SynthPatient
                 text: NOTE.into(),
             }],
         }],
+        clinical: Vec::new(),
     }
 }
 
