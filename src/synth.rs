@@ -24,6 +24,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::domain::patient::{Address, EncounterClass, NewPatient, Sensitivity, Sex, age_on};
 
+mod clinical;
+pub use clinical::SynthItem;
+
 /// What to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SynthConfig {
@@ -42,6 +45,8 @@ pub struct SynthPatient {
     /// Some(i): this is a deliberate near-duplicate of the i-th generated patient (0-based)
     pub near_duplicate_of: Option<usize>,
     pub encounters: Vec<SynthEncounter>,
+    /// Problems, allergies (or "no known allergies"), medications and immunizations.
+    pub clinical: Vec<SynthItem>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,6 +187,8 @@ struct Generator {
     recent_pos: usize,
     ssn_key: u64,
     days: Vec<i32>,
+    /// The current patient's visits, for the clinical summary.
+    visits: Vec<clinical::Visit>,
 }
 
 /// What the note templates need to know about an encounter.
@@ -231,6 +238,7 @@ impl Generator {
             recent_pos: 0,
             ssn_key,
             days: Vec::with_capacity(64),
+            visits: Vec::with_capacity(64),
         }
     }
 
@@ -293,12 +301,16 @@ impl Generator {
         if near_duplicate_of.is_none() && deceased.is_none() {
             self.remember(index, &patient);
         }
+        let last_day = self.date(deceased.unwrap_or(self.today));
+        let clinical =
+            clinical::generate(self.cfg.seed, index, patient.dob, last_day, &self.visits);
         SynthPatient {
             deceased: deceased.map(|d| self.date(d)),
             patient,
             sensitivity,
             near_duplicate_of,
             encounters,
+            clinical,
         }
     }
 
@@ -680,6 +692,7 @@ impl Generator {
             n = n.min(1 + span / 30);
         }
         self.days.clear();
+        self.visits.clear();
         for _ in 0..n {
             let d = self.rng.random_range(start..=end);
             self.days.push(d);
@@ -789,6 +802,12 @@ impl Generator {
                 sex: p.sex,
             };
             let documents = self.documents(&ctx);
+            self.visits.push(clinical::Visit {
+                diagnosis: cond.diagnosis,
+                day: self.date(admitted),
+                encounter: out.len(),
+                attending,
+            });
             out.push(SynthEncounter {
                 class,
                 admitted: self.date(admitted),

@@ -70,6 +70,7 @@ fn synthetic(family: &str, visits: &[(i32, u32, u32, &str)]) -> SynthPatient {
                 }],
             })
             .collect(),
+        clinical: Vec::new(),
     }
 }
 

@@ -47,6 +47,7 @@ fn patient(family: &str, sensitivity: Option<Sensitivity>) -> SynthPatient {
                 text: "Line one.\nLine two.\nLine three.".into(),
             }],
         }],
+        clinical: Vec::new(),
     }
 }
 

@@ -61,6 +61,7 @@ fn with_visits(p: NewPatient, visits: &[(i32, u32, u32)]) -> SynthPatient {
                 }],
             })
             .collect(),
+        clinical: Vec::new(),
     }
 }
 

@@ -55,6 +55,7 @@ fn chart_patient(family: &str, sensitivity: Option<Sensitivity>) -> SynthPatient
                 text: NOTE.into(),
             }],
         }],
+        clinical: Vec::new(),
     }
 }
 
@@ -218,4 +219,142 @@ fn the_review_list_is_compliance_only() {
     ui.log_in("clinician");
     ui.send(key(KeyCode::F(9)));
     assert!(ui.screen80().contains("not permitted"), "{}", ui.screen80());
+}
+
+/// A chart with clinical items, opened by `user` on the Summary tab when the role has it.
+fn open_summary_chart(user: &str, clinical: Vec<chartroom::synth::SynthItem>) -> Ui {
+    let mut ui = Ui::new(true);
+    let mut p = chart_patient("Marchetti", None);
+    p.clinical = clinical;
+    let mrn = ui.f.records.system_load_synthetic(&[p]).unwrap().remove(0);
+    ui.f.records
+        .wait_for_search_index(Duration::from_secs(30))
+        .unwrap();
+    ui.log_in(user);
+    ui.app.today = date(2026, 11, 23);
+    ui.send(key(KeyCode::F(2)));
+    ui.type_text(&mrn);
+    ui.send(key(KeyCode::Enter));
+    ui.send(key(KeyCode::Char('1')));
+    ui
+}
+
+fn clinical_items() -> Vec<chartroom::synth::SynthItem> {
+    use chartroom::domain::clinical::*;
+    use chartroom::synth::SynthItem;
+    let meta = || {
+        ItemMeta::new(
+            "",
+            "",
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 9, 1, 0, 0, 0).unwrap(),
+        )
+    };
+    let at_visit = |item| SynthItem {
+        item,
+        encounter: Some(0),
+    };
+    let allergy = |substance: &str, severity, criticality| {
+        at_visit(ClinicalItem::Allergy(Allergy {
+            meta: meta(),
+            substance: substance.into(),
+            reaction: Some("hives".into()),
+            severity: Some(severity),
+            criticality,
+            status: AllergyStatus::Active,
+            recorded: Some(date(2026, 9, 1)),
+        }))
+    };
+    vec![
+        at_visit(ClinicalItem::Problem(Problem {
+            meta: meta(),
+            code_system: ICD10CM.into(),
+            code: "I50.9".into(),
+            display: "Heart failure, unspecified".into(),
+            onset: Some(date(2026, 9, 1)),
+            status: ProblemStatus::Active,
+        })),
+        at_visit(ClinicalItem::Problem(Problem {
+            meta: meta(),
+            code_system: ICD10CM.into(),
+            code: "J18.9".into(),
+            display: "Pneumonia, unspecified organism".into(),
+            onset: Some(date(2024, 2, 3)),
+            status: ProblemStatus::Resolved,
+        })),
+        allergy("latex", Severity::Mild, Criticality::Low),
+        allergy("penicillin", Severity::Severe, Criticality::High),
+        allergy(
+            "sulfonamide antibiotics",
+            Severity::Moderate,
+            Criticality::Low,
+        ),
+        allergy(
+            "iodinated contrast \u{1b}[2Jmedia",
+            Severity::Moderate,
+            Criticality::Low,
+        ),
+        allergy("shellfish", Severity::Mild, Criticality::Low),
+        at_visit(ClinicalItem::Medication(Medication {
+            meta: meta(),
+            medication: "furosemide 40 mg tablet".into(),
+            dosage: "40 mg by mouth once daily".into(),
+            status: MedicationStatus::Active,
+            start: Some(date(2026, 9, 4)),
+            prescriber: Some("Dr. K. Osei".into()),
+        })),
+        SynthItem {
+            item: ClinicalItem::Immunization(Immunization {
+                meta: meta(),
+                vaccine: "influenza, injectable, quadrivalent, preservative free".into(),
+                cvx: Some("150".into()),
+                date: date(2025, 10, 14),
+                status: ImmunizationStatus::Completed,
+            }),
+            encounter: None,
+        },
+    ]
+}
+
+#[test]
+fn clinicians_see_the_summary_and_allergies_in_the_banner() {
+    let ui = open_summary_chart("clinician", clinical_items());
+    let s = ui.screen80();
+    no_escape(&s);
+    assert!(s.contains("Heart failure, unspecified"), "{s}");
+    assert!(s.contains("furosemide 40 mg tablet"), "{s}");
+    // Five active allergies do not fit the banner: the most dangerous first, the rest counted.
+    let banner = s.lines().nth(3).unwrap();
+    assert!(
+        banner.contains("Allergies: penicillin (severe), "),
+        "{banner}"
+    );
+    assert!(banner.contains(" +"), "{banner}");
+    insta::assert_snapshot!("summary_tab_clinician", s);
+}
+
+#[test]
+fn an_empty_summary_says_nothing_is_recorded() {
+    let ui = open_summary_chart("coder", Vec::new());
+    let s = ui.screen80();
+    assert!(s.contains("Allergies not recorded"), "{s}");
+    assert!(s.contains("No problems recorded"), "{s}");
+    insta::assert_snapshot!("summary_tab_empty_coder", s);
+}
+
+#[test]
+fn billing_sees_no_summary_tab_and_no_allergies() {
+    let ui = open_summary_chart("billing", clinical_items());
+    let s = ui.screen80();
+    assert!(s.contains("Summary: not shown for your role"), "{s}");
+    assert!(!s.contains("1 Summary"), "{s}");
+    for clinical in [
+        "Allergies",
+        "penicillin",
+        "NKA",
+        "Heart failure",
+        "furosemide",
+    ] {
+        assert!(!s.contains(clinical), "{clinical}: {s}");
+    }
+    insta::assert_snapshot!("summary_tab_not_shown_billing", s);
 }

@@ -53,6 +53,7 @@ fn mpi_ui(user: &str) -> (Ui, String, String) {
         sensitivity: None,
         near_duplicate_of: None,
         encounters: visits,
+        clinical: Vec::new(),
     };
     let mrns =
         ui.f.records

@@ -400,6 +400,7 @@ fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
                 }],
             })
             .collect(),
+        clinical: Vec::new(),
     };
     let mrn = records
         .system_load_synthetic(&[chart])

@@ -301,6 +301,9 @@ pub struct MergeRecord {
     pub retired: String,
     pub encounters: Vec<String>,
     pub documents: Vec<String>,
+    /// Clinical summary items (problems, allergies, medications, immunizations) moved.
+    #[serde(default)]
+    pub clinical: Vec<String>,
     pub at: DateTime<Utc>,
     pub by: String,
     #[serde(default)]

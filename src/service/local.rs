@@ -624,6 +624,7 @@ impl LocalRecords {
                 patient.deceased = sp.deceased;
                 patient.sensitivity = sp.sensitivity;
                 tx.put_patient(&mut patient, None)?;
+                let mut encounter_ids = Vec::with_capacity(sp.encounters.len());
                 for se in &sp.encounters {
                     let encounter = Encounter {
                         id: tx.next_encounter_id()?,
@@ -653,7 +654,24 @@ impl LocalRecords {
                         };
                         tx.put_document(&document)?;
                     }
+                    encounter_ids.push(encounter.id);
                 }
+                let mut items: Vec<_> = sp
+                    .clinical
+                    .iter()
+                    .map(|si| {
+                        let mut item = si.item.clone();
+                        let meta = item.meta_mut();
+                        meta.mrn = mrn.clone();
+                        meta.encounter_id =
+                            si.encounter.and_then(|i| encounter_ids.get(i).cloned());
+                        if meta.recorded_by.is_empty() {
+                            meta.recorded_by = grant.username().to_string();
+                        }
+                        item
+                    })
+                    .collect();
+                tx.add_clinical_items(&mut items)?;
                 mrns.push(mrn);
             }
             tx.append_audit(ev)?;
@@ -1268,6 +1286,15 @@ impl Records for LocalRecords {
             } else {
                 Vec::new()
             };
+            // The clinical summary only for roles that see its tab (minimum necessary).
+            let summary = if tabs.contains(&policy::ChartTab::Summary) {
+                authorize(Permission::ViewClinicalText)
+                    .ok()
+                    .map(|clinical| tx.clinical_summary(&clinical, mrn))
+                    .transpose()?
+            } else {
+                None
+            };
             if let Some(g) = &glass {
                 ev.reason = format!("under break-the-glass access {}", g.id);
             }
@@ -1279,6 +1306,7 @@ impl Records for LocalRecords {
                 tabs,
                 documents,
                 break_glass: glass,
+                summary,
             }))
         })?;
         result.map_err(|r| {

@@ -145,6 +145,11 @@ pub struct ChartSummary {
     /// until when).
     #[serde(default)]
     pub break_glass: Option<BreakGlassAccess>,
+    /// Problems, allergies, medications and immunizations, for roles that see the Summary
+    /// tab (`ViewClinicalText`); None for the others (billing, registrars), whose banner then
+    /// says nothing about allergies.
+    #[serde(default)]
+    pub summary: Option<crate::domain::clinical::ClinicalSummary>,
 }
 
 pub use crate::domain::patient::DocumentInfo;

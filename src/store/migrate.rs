@@ -8,8 +8,9 @@ use redb::ReadTransaction;
 /// 1: first schema. 2: `search_keys` table for patient search. 3: duplicate cases and merges
 /// (new tables only; new search-key fields default). 4: search index snapshot and its change
 /// log (new tables only). 5: break-the-glass accesses and amendment requests with their
-/// patient and document indexes (new tables only).
-pub const SCHEMA_VERSION: u32 = 5;
+/// patient and document indexes (new tables only). 6: the clinical summary's items and their
+/// patient index (new tables only).
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The stored schema version, or None when this is not a chartroom database.
 pub fn read_schema_version(rtx: &ReadTransaction) -> Result<Option<u32>, StoreError> {

@@ -9,6 +9,7 @@
 
 mod amendment;
 mod break_glass;
+mod clinical;
 pub mod codec;
 mod migrate;
 mod mpi;

@@ -1,7 +1,7 @@
-//! Duplicate cases and merges in the store. A merge moves the retired chart's encounters and
-//! documents to the survivor, marks the retired patient `merged_into` (a new version; the old
-//! one stays in history) and writes a `MergeRecord` listing exactly what moved, so that an undo
-//! moves back only that. All of it happens inside the caller's one write transaction.
+//! Duplicate cases and merges in the store. A merge moves the retired chart's encounters,
+//! documents and clinical summary items to the survivor, marks the retired patient
+//! `merged_into` (a new version; the old one stays in history) and writes a `MergeRecord`
+//! listing exactly what moved, so that an undo moves back only that. All of it happens inside the caller's one write transaction.
 
 use super::tables::{self, meta, names};
 use super::tx::{ReadTx, Versioned, WriteTx, all_str, check_version, get_str, require};
@@ -242,6 +242,12 @@ impl WriteTx {
             documents.extend(self.move_encounter(&id, retired, survivor, true, None)?);
             encounters.push(id);
         }
+        let mut clinical = Vec::new();
+        for id in self.clinical_ids(retired)? {
+            if self.move_clinical_item(&id, retired, survivor, true)? {
+                clinical.push(id);
+            }
+        }
         let version = r.version;
         r.merged_into = Some(survivor.to_string());
         r.updated_by = who.by.to_string();
@@ -255,6 +261,7 @@ impl WriteTx {
             retired: retired.to_string(),
             encounters,
             documents,
+            clinical,
             at: who.at,
             by: who.by.to_string(),
             requested_by,
@@ -321,6 +328,9 @@ impl WriteTx {
             if on_survivor.contains(e) {
                 self.move_encounter(e, &survivor, &retired, false, Some(&record.documents))?;
             }
+        }
+        for id in &record.clinical {
+            self.move_clinical_item(id, &survivor, &retired, false)?;
         }
         let version = r.version;
         r.merged_into = None;

@@ -42,6 +42,12 @@ pub const AMENDMENTS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
 /// accepted request is "amended"; the document itself is never rewritten.
 pub const AMENDMENTS_BY_DOCUMENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("amendments_by_document");
+/// The clinical summary's records (problems, allergies and "no known allergies",
+/// medications, immunizations): item id (`PR000000001`, ...) -> `ClinicalItem`.
+pub const CLINICAL_ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("clinical_items");
+/// A patient's clinical items: MRN -> item id. A merge moves the rows with the items.
+pub const CLINICAL_BY_PATIENT: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("clinical_by_patient");
 pub const DUPLICATE_CASES_BY_PATIENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("duplicate_cases_by_patient");
 pub const ENCOUNTERS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
@@ -68,6 +74,8 @@ pub mod names {
     pub const MERGES: &str = "merges";
     pub const BREAK_GLASS: &str = "break_glass";
     pub const AMENDMENTS: &str = "amendments";
+    pub const CLINICAL_ITEMS: &str = "clinical_items";
+    pub const CLINICAL_BY_PATIENT: &str = "clinical_by_patient";
 }
 
 /// Meta keys.
@@ -82,6 +90,7 @@ pub mod meta {
     pub const MERGE_SEQ: &str = "merge_seq";
     pub const BREAK_GLASS_SEQ: &str = "break_glass_seq";
     pub const AMENDMENT_SEQ: &str = "amendment_seq";
+    pub const CLINICAL_SEQ: &str = "clinical_seq";
     /// The last change number in `search_changes`; absent until a snapshot is first made.
     pub const SEARCH_LOG: &str = "search_log";
 }

@@ -180,6 +180,8 @@ impl WriteTx {
         self.tx.open_multimap_table(tables::AMENDMENTS_BY_PATIENT)?;
         self.tx
             .open_multimap_table(tables::AMENDMENTS_BY_DOCUMENT)?;
+        self.tx.open_table(tables::CLINICAL_ITEMS)?;
+        self.tx.open_multimap_table(tables::CLINICAL_BY_PATIENT)?;
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 
 use super::chart_access_log::AccessLogTab;
 use super::chart_amendments::AmendmentsTab;
+use super::chart_summary::SummaryTab;
 use crate::domain::patient::{Patient, age_on};
 use crate::policy::ChartTab;
 use crate::sanitize::sanitize;
@@ -20,6 +21,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChartView {
@@ -37,6 +39,7 @@ pub struct ChartView {
     pub find: Option<TextInput>,
     pub access_log: Option<AccessLogTab>,
     pub amendments: Option<AmendmentsTab>,
+    pub summary: SummaryTab,
 }
 
 /// What the chart asks the app to fetch.
@@ -68,6 +71,7 @@ impl ChartView {
             find: None,
             access_log: None,
             amendments: None,
+            summary: SummaryTab::default(),
         }
     }
 
@@ -248,6 +252,7 @@ impl ChartView {
                     t.on_action(action, page);
                 }
             }
+            ChartTab::Summary => self.summary.on_action(action, page),
             ChartTab::Encounters => {
                 crate::ui::list::move_selection(
                     &mut self.selected,
@@ -307,10 +312,18 @@ impl ChartView {
                 g.expires.format("%H:%M UTC")
             ));
         }
-        frame.render_widget(
-            Paragraph::new(Line::styled(marks.join("  "), theme.status_warning)),
-            flags,
-        );
+        let marks = marks.join("  ");
+        let mut line = Vec::new();
+        if let Some(s) = &self.chart.summary {
+            let room = usize::from(flags.width)
+                .saturating_sub(marks.width() + if marks.is_empty() { 0 } else { 2 });
+            line.push(allergy_banner(s, room, theme));
+            if !marks.is_empty() {
+                line.push(Span::raw("  "));
+            }
+        }
+        line.push(Span::styled(marks, theme.status_warning));
+        frame.render_widget(Paragraph::new(Line::from(line)), flags);
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: NaiveDate) {
@@ -347,13 +360,9 @@ impl ChartView {
                 Some(t) => t.draw(frame, body, theme, today),
                 None => placeholder(frame, body, theme, "Loading amendment requests…"),
             },
-            ChartTab::Summary => placeholder(
-                frame,
-                body,
-                theme,
-                "No problems, allergies, medications or immunizations are recorded for this \
-                 patient yet (they arrive with imported records).",
-            ),
+            ChartTab::Summary => self
+                .summary
+                .draw(frame, body, theme, self.chart.summary.as_ref()),
             ChartTab::Codes => placeholder(frame, body, theme, "No codes assigned yet."),
             ChartTab::Disclosures => placeholder(
                 frame,
@@ -471,6 +480,33 @@ impl ChartView {
         let mut state = TableState::default().with_selected(Some(self.doc_selected));
         frame.render_stateful_widget(table, area, &mut state);
     }
+}
+
+/// The banner's allergies in `width` columns: the error style when one is severe or of high
+/// criticality, a warning when allergies are listed or nobody recorded them.
+fn allergy_banner(
+    s: &crate::domain::clinical::ClinicalSummary,
+    width: usize,
+    theme: &Theme,
+) -> Span<'static> {
+    use crate::domain::clinical::AllergyListStatus;
+    const LABEL: &str = "Allergies: ";
+    let (text, style) = match s.allergy_status {
+        AllergyListStatus::Allergies if width > LABEL.len() + 3 => (
+            format!("{LABEL}{}", s.banner_allergies(width - LABEL.len())),
+            if s.has_dangerous_allergy() {
+                theme.status_error
+            } else {
+                theme.status_warning
+            },
+        ),
+        AllergyListStatus::Allergies => (s.banner_allergies(width), theme.status_error),
+        AllergyListStatus::NotRecorded => (s.banner_allergies(width), theme.status_warning),
+        AllergyListStatus::NoKnownAllergies | AllergyListStatus::NoActiveAllergies => {
+            (s.banner_allergies(width), theme.text)
+        }
+    };
+    Span::styled(sanitize(&text).into_owned(), style)
 }
 
 fn placeholder(frame: &mut Frame, area: Rect, theme: &Theme, text: &str) {
