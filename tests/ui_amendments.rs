@@ -50,6 +50,7 @@ fn patient() -> SynthPatient {
                 text: "Social history: smoker, 10 pack-years.".into(),
             }],
         }],
+        clinical: Vec::new(),
     }
 }
 
