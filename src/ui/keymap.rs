@@ -72,6 +72,7 @@ pub enum Action {
     ShowReviewed,
     MarkAppropriate,
     MarkViolation,
+    FlagSensitive,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -93,7 +94,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 52] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -145,6 +146,7 @@ impl Action {
         Action::ShowReviewed,
         Action::MarkAppropriate,
         Action::MarkViolation,
+        Action::FlagSensitive,
     ];
 
     /// The screen on which this action's key means it.
@@ -172,7 +174,8 @@ impl Action {
             | Action::TabAmendments
             | Action::Find
             | Action::NextMatch
-            | Action::PrevMatch => KeyScope::Chart,
+            | Action::PrevMatch
+            | Action::FlagSensitive => KeyScope::Chart,
             _ => KeyScope::Any,
         }
     }
@@ -217,6 +220,7 @@ impl Action {
             Action::ReopenCase => "reopen_case",
             Action::EditDemographics => "edit_demographics",
             Action::DemographicHistory => "demographic_history",
+            Action::FlagSensitive => "flag_sensitive",
             Action::TabSummary => "tab_summary",
             Action::TabEncounters => "tab_encounters",
             Action::TabDocuments => "tab_documents",
@@ -274,6 +278,7 @@ impl Action {
             Action::ReopenCase => "Reopen",
             Action::EditDemographics => "Edit",
             Action::DemographicHistory => "History",
+            Action::FlagSensitive => "Flag",
             Action::TabSummary => "Summary",
             Action::TabEncounters => "Encounters",
             Action::TabDocuments => "Documents",
@@ -331,6 +336,9 @@ impl Action {
             Action::ReopenCase => "Duplicates: reopen a pair decided not to be a duplicate",
             Action::EditDemographics => "Chart: edit the patient's demographics",
             Action::DemographicHistory => "Chart: earlier versions of the demographics",
+            Action::FlagSensitive => {
+                "Chart: flag the chart (or, on Encounters, the selected encounter) sensitive, or clear the flag"
+            }
             Action::TabSummary => "Chart: Summary tab",
             Action::TabEncounters => "Chart: Encounters tab",
             Action::TabDocuments => "Chart: Documents tab (Enter reads one)",
@@ -537,7 +545,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 51] = [
+const DEFAULTS: [(Key, Action); 52] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -575,6 +583,7 @@ const DEFAULTS: [(Key, Action); 51] = [
     (Key::plain(KeyCode::Char('o')), Action::ReopenCase),
     (Key::plain(KeyCode::Char('e')), Action::EditDemographics),
     (Key::plain(KeyCode::Char('h')), Action::DemographicHistory),
+    (Key::plain(KeyCode::Char('f')), Action::FlagSensitive),
     (Key::plain(KeyCode::Char('1')), Action::TabSummary),
     (Key::plain(KeyCode::Char('2')), Action::TabEncounters),
     (Key::plain(KeyCode::Char('3')), Action::TabDocuments),

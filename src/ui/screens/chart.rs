@@ -5,6 +5,7 @@
 
 use super::chart_access_log::AccessLogTab;
 use super::chart_amendments::AmendmentsTab;
+use super::sensitivity_form::{FlagRequest, FlagTarget, SensitivityForm};
 use crate::domain::patient::{Patient, age_on};
 use crate::policy::ChartTab;
 use crate::sanitize::sanitize;
@@ -36,6 +37,8 @@ pub struct ChartView {
     pub find: Option<TextInput>,
     pub access_log: Option<AccessLogTab>,
     pub amendments: Option<AmendmentsTab>,
+    /// Compliance's flag form (`f`), over the tab area.
+    pub flag_form: Option<SensitivityForm>,
 }
 
 /// What the chart asks the app to fetch.
@@ -44,6 +47,7 @@ pub enum ChartRequest {
     Document(String),
     AccessLog,
     Amendments,
+    SetFlag(FlagRequest),
 }
 
 impl ChartView {
@@ -67,7 +71,49 @@ impl ChartView {
             find: None,
             access_log: None,
             amendments: None,
+            flag_form: None,
         }
+    }
+
+    /// Opens the flag form for the selected encounter on the Encounters tab, else for the
+    /// chart. Err says why not (a withheld encounter cannot be flagged from here).
+    pub fn open_flag_form(&mut self) -> Result<(), String> {
+        let p = &self.chart.patient;
+        let form = match (self.tab, self.chart.encounters.get(self.selected)) {
+            (ChartTab::Encounters, Some(e)) => {
+                if self.chart.withheld_encounters.contains(&e.id) {
+                    return Err(
+                        "This encounter is restricted for you: break the glass first.".into(),
+                    );
+                }
+                SensitivityForm::new(
+                    FlagTarget::Encounter {
+                        mrn: p.mrn.clone(),
+                        id: e.id.clone(),
+                        version: e.version,
+                        admitted: e.admitted,
+                    },
+                    e.sensitivity,
+                )
+            }
+            _ => SensitivityForm::new(
+                FlagTarget::Chart {
+                    mrn: p.mrn.clone(),
+                    version: p.version,
+                },
+                p.sensitivity,
+            ),
+        };
+        self.viewer = None;
+        self.history = None;
+        self.find = None;
+        self.flag_form = Some(form);
+        Ok(())
+    }
+
+    /// A problem the flag form found with what was typed, for the status line.
+    pub fn form_problem(&mut self) -> Option<String> {
+        self.flag_form.as_mut().and_then(SensitivityForm::problem)
     }
 
     pub fn show_history(&mut self, versions: Vec<Patient>) {
@@ -77,10 +123,13 @@ impl ChartView {
 
     /// Typing into the find prompt.
     pub fn typing(&self) -> bool {
-        self.find.is_some()
+        self.find.is_some() || self.flag_form.as_ref().is_some_and(SensitivityForm::typing)
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
+        if let Some(f) = &mut self.flag_form {
+            return f.handle_key(key);
+        }
         self.find.as_mut().is_some_and(|f| f.handle_key(key))
     }
 
@@ -91,7 +140,7 @@ impl ChartView {
 
     /// Esc: closes the innermost thing open; false when nothing was (the app goes back).
     pub fn close(&mut self) -> bool {
-        if self.find.take().is_some() {
+        if self.flag_form.take().is_some() || self.find.take().is_some() {
             return true;
         }
         if let Some(v) = &mut self.viewer {
@@ -112,6 +161,7 @@ impl ChartView {
         }
         self.tab = tab;
         self.viewer = None;
+        self.flag_form = None;
         self.find = None;
         self.history = None;
         Ok(match tab {
@@ -122,6 +172,9 @@ impl ChartView {
     }
 
     pub fn on_action(&mut self, action: Action, page: usize) -> Option<ChartRequest> {
+        if let Some(f) = &mut self.flag_form {
+            return f.on_action(action).map(ChartRequest::SetFlag);
+        }
         if let Some(f) = &self.find {
             if action == Action::Submit {
                 let q = f.value().to_string();
@@ -312,6 +365,9 @@ impl ChartView {
         if let Some(h) = &self.history {
             draw_history(frame, body, theme, h, self.history_scroll);
         }
+        if let Some(f) = &self.flag_form {
+            f.draw(frame, body, theme);
+        }
     }
 
     fn draw_tabs(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -342,8 +398,16 @@ impl ChartView {
         if self.chart.encounters.is_empty() {
             return placeholder(frame, table_area, theme, "No encounters recorded.");
         }
+        // `R` marks a restricted encounter: withheld (where and by whom left out) for a
+        // user without the grant, or flagged and readable for one with it.
         let rows = self.chart.encounters.iter().map(|e| {
-            Row::new(vec![
+            let withheld = self.chart.withheld_encounters.contains(&e.id);
+            let row = Row::new(vec![
+                Cell::from(if withheld || e.sensitivity.is_some() {
+                    "R"
+                } else {
+                    " "
+                }),
                 Cell::from(e.admitted.format("%Y-%m-%d").to_string()),
                 Cell::from(e.discharged.map_or_else(
                     || "in house".to_string(),
@@ -352,11 +416,17 @@ impl ChartView {
                 Cell::from(e.class.label()),
                 Cell::from(sanitize(&e.location).into_owned()),
                 Cell::from(sanitize(&e.attending).into_owned()),
-            ])
+            ]);
+            if withheld {
+                row.style(theme.status_warning)
+            } else {
+                row
+            }
         });
         let table = Table::new(
             rows,
             [
+                Constraint::Length(1),
                 Constraint::Length(10),
                 Constraint::Length(10),
                 Constraint::Length(11),
@@ -365,8 +435,15 @@ impl ChartView {
             ],
         )
         .header(
-            Row::new(["Admitted", "Discharged", "Type", "Location", "Attending"])
-                .style(theme.title),
+            Row::new([
+                "R",
+                "Admitted",
+                "Discharged",
+                "Type",
+                "Location",
+                "Attending",
+            ])
+            .style(theme.title),
         );
         let table = crate::ui::list::with_selection(table, theme);
         let mut state = TableState::default()
@@ -379,6 +456,15 @@ impl ChartView {
             return placeholder(frame, area, theme, "No documents recorded.");
         }
         let rows = self.chart.documents.iter().map(|d| {
+            if d.restricted {
+                return Row::new(vec![
+                    Cell::from(d.written.format("%Y-%m-%d").to_string()),
+                    Cell::from("restricted encounter"),
+                    Cell::from("(break the glass to read)"),
+                    Cell::from("    -"),
+                ])
+                .style(theme.status_warning);
+            }
             Row::new(vec![
                 Cell::from(d.written.format("%Y-%m-%d").to_string()),
                 Cell::from(sanitize(&d.kind).into_owned()),

@@ -12,4 +12,5 @@ pub mod password;
 pub mod placeholder;
 pub mod register;
 pub mod search;
+pub mod sensitivity_form;
 pub mod users;
