@@ -171,7 +171,18 @@ pub struct AmendmentRequest {
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    /// Set while the request belongs to a surviving chart through a merge: the MRN it was
+    /// logged on.
+    #[serde(default)]
+    pub moved_from: Option<String>,
+    /// Set only on the copy handed to a user who may not read the restricted chart (or
+    /// encounter) the request is about: its words are left out. Never stored.
+    #[serde(default)]
+    pub withheld: bool,
 }
+
+/// What a withheld request's texts say.
+pub const WITHHELD: &str = "restricted chart: text withheld";
 
 /// `date` plus `days`, or the last representable date: a deadline that cannot be written down
 /// is never reached, rather than a panic.
@@ -288,7 +299,53 @@ impl AmendmentRequest {
             version: 0,
             created_at: at,
             created_by: by.to_string(),
+            moved_from: None,
+            withheld: false,
         })
+    }
+
+    /// The copy for a user who may not read the restricted record the request is about (the
+    /// work list, a chart with a restricted encounter): id, patient, dates, status and who
+    /// logged it stay, so the deadline can still be worked; the patient's words, the target's
+    /// title, the decision's and statements' texts and the history's wording are left out.
+    pub fn withheld(&self) -> AmendmentRequest {
+        let target = match &self.target {
+            AmendmentTarget::Document { id, .. } => AmendmentTarget::Document {
+                id: id.clone(),
+                title: WITHHELD.into(),
+            },
+            AmendmentTarget::Item { .. } => AmendmentTarget::Item {
+                description: WITHHELD.into(),
+            },
+        };
+        AmendmentRequest {
+            id: self.id.clone(),
+            mrn: self.mrn.clone(),
+            target,
+            requested_change: WITHHELD.into(),
+            received: self.received,
+            extension: self.extension.as_ref().map(|e| Extension {
+                reason: WITHHELD.into(),
+                ..e.clone()
+            }),
+            status: self.status,
+            decision: None,
+            disagreement: None,
+            rebuttal: None,
+            history: self
+                .history
+                .iter()
+                .map(|e| AmendmentEvent {
+                    what: WITHHELD.into(),
+                    ..e.clone()
+                })
+                .collect(),
+            version: self.version,
+            created_at: self.created_at,
+            created_by: self.created_by.clone(),
+            moved_from: self.moved_from.clone(),
+            withheld: true,
+        }
     }
 
     /// 60 days after receipt, whatever an extension says: the date by which the patient must

@@ -5,7 +5,7 @@
 //! The rules here are plain functions (which decision is allowed from which state, who
 //! survives, which fields differ); the service checks permissions and does the writes.
 
-use super::patient::Patient;
+use super::patient::{Patient, Sensitivity};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -310,6 +310,44 @@ pub struct MergeRecord {
     pub requested_by: Option<String>,
     #[serde(default)]
     pub undone: Option<MergeUndo>,
+    /// Amendment requests of the retired chart that moved with it.
+    #[serde(default)]
+    pub amendments: Vec<String>,
+    /// Moved encounters that took the retired chart's category as their own flag (see
+    /// [`merged_sensitivity`]); undo clears exactly these.
+    #[serde(default)]
+    pub flagged_encounters: Vec<String>,
+    /// The category the survivor took from the retired chart, when it had none; undo clears
+    /// it again (unless compliance changed it since).
+    #[serde(default)]
+    pub survivor_flagged: Option<Sensitivity>,
+}
+
+/// What a merge does with the retired chart's sensitivity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MergedSensitivity {
+    /// The survivor's chart flag after the merge.
+    pub survivor: Option<Sensitivity>,
+    /// The flag each moved encounter without one of its own takes.
+    pub moved_encounters: Option<Sensitivity>,
+}
+
+/// The most protective reading that does not lock more than it must: a merge says the two
+/// charts are one person, so a category about the person (employee, VIP) becomes the
+/// survivor's when it has no flag of its own; a category about care (behavioral health,
+/// Part 2, HIV, reproductive health) stays with the care that moved: every moved encounter
+/// carries it as an encounter-level flag, so the survivor's other encounters open as before.
+/// The moved encounters are flagged with a person category too, so they stay protected if
+/// the survivor keeps a different flag that is later cleared. A survivor's own flag is
+/// never changed.
+pub fn merged_sensitivity(
+    survivor: Option<Sensitivity>,
+    retired: Option<Sensitivity>,
+) -> MergedSensitivity {
+    MergedSensitivity {
+        survivor: survivor.or(retired.filter(|r| r.is_about_the_person())),
+        moved_encounters: retired,
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -579,5 +617,34 @@ mod tests {
         assert_eq!(ssn.a, "***-**-6789");
         assert!(!ssn.a.contains("12345"));
         assert_eq!(rows[5].a, "503-555-0101");
+    }
+
+    #[test]
+    fn merged_sensitivity_keeps_each_flag_where_it_belongs() {
+        use Sensitivity::*;
+        for (survivor, retired, want_survivor, want_encounters) in [
+            (None, None, None, None),
+            (Some(Hiv), None, Some(Hiv), None),
+            (None, Some(Vip), Some(Vip), Some(Vip)),
+            (None, Some(Employee), Some(Employee), Some(Employee)),
+            (
+                None,
+                Some(SubstanceUseDisorder),
+                None,
+                Some(SubstanceUseDisorder),
+            ),
+            (None, Some(BehavioralHealth), None, Some(BehavioralHealth)),
+            (Some(Vip), Some(Hiv), Some(Vip), Some(Hiv)),
+            (Some(Hiv), Some(Employee), Some(Hiv), Some(Employee)),
+        ] {
+            assert_eq!(
+                merged_sensitivity(survivor, retired),
+                MergedSensitivity {
+                    survivor: want_survivor,
+                    moved_encounters: want_encounters
+                },
+                "{survivor:?} <- {retired:?}"
+            );
+        }
     }
 }

@@ -54,6 +54,13 @@ impl Sensitivity {
             Sensitivity::ReproductiveHealth => "reproductive health",
         }
     }
+
+    /// Employee and VIP describe who the patient is; the others describe care they received.
+    /// A merge carries a category about the person to the surviving chart, and a category
+    /// about care to the encounters that moved (`domain::mpi::merged_sensitivity`).
+    pub fn is_about_the_person(self) -> bool {
+        matches!(self, Sensitivity::Employee | Sensitivity::Vip)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -407,6 +414,31 @@ pub struct Encounter {
     pub version: u64,
 }
 
+/// What a withheld encounter's location and attending say.
+pub const RESTRICTED: &str = "restricted";
+
+impl Encounter {
+    /// The copy handed to a user who may open the chart but not this sensitive encounter
+    /// (minimum necessary, 42 CFR Part 2: even where and by whom the patient was treated is
+    /// protected): its id, class and dates stay, so the chart's timeline reads right; the
+    /// location, attending, discharge status and the category itself are left out.
+    pub fn withheld(&self) -> Encounter {
+        Encounter {
+            id: self.id.clone(),
+            mrn: self.mrn.clone(),
+            class: self.class,
+            admitted: self.admitted,
+            discharged: self.discharged,
+            location: RESTRICTED.into(),
+            attending: RESTRICTED.into(),
+            discharge_status: None,
+            sensitivity: None,
+            moved_from: self.moved_from.clone(),
+            version: self.version,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub id: String,
@@ -430,6 +462,10 @@ pub struct DocumentInfo {
     pub author: String,
     pub written: chrono::NaiveDate,
     pub lines: usize,
+    /// The document belongs to a sensitive encounter this user may not read: kind and author
+    /// are left out (empty) and `lines` is 0; reading it needs break-the-glass.
+    #[serde(default)]
+    pub restricted: bool,
 }
 
 #[cfg(test)]

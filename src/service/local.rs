@@ -1255,29 +1255,31 @@ impl Records for LocalRecords {
         // Policy, read and audit entry in one write transaction: the read is recorded exactly
         // when it happens.
         let result = self.store.write(|tx| {
-            let Some(sensitivity) = tx.patient_sensitivity(mrn)? else {
-                return Err(StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                });
-            };
-            let resource = grants::resource_of(sensitivity);
-            let glass = grants::live_glass(tx, &who, mrn, sensitivity, now)?;
-            let authorize =
-                |p| policy::authorize_with_glass(&who.subject, p, resource, glass.is_some());
+            // The best grant this user holds: on an ordinary chart with a sensitive
+            // encounter, an ordinary one leaves that encounter withheld (grants.rs).
+            let grant = |p| grants::chart_grant(tx, &who, now, mrn, p, "opening charts");
             let (chart, encounters) = match (
-                authorize(Permission::UseChart),
-                authorize(Permission::ViewEncounters),
+                grant(Permission::UseChart)?,
+                grant(Permission::ViewEncounters)?,
             ) {
-                (Ok(c), Ok(e)) => (c, e),
-                (Err(r), _) | (_, Err(r)) => return Ok(Err(r)),
+                (Ok(c), Ok(e)) => (c.grant, e),
+                (Err(r), _) | (_, Err(r)) => return Ok(Err(r.refusal)),
             };
+            let glass = encounters.glass;
+            let encounters = encounters.grant;
             let patient = tx
                 .patient(&chart, mrn)?
                 .ok_or_else(|| StoreError::NotFound {
                     what: format!("patient {mrn}"),
                 })?;
-            let mut encs = tx.encounters_for(&encounters, mrn)?;
-            encs.sort_by_key(|e| std::cmp::Reverse(e.admitted));
+            let mut shown = tx.encounters_shown(&encounters, mrn)?;
+            shown.sort_by_key(|(e, _)| std::cmp::Reverse(e.admitted));
+            let withheld_encounters: Vec<String> = shown
+                .iter()
+                .filter(|(_, w)| *w)
+                .map(|(e, _)| e.id.clone())
+                .collect();
+            let encs: Vec<Encounter> = shown.into_iter().map(|(e, _)| e).collect();
             let tabs = policy::chart_tabs(&who.subject.roles);
             let documents = if tabs.contains(&policy::ChartTab::Documents) {
                 let mut docs = tx.document_list(&encounters, mrn)?;
@@ -1287,11 +1289,12 @@ impl Records for LocalRecords {
                 Vec::new()
             };
             // The clinical summary only for roles that see its tab (minimum necessary).
+            // Items of a withheld encounter stay out, as its documents do (the store decides).
             let summary = if tabs.contains(&policy::ChartTab::Summary) {
-                authorize(Permission::ViewClinicalText)
-                    .ok()
-                    .map(|clinical| tx.clinical_summary(&clinical, mrn))
-                    .transpose()?
+                match grant(Permission::ViewClinicalText)? {
+                    Ok(clinical) => Some(tx.clinical_summary(&clinical.grant, mrn)?),
+                    Err(_) => None,
+                }
             } else {
                 None
             };
@@ -1307,6 +1310,7 @@ impl Records for LocalRecords {
                 documents,
                 break_glass: glass,
                 summary,
+                withheld_encounters,
             }))
         })?;
         result.map_err(|r| {
@@ -1466,6 +1470,25 @@ impl Records for LocalRecords {
         reason: &str,
     ) -> ServiceResult<Patient> {
         self.set_sensitivity_as(token, mrn, expected_version, sensitivity, reason)
+    }
+
+    fn set_encounter_sensitivity(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        encounter_id: &str,
+        expected_version: u64,
+        sensitivity: Option<crate::domain::Sensitivity>,
+        reason: &str,
+    ) -> ServiceResult<Encounter> {
+        self.set_encounter_sensitivity_as(
+            token,
+            mrn,
+            encounter_id,
+            expected_version,
+            sensitivity,
+            reason,
+        )
     }
 
     fn log_amendment_request(

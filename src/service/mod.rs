@@ -150,6 +150,11 @@ pub struct ChartSummary {
     /// says nothing about allergies.
     #[serde(default)]
     pub summary: Option<crate::domain::clinical::ClinicalSummary>,
+    /// Sensitive encounters this user may not read here (an ordinary chart opened without
+    /// break-the-glass): they are in `encounters` with dates and class only, and their
+    /// documents are listed as restricted. Reading them needs break-the-glass.
+    #[serde(default)]
+    pub withheld_encounters: Vec<String>,
 }
 
 pub use crate::domain::patient::DocumentInfo;
@@ -401,6 +406,18 @@ pub trait Records: Send + Sync {
         sensitivity: Option<crate::domain::Sensitivity>,
         reason: &str,
     ) -> ServiceResult<Patient>;
+    /// Compliance flags one encounter sensitive or clears its flag (a new version of the
+    /// encounter; `expected_version` is the version the clerk saw). Its content then needs
+    /// the grant a sensitive chart needs; the rest of an ordinary chart opens as before.
+    fn set_encounter_sensitivity(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+        encounter_id: &str,
+        expected_version: u64,
+        sensitivity: Option<crate::domain::Sensitivity>,
+        reason: &str,
+    ) -> ServiceResult<Encounter>;
     /// Logs a patient's request to amend their record (ManageAmendments). A document target
     /// must be a document of this chart. Due 60 days after `received`.
     fn log_amendment_request(

@@ -127,6 +127,12 @@ impl WriteTx {
         r: &mut AmendmentRequest,
         expected: u64,
     ) -> Result<(), StoreError> {
+        if r.withheld {
+            return Err(StoreError::Internal(format!(
+                "amendment request {} is a withheld copy and cannot be stored",
+                r.id
+            )));
+        }
         let current = self.amendment(&r.id)?;
         check_version(names::AMENDMENTS, &r.id, current.as_ref(), Some(expected))?;
         if let Some(c) = &current
@@ -143,6 +149,43 @@ impl WriteTx {
             .open_table(tables::AMENDMENTS)?
             .insert(r.id.as_str(), bytes.as_slice())?;
         Ok(())
+    }
+
+    /// Moves the requests of chart `from` to chart `to` (a merge, or its undo with `only` the
+    /// requests the merge moved): each gets a new version with the new MRN, `moved_from`
+    /// set on a merge and cleared on undo, and the patient index follows. Returns the ids
+    /// moved, in id order.
+    pub fn move_amendments(
+        &mut self,
+        from: &str,
+        to: &str,
+        merged: bool,
+        only: Option<&[String]>,
+    ) -> Result<Vec<String>, StoreError> {
+        let found = by_index(
+            &self.tx.open_multimap_table(tables::AMENDMENTS_BY_PATIENT)?,
+            "amendments_by_patient",
+            &self.tx.open_table(tables::AMENDMENTS)?,
+            from,
+        )?;
+        let mut moved = Vec::new();
+        for mut r in found {
+            if only.is_some_and(|o| !o.contains(&r.id)) {
+                continue;
+            }
+            r.mrn = to.to_string();
+            r.moved_from = merged.then(|| from.to_string());
+            r.version += 1;
+            let bytes = codec::encode(&r)?;
+            self.tx
+                .open_table(tables::AMENDMENTS)?
+                .insert(r.id.as_str(), bytes.as_slice())?;
+            let mut index = self.tx.open_multimap_table(tables::AMENDMENTS_BY_PATIENT)?;
+            index.remove(from, r.id.as_str())?;
+            index.insert(to, r.id.as_str())?;
+            moved.push(r.id);
+        }
+        Ok(moved)
     }
 
     /// A patient's requests, in id order (oldest first).

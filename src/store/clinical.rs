@@ -4,7 +4,9 @@
 //! the chart (`move_clinical_item`, called from `merge_patients` and `undo_merge`).
 
 use super::tables::{self, meta, names};
-use super::tx::{ReadTx, Versioned, WriteTx, check_version, get_str, require, require_for};
+use super::tx::{
+    ReadTx, Versioned, WriteTx, check_version, covers_encounter, get_str, require, require_for,
+};
 use super::{StoreError, codec};
 use crate::domain::clinical::{ClinicalItem, ClinicalSummary};
 use crate::policy::{Grant, Permission};
@@ -70,6 +72,27 @@ fn items_of(
                     detail: "index names a clinical item that does not exist".into(),
                 });
             }
+        }
+    }
+    Ok(out)
+}
+
+/// Items recorded at an encounter the grant does not open (a sensitive encounter on an
+/// ordinary grant) are left out, as the encounter's own content is.
+fn shown_items(
+    items: Vec<ClinicalItem>,
+    grant: &Grant,
+    encounters: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Vec<ClinicalItem>, StoreError> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let flag = match &item.meta().encounter_id {
+            Some(e) => get_str::<crate::domain::Encounter>(encounters, names::ENCOUNTERS, e)?
+                .and_then(|e| e.sensitivity),
+            None => None,
+        };
+        if covers_encounter(grant, flag) {
+            out.push(item);
         }
     }
     Ok(out)
@@ -170,10 +193,16 @@ impl WriteTx {
     ) -> Result<ClinicalSummary, StoreError> {
         require(grant, &READ_GRANTS)?;
         require_for(grant, self.patient_sensitivity(mrn)?.flatten())?;
-        Ok(ClinicalSummary::from_items(items_of(
+        let items = items_of(
             &self.tx.open_multimap_table(tables::CLINICAL_BY_PATIENT)?,
             &self.tx.open_table(tables::CLINICAL_ITEMS)?,
             mrn,
+        )?;
+        let encounters = self.tx.open_table(tables::ENCOUNTERS)?;
+        Ok(ClinicalSummary::from_items(shown_items(
+            items,
+            grant,
+            &encounters,
         )?))
     }
 
@@ -229,10 +258,16 @@ impl ReadTx {
         let patients = self.tx.open_table(tables::PATIENTS)?;
         let p: Option<crate::domain::Patient> = get_str(&patients, names::PATIENTS, mrn)?;
         require_for(grant, p.and_then(|p| p.sensitivity))?;
-        Ok(ClinicalSummary::from_items(items_of(
+        let items = items_of(
             &self.tx.open_multimap_table(tables::CLINICAL_BY_PATIENT)?,
             &self.tx.open_table(tables::CLINICAL_ITEMS)?,
             mrn,
+        )?;
+        let encounters = self.tx.open_table(tables::ENCOUNTERS)?;
+        Ok(ClinicalSummary::from_items(shown_items(
+            items,
+            grant,
+            &encounters,
         )?))
     }
 }

@@ -6,7 +6,10 @@
 use super::tables::{self, meta, names};
 use super::tx::{ReadTx, Versioned, WriteTx, all_str, check_version, get_str, require};
 use super::{StoreError, codec};
-use crate::domain::mpi::{CaseEvent, CaseStatus, DuplicateCase, MergeRecord, MergeUndo};
+use crate::domain::Sensitivity;
+use crate::domain::mpi::{
+    CaseEvent, CaseStatus, DuplicateCase, MergeRecord, MergeUndo, merged_sensitivity,
+};
 use crate::domain::search::SearchKey;
 use crate::domain::{Document, Encounter, Patient};
 use crate::policy::{Grant, Permission};
@@ -189,6 +192,39 @@ impl WriteTx {
         Ok(moved)
     }
 
+    /// Sets one encounter's flag (a merge carrying the retired chart's category, or its
+    /// undo) as a new version of the encounter.
+    fn set_encounter_flag(
+        &mut self,
+        id: &str,
+        flag: Option<Sensitivity>,
+    ) -> Result<(), StoreError> {
+        let mut e: Encounter = get_str(
+            &self.tx.open_table(tables::ENCOUNTERS)?,
+            names::ENCOUNTERS,
+            id,
+        )?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("encounter {id}"),
+        })?;
+        e.sensitivity = flag;
+        e.version += 1;
+        let bytes = codec::encode(&e)?;
+        self.tx
+            .open_table(tables::ENCOUNTERS)?
+            .insert(id, bytes.as_slice())?;
+        Ok(())
+    }
+
+    fn encounter_flag(&self, id: &str) -> Result<Option<Sensitivity>, StoreError> {
+        Ok(get_str::<Encounter>(
+            &self.tx.open_table(tables::ENCOUNTERS)?,
+            names::ENCOUNTERS,
+            id,
+        )?
+        .and_then(|e| e.sensitivity))
+    }
+
     /// The latest visit of `mrn` from its encounters, written to its search key.
     fn refresh_last_visit(&mut self, mrn: &str) -> Result<Option<SearchKey>, StoreError> {
         let mut last = None;
@@ -226,7 +262,7 @@ impl WriteTx {
         if survivor == retired {
             return Err(refused("a chart cannot be merged into itself"));
         }
-        let s = self.raw_patient(survivor)?;
+        let mut s = self.raw_patient(survivor)?;
         let mut r = self.raw_patient(retired)?;
         if let Some(into) = &s.merged_into {
             return Err(refused(format!(
@@ -248,6 +284,29 @@ impl WriteTx {
                 clinical.push(id);
             }
         }
+        let mut changed: Vec<SearchKey> = Vec::new();
+        // The retired chart's sensitivity stays with what it protected (domain rule).
+        let rule = merged_sensitivity(s.sensitivity, r.sensitivity);
+        let mut flagged_encounters = Vec::new();
+        if let Some(category) = rule.moved_encounters {
+            for id in &encounters {
+                if self.encounter_flag(id)?.is_none() {
+                    self.set_encounter_flag(id, Some(category))?;
+                    flagged_encounters.push(id.clone());
+                }
+            }
+        }
+        let survivor_flagged = if rule.survivor == s.sensitivity {
+            None
+        } else {
+            let version = s.version;
+            s.sensitivity = rule.survivor;
+            s.updated_by = who.by.to_string();
+            s.updated_at = who.at;
+            changed.push(self.put_patient(&mut s, Some(version))?);
+            rule.survivor
+        };
+        let amendments = self.move_amendments(retired, survivor, true, None)?;
         let version = r.version;
         r.merged_into = Some(survivor.to_string());
         r.updated_by = who.by.to_string();
@@ -266,9 +325,11 @@ impl WriteTx {
             by: who.by.to_string(),
             requested_by,
             undone: None,
+            amendments,
+            flagged_encounters,
+            survivor_flagged,
         };
         self.put_merge(&record)?;
-        let mut changed: Vec<SearchKey> = Vec::new();
         for mut other in self.cases_of(retired)? {
             if Some(other.id.as_str()) == case_id || !other.status.is_active() {
                 continue;
@@ -311,7 +372,7 @@ impl WriteTx {
             )));
         }
         let (survivor, retired) = (record.survivor.clone(), record.retired.clone());
-        let s = self.raw_patient(&survivor)?;
+        let mut s = self.raw_patient(&survivor)?;
         let mut r = self.raw_patient(&retired)?;
         if let Some(into) = &s.merged_into {
             return Err(refused(format!(
@@ -332,6 +393,23 @@ impl WriteTx {
         for id in &record.clinical {
             self.move_clinical_item(id, &survivor, &retired, false)?;
         }
+        let mut changed = Vec::new();
+        // The flags the merge added come off again, unless compliance changed them since.
+        for e in &record.flagged_encounters {
+            if self.encounter_flag(e)?.is_some() && self.encounter_flag(e)? == r.sensitivity {
+                self.set_encounter_flag(e, None)?;
+            }
+        }
+        if let Some(flag) = record.survivor_flagged
+            && s.sensitivity == Some(flag)
+        {
+            let version = s.version;
+            s.sensitivity = None;
+            s.updated_by = who.by.to_string();
+            s.updated_at = who.at;
+            changed.push(self.put_patient(&mut s, Some(version))?);
+        }
+        self.move_amendments(&survivor, &retired, false, Some(&record.amendments))?;
         let version = r.version;
         r.merged_into = None;
         r.updated_by = who.by.to_string();
@@ -343,7 +421,6 @@ impl WriteTx {
             reason: reason.to_string(),
         });
         self.put_merge(&record)?;
-        let mut changed = Vec::new();
         changed.extend(self.refresh_last_visit(&survivor)?);
         changed.extend(self.refresh_last_visit(&retired)?);
         Ok((record, dedupe(changed)))

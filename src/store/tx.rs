@@ -49,6 +49,24 @@ impl Versioned for Patient {
     }
 }
 
+impl Versioned for Encounter {
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn set_version(&mut self, v: u64) {
+        self.version = v;
+    }
+    fn changed_by(&self) -> Option<(String, DateTime<Utc>)> {
+        None
+    }
+}
+
+/// Whether a grant decided for `grant.resource()` opens an encounter of a chart: an
+/// ordinary grant does not open a sensitive encounter (its content is withheld or refused).
+pub(super) fn covers_encounter(grant: &Grant, encounter: Option<Sensitivity>) -> bool {
+    encounter.is_none() || grant.resource() == Resource::Sensitive
+}
+
 pub(super) fn get_str<T: DeserializeOwned>(
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     name: &str,
@@ -389,7 +407,36 @@ impl WriteTx {
         Ok(keys.len() as u64)
     }
 
+    /// The chart's encounters; a sensitive encounter the grant does not open comes back
+    /// [`Encounter::withheld`] (dates and class only).
     pub fn encounters_for(&self, grant: &Grant, mrn: &str) -> Result<Vec<Encounter>, StoreError> {
+        Ok(self
+            .encounters_shown(grant, mrn)?
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect())
+    }
+
+    /// [`Self::encounters_for`], each with whether it was withheld.
+    pub fn encounters_shown(
+        &self,
+        grant: &Grant,
+        mrn: &str,
+    ) -> Result<Vec<(Encounter, bool)>, StoreError> {
+        Ok(self
+            .raw_encounters(grant, mrn)?
+            .into_iter()
+            .map(|e| {
+                if covers_encounter(grant, e.sensitivity) {
+                    (e, false)
+                } else {
+                    (e.withheld(), true)
+                }
+            })
+            .collect())
+    }
+
+    fn raw_encounters(&self, grant: &Grant, mrn: &str) -> Result<Vec<Encounter>, StoreError> {
         require(grant, &[Permission::ViewEncounters, Permission::UseChart])?;
         require_for(grant, self.patient_sensitivity(mrn)?.flatten())?;
         let index = self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
@@ -410,6 +457,126 @@ impl WriteTx {
             }
         }
         Ok(out)
+    }
+
+    /// One encounter, for operations that name it (compliance's flag). Needs a grant to see
+    /// encounters that opens the chart and the encounter as sensitive as they are.
+    pub fn encounter(&self, grant: &Grant, id: &str) -> Result<Option<Encounter>, StoreError> {
+        require(grant, &[Permission::ViewEncounters])?;
+        let e: Option<Encounter> = get_str(
+            &self.tx.open_table(tables::ENCOUNTERS)?,
+            names::ENCOUNTERS,
+            id,
+        )?;
+        if let Some(e) = &e {
+            require_for(grant, self.patient_sensitivity(&e.mrn)?.flatten())?;
+            if !covers_encounter(grant, e.sensitivity) {
+                return Err(StoreError::NotGranted);
+            }
+        }
+        Ok(e)
+    }
+
+    /// Writes a changed encounter if the stored version is `expected`; a stale one is a
+    /// `Conflict`. The patient never changes here (merges move encounters).
+    pub fn put_encounter_version(
+        &mut self,
+        e: &mut Encounter,
+        expected: u64,
+    ) -> Result<(), StoreError> {
+        let current: Option<Encounter> = get_str(
+            &self.tx.open_table(tables::ENCOUNTERS)?,
+            names::ENCOUNTERS,
+            &e.id,
+        )?;
+        check_version(names::ENCOUNTERS, &e.id, current.as_ref(), Some(expected))?;
+        if current.as_ref().is_some_and(|c| c.mrn != e.mrn) {
+            return Err(StoreError::Internal(format!(
+                "encounter {} cannot change its patient here",
+                e.id
+            )));
+        }
+        e.set_version(expected + 1);
+        self.put_encounter(e)
+    }
+
+    /// The sensitivity flags of a chart's encounters (no protected content: what the policy
+    /// needs, like [`Self::patient_sensitivity`]), in encounter id order.
+    pub fn encounter_flags(&self, mrn: &str) -> Result<Vec<(String, Sensitivity)>, StoreError> {
+        let index = self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
+        let table = self.tx.open_table(tables::ENCOUNTERS)?;
+        let mut out = Vec::new();
+        for id in index.get(mrn)? {
+            let id = id?;
+            let key = id.value();
+            match get_str::<Encounter>(&table, names::ENCOUNTERS, key)? {
+                Some(e) => {
+                    if let Some(s) = e.sensitivity {
+                        out.push((e.id, s));
+                    }
+                }
+                None => {
+                    return Err(StoreError::Corrupt {
+                        table: "encounters_by_patient".into(),
+                        key: format!("{mrn} -> {key}"),
+                        detail: "index names an encounter that does not exist".into(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Which patient an encounter belongs to and its flag, without its content. `None` when
+    /// there is no such encounter.
+    pub fn encounter_place(
+        &self,
+        id: &str,
+    ) -> Result<Option<(String, Option<Sensitivity>)>, StoreError> {
+        let e: Option<Encounter> = get_str(
+            &self.tx.open_table(tables::ENCOUNTERS)?,
+            names::ENCOUNTERS,
+            id,
+        )?;
+        Ok(e.map(|e| (e.mrn, e.sensitivity)))
+    }
+
+    /// The flag of the encounter a document belongs to (what the policy needs before its
+    /// text is read).
+    fn document_encounter_flag(&self, d: &Document) -> Result<Option<Sensitivity>, StoreError> {
+        let e: Option<Encounter> = get_str(
+            &self.tx.open_table(tables::ENCOUNTERS)?,
+            names::ENCOUNTERS,
+            &d.encounter_id,
+        )?;
+        match e {
+            Some(e) => Ok(e.sensitivity),
+            None => Err(StoreError::Corrupt {
+                table: names::DOCUMENTS.into(),
+                key: d.id.clone(),
+                detail: format!("names encounter {} that does not exist", d.encounter_id),
+            }),
+        }
+    }
+
+    /// Where a document is filed, without its content: (patient, encounter, the encounter's
+    /// flag). `None` when there is no such document.
+    pub fn document_place(
+        &self,
+        id: &str,
+    ) -> Result<Option<(String, String, Option<Sensitivity>)>, StoreError> {
+        let d: Option<Document> = get_str(
+            &self.tx.open_table(tables::DOCUMENTS)?,
+            names::DOCUMENTS,
+            id,
+        )?;
+        match d {
+            Some(d) => {
+                let flag = self.document_encounter_flag(&d)?;
+                Ok(Some((d.mrn, d.encounter_id, flag)))
+            }
+            None => Ok(None),
+        }
     }
 
     pub fn put_document(&mut self, d: &Document) -> Result<(), StoreError> {
@@ -437,19 +604,44 @@ impl WriteTx {
             .tx
             .open_multimap_table(tables::DOCUMENTS_BY_ENCOUNTER)?;
         let table = self.tx.open_table(tables::DOCUMENTS)?;
+        let encounters = self.tx.open_table(tables::ENCOUNTERS)?;
         let mut out = Vec::new();
         for enc in by_patient.get(mrn)? {
             let enc = enc?;
-            for id in by_encounter.get(enc.value())? {
+            let enc_id = enc.value();
+            let flag = get_str::<Encounter>(&encounters, names::ENCOUNTERS, enc_id)?
+                .ok_or_else(|| StoreError::Corrupt {
+                    table: "encounters_by_patient".into(),
+                    key: format!("{mrn} -> {enc_id}"),
+                    detail: "index names an encounter that does not exist".into(),
+                })?
+                .sensitivity;
+            // Minimum necessary and Part 2: the list of a restricted encounter's documents
+            // says neither what they are nor who wrote them.
+            let open = covers_encounter(grant, flag);
+            for id in by_encounter.get(enc_id)? {
                 let id = id?;
                 if let Some(d) = get_str::<Document>(&table, names::DOCUMENTS, id.value())? {
-                    out.push(crate::domain::patient::DocumentInfo {
-                        lines: d.text.lines().count(),
-                        id: d.id,
-                        encounter_id: d.encounter_id,
-                        kind: d.kind,
-                        author: d.author,
-                        written: d.written,
+                    out.push(if open {
+                        crate::domain::patient::DocumentInfo {
+                            lines: d.text.lines().count(),
+                            id: d.id,
+                            encounter_id: d.encounter_id,
+                            kind: d.kind,
+                            author: d.author,
+                            written: d.written,
+                            restricted: false,
+                        }
+                    } else {
+                        crate::domain::patient::DocumentInfo {
+                            lines: 0,
+                            id: d.id,
+                            encounter_id: d.encounter_id,
+                            kind: String::new(),
+                            author: String::new(),
+                            written: d.written,
+                            restricted: true,
+                        }
                     });
                 }
             }
@@ -468,6 +660,9 @@ impl WriteTx {
         )?;
         if let Some(d) = &d {
             require_for(grant, self.patient_sensitivity(&d.mrn)?.flatten())?;
+            if !covers_encounter(grant, self.document_encounter_flag(d)?) {
+                return Err(StoreError::NotGranted);
+            }
         }
         Ok(d)
     }
@@ -491,6 +686,9 @@ impl WriteTx {
         }
         if let Some(first) = out.first() {
             require_for(grant, self.patient_sensitivity(&first.mrn)?.flatten())?;
+            if !covers_encounter(grant, self.document_encounter_flag(first)?) {
+                return Err(StoreError::NotGranted);
+            }
         }
         Ok(out)
     }

@@ -59,6 +59,8 @@ pub enum Msg {
     BreakGlassJudged(Box<Result<crate::domain::break_glass::BreakGlassAccess, ServiceError>>),
     /// A break-the-glass answer for this MRN.
     GlassBroken(String, Result<(), ServiceError>),
+    /// Compliance's flag change on this MRN: what changed, in words, or why not.
+    FlagSet(String, Result<String, ServiceError>),
     /// The answer to a registration, with what was sent (to show likely matches against it).
     Registered(Box<(NewPatient, Result<Patient, ServiceError>)>),
     DuplicatesLoaded(Result<Vec<DuplicateCaseRow>, ServiceError>),
@@ -112,6 +114,11 @@ pub enum Effect {
     BreakGlass(
         SessionToken,
         Box<crate::ui::screens::break_glass::BreakGlassRequest>,
+    ),
+    /// Compliance sets or clears a chart's or an encounter's sensitivity flag.
+    SetFlag(
+        SessionToken,
+        Box<crate::ui::screens::sensitivity_form::FlagRequest>,
     ),
     Register {
         token: SessionToken,
@@ -497,6 +504,40 @@ impl App {
                         }
                         self.on_service_error(&e, "Breaking the glass");
                     }
+                }
+                Vec::new()
+            }
+            Msg::FlagSet(mrn, result) => {
+                self.dirty = true;
+                match result {
+                    Ok(what) => {
+                        self.set_status(StatusKind::Info, what);
+                        // The chart opens (and is audited) again with the new flag.
+                        return self
+                            .token()
+                            .map(|t| Effect::OpenChart(t, mrn))
+                            .into_iter()
+                            .collect();
+                    }
+                    Err(e) => self.on_service_error(&e, "Setting sensitivity"),
+                }
+                Vec::new()
+            }
+            // A restricted encounter's document: the same warning a restricted chart gets.
+            Msg::DocumentOpened(result)
+                if matches!(*result, Err(ServiceError::NeedsBreakGlass))
+                    && matches!(self.view, View::Chart(_)) =>
+            {
+                self.dirty = true;
+                if let View::Chart(c) = &self.view {
+                    let mrn = c.chart.patient.mrn.clone();
+                    self.set_view(View::BreakGlass(Box::new(
+                        crate::ui::screens::break_glass::BreakGlassForm::new(&mrn),
+                    )));
+                    self.set_status(
+                        StatusKind::Warning,
+                        "Restricted encounter: state a reason to read it, or Esc.",
+                    );
                 }
                 Vec::new()
             }
@@ -1037,6 +1078,22 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::FlagSensitive if matches!(&self.view, View::Chart(c) if !c.typing()) => {
+                if !self.may(crate::policy::Permission::SetSensitivity) {
+                    self.set_status(
+                        StatusKind::Error,
+                        "Sensitivity flags: not permitted for your role.",
+                    );
+                    return Vec::new();
+                }
+                if let View::Chart(c) = &mut self.view
+                    && let Err(why) = c.open_flag_form()
+                {
+                    self.set_status(StatusKind::Warning, why);
+                }
+                self.dirty = true;
+                Vec::new()
+            }
             Action::EditDemographics if matches!(self.view, View::Chart(_)) => {
                 if !self.may(crate::policy::Permission::EditDemographics) {
                     self.set_status(
@@ -1199,7 +1256,13 @@ impl App {
                         Some(ChartRequest::Amendments) => {
                             vec![Effect::LoadAmendments(token, mrn)]
                         }
-                        None => Vec::new(),
+                        Some(ChartRequest::SetFlag(r)) => vec![Effect::SetFlag(token, Box::new(r))],
+                        None => {
+                            if let Some(problem) = c.form_problem() {
+                                self.set_status(StatusKind::Error, problem);
+                            }
+                            Vec::new()
+                        }
                     };
                 }
                 if let View::Search(v) = &mut self.view {

@@ -4,7 +4,7 @@
 use super::app::{Effect, Msg};
 use super::screens::amendment_form::AmendmentCall;
 use super::screens::users::UserRequest;
-use crate::service::{LoginRequest, Records};
+use crate::service::{LoginRequest, Records, SessionToken};
 
 /// `FullRedraw` and `Quit` concern the terminal, not the service: they return None here.
 pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
@@ -64,6 +64,7 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
                 .map(|_| ());
             Some(Msg::GlassBroken(r.mrn.clone(), done))
         }
+        Effect::SetFlag(token, r) => Some(set_flag(records, &token, &r)),
         Effect::Register {
             token,
             patient,
@@ -162,4 +163,27 @@ fn amendment(
             dated,
         } => records.add_amendment_statement(token, &id, version, kind, &text, dated),
     }
+}
+
+/// Compliance's flag change, answered in words for the status line.
+fn set_flag(
+    records: &dyn Records,
+    token: &SessionToken,
+    r: &crate::ui::screens::sensitivity_form::FlagRequest,
+) -> Msg {
+    use crate::ui::screens::sensitivity_form::FlagTarget;
+    let label = r
+        .sensitivity
+        .map_or("not restricted", crate::domain::Sensitivity::label);
+    let done = match &r.target {
+        FlagTarget::Chart { mrn, version } => records
+            .set_sensitivity(token, mrn, *version, r.sensitivity, &r.reason)
+            .map(|_| format!("Chart {mrn} is now {label}.")),
+        FlagTarget::Encounter {
+            mrn, id, version, ..
+        } => records
+            .set_encounter_sensitivity(token, mrn, id, *version, r.sensitivity, &r.reason)
+            .map(|_| format!("Encounter {id} is now {label}.")),
+    };
+    Msg::FlagSet(r.target.mrn().to_string(), done)
 }

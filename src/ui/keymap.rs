@@ -77,6 +77,7 @@ pub enum Action {
     AcceptAmendment,
     DenyAmendment,
     AmendmentStatement,
+    FlagSensitive,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -115,7 +116,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 56] = [
+    pub const ALL: [Action; 57] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -172,6 +173,7 @@ impl Action {
         Action::AcceptAmendment,
         Action::DenyAmendment,
         Action::AmendmentStatement,
+        Action::FlagSensitive,
     ];
 
     /// The screen on which this action's key means it.
@@ -196,7 +198,8 @@ impl Action {
             | Action::TabCodes
             | Action::TabDisclosures
             | Action::TabAccessLog
-            | Action::TabAmendments => KeyScope::Chart,
+            | Action::TabAmendments
+            | Action::FlagSensitive => KeyScope::Chart,
             Action::Find | Action::NextMatch | Action::PrevMatch => KeyScope::Reader,
             Action::NewAmendment
             | Action::ExtendAmendment
@@ -247,6 +250,7 @@ impl Action {
             Action::ReopenCase => "reopen_case",
             Action::EditDemographics => "edit_demographics",
             Action::DemographicHistory => "demographic_history",
+            Action::FlagSensitive => "flag_sensitive",
             Action::TabSummary => "tab_summary",
             Action::TabEncounters => "tab_encounters",
             Action::TabDocuments => "tab_documents",
@@ -309,6 +313,7 @@ impl Action {
             Action::ReopenCase => "Reopen",
             Action::EditDemographics => "Edit",
             Action::DemographicHistory => "History",
+            Action::FlagSensitive => "Flag",
             Action::TabSummary => "Summary",
             Action::TabEncounters => "Encounters",
             Action::TabDocuments => "Documents",
@@ -371,6 +376,9 @@ impl Action {
             Action::ReopenCase => "Duplicates: reopen a pair decided not to be a duplicate",
             Action::EditDemographics => "Chart: edit the patient's demographics",
             Action::DemographicHistory => "Chart: earlier versions of the demographics",
+            Action::FlagSensitive => {
+                "Chart: flag the chart (or, on Encounters, the selected encounter) sensitive, or clear the flag"
+            }
             Action::TabSummary => "Chart: Summary tab",
             Action::TabEncounters => "Chart: Encounters tab",
             Action::TabDocuments => "Chart: Documents tab (Enter reads one)",
@@ -582,7 +590,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 56] = [
+const DEFAULTS: [(Key, Action); 57] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -620,6 +628,7 @@ const DEFAULTS: [(Key, Action); 56] = [
     (Key::plain(KeyCode::Char('o')), Action::ReopenCase),
     (Key::plain(KeyCode::Char('e')), Action::EditDemographics),
     (Key::plain(KeyCode::Char('h')), Action::DemographicHistory),
+    (Key::plain(KeyCode::Char('f')), Action::FlagSensitive),
     (Key::plain(KeyCode::Char('1')), Action::TabSummary),
     (Key::plain(KeyCode::Char('2')), Action::TabEncounters),
     (Key::plain(KeyCode::Char('3')), Action::TabDocuments),

@@ -99,6 +99,9 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
             v.extend([(Action::Save, 0), (Action::NextField, 1)]);
         }
         View::Chart(c) if c.typing() => v.push((Action::Submit, 0)),
+        View::Chart(c) if c.flag_form.is_some() => {
+            v.extend([(Action::Submit, 0), (Action::NextField, 1)]);
+        }
         View::Chart(c) if c.viewer.is_some() => {
             v.extend([
                 (Action::Find, 0),
@@ -113,6 +116,9 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
                 v.push((Action::EditDemographics, 0));
             }
             v.push((Action::DemographicHistory, 1));
+            if session.permissions.contains(&Permission::SetSensitivity) && c.flag_form.is_none() {
+                v.push((Action::FlagSensitive, 2));
+            }
             if c.tab == crate::policy::ChartTab::Documents && !c.chart.documents.is_empty() {
                 v.push((Action::Submit, 0));
             }

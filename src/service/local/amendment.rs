@@ -4,7 +4,7 @@
 //! operation: session -> policy -> read, change and audit entry in one write transaction; a
 //! refusal writes nothing but its denial entry.
 
-use super::grants::{Refused, grant_for};
+use super::grants::{Refused, content_grant, grant_for};
 use super::{Actor, LocalRecords};
 use crate::domain::amendment::{
     AmendmentRequest, AmendmentStatus, AmendmentTarget, Decision, DecisionOutcome,
@@ -48,6 +48,39 @@ fn audit_target(t: &AmendmentTarget) -> String {
     }
 }
 
+/// ViewClinicalText for the document `doc_id` of chart `mrn`, as sensitive as the chart and
+/// the document's encounter are; `Ok(None)` when the document is not in this chart.
+fn target_grant(
+    tx: &WriteTx,
+    who: &Actor,
+    now: DateTime<Utc>,
+    mrn: &str,
+    doc_id: &str,
+) -> Result<Result<Option<Grant>, Refused>, StoreError> {
+    match tx.document_place(doc_id)? {
+        Some((m, encounter, flag)) if m == mrn => Ok(content_grant(
+            tx,
+            who,
+            now,
+            mrn,
+            (&encounter, flag),
+            Permission::ViewClinicalText,
+            MANAGING,
+        )?
+        .map(|g| Some(g.grant))),
+        _ => Ok(Ok(None)),
+    }
+}
+
+/// Whether `grant` opens document `doc_id`: false for a document of a sensitive encounter
+/// under a grant decided for an ordinary record (and for a document that is not there).
+fn document_open(tx: &WriteTx, grant: &Grant, doc_id: &str) -> Result<bool, StoreError> {
+    Ok(match tx.document_place(doc_id)? {
+        Some((_, _, flag)) => flag.is_none() || grant.resource() == Resource::Sensitive,
+        None => false,
+    })
+}
+
 impl LocalRecords {
     /// The session's actor if it may manage amendment requests; a refusal is audited (naming
     /// the patient when the caller named one) before anything about the patient is looked up.
@@ -82,30 +115,37 @@ impl LocalRecords {
         let today = now.date_naive();
         let by = who.subject.username.clone();
         let outcome = self.store.write(|tx| {
-            let grant = match grant_for(tx, &who, now, mrn, Permission::ViewClinicalText, MANAGING)?
-            {
-                Ok(g) => g,
-                Err(r) => return Ok(Err(r)),
-            };
+            // The chart decides first: a restricted chart tells nothing of its documents.
+            if let Err(r) = grant_for(tx, &who, now, mrn, Permission::ViewClinicalText, MANAGING)? {
+                return Ok(Err(r));
+            }
             let target = match target {
                 AmendmentTarget::Document { id, title } => {
                     let id = id.trim().to_string();
-                    let doc =
-                        match id.as_str() {
-                            "" => None,
-                            _ => Some(tx.document(&grant, &id)?.ok_or_else(|| {
-                                StoreError::NotFound {
+                    let doc = match id.as_str() {
+                        "" => None,
+                        _ => {
+                            if tx.document_place(&id)?.is_none() {
+                                return Err(StoreError::NotFound {
                                     what: format!("document {id}"),
+                                });
+                            }
+                            // A document of a restricted encounter is read only with the
+                            // grant its encounter needs.
+                            let access = match target_grant(tx, &who, now, mrn, &id)? {
+                                Ok(Some(g)) => g,
+                                Ok(None) => {
+                                    return Err(rule(format!(
+                                        "document {id} is not in chart {mrn}; log the request \
+                                         on the chart it belongs to"
+                                    )));
                                 }
-                            })?),
-                        };
-                    let title = match &doc {
-                        Some(d) if d.mrn != mrn => {
-                            return Err(rule(format!(
-                                "document {id} is not in chart {mrn}; log the request on the \
-                                 chart it belongs to"
-                            )));
+                                Err(r) => return Ok(Err(r)),
+                            };
+                            tx.document(&access, &id)?
                         }
+                    };
+                    let title = match &doc {
                         Some(d) if title.trim().is_empty() => format!("{} {}", d.kind, d.written),
                         _ => title,
                     };
@@ -163,10 +203,19 @@ impl LocalRecords {
                 Ok(g) => g,
                 Err(r) => return Ok(Err(r)),
             };
-            let requests = tx.amendments_for_patient(&grant, mrn)?;
+            // Requests about a restricted encounter's documents are withheld from a user
+            // who may not read that encounter, and its documents are left out.
+            let mut requests = tx.amendments_for_patient(&grant, mrn)?;
+            for r in &mut requests {
+                if let AmendmentTarget::Document { id, .. } = &r.target
+                    && !document_open(tx, &grant, id)?
+                {
+                    *r = r.withheld();
+                }
+            }
             let mut named: Vec<String> = Vec::new();
             let mut appended: Vec<String> = Vec::new();
-            for r in &requests {
+            for r in requests.iter().filter(|r| !r.withheld) {
                 if let AmendmentTarget::Document { id, .. } = &r.target {
                     named.push(id.clone());
                 }
@@ -200,7 +249,9 @@ impl LocalRecords {
             let mut documents = Vec::new();
             for id in &ids {
                 // A named document may since have moved with a merge: it is shown where it is.
-                if let Some(d) = tx.document(&grant, id)? {
+                if document_open(tx, &grant, id)?
+                    && let Some(d) = tx.document(&grant, id)?
+                {
                     documents.push(d);
                 }
             }
@@ -247,14 +298,32 @@ impl LocalRecords {
             };
             // The chart's sensitivity is decided before anything else of the request (even
             // who changed it last) is told.
-            let grant = match grant_for(
-                tx,
-                &who,
-                now,
-                &found.mrn,
-                Permission::ViewClinicalText,
-                MANAGING,
-            )? {
+            let grant = match &found.target {
+                AmendmentTarget::Document { id: doc, .. } => {
+                    match target_grant(tx, &who, now, &found.mrn, doc)? {
+                        Ok(Some(g)) => Ok(g),
+                        // The document moved to another chart (a merge): the chart decides.
+                        Ok(None) => grant_for(
+                            tx,
+                            &who,
+                            now,
+                            &found.mrn,
+                            Permission::ViewClinicalText,
+                            MANAGING,
+                        )?,
+                        Err(r) => Err(r),
+                    }
+                }
+                AmendmentTarget::Item { .. } => grant_for(
+                    tx,
+                    &who,
+                    now,
+                    &found.mrn,
+                    Permission::ViewClinicalText,
+                    MANAGING,
+                )?,
+            };
+            let grant = match grant {
                 Ok(g) => g,
                 Err(r) => return Ok(Err(r)),
             };
@@ -390,9 +459,40 @@ impl LocalRecords {
     ) -> ServiceResult<Vec<AmendmentRequest>> {
         let who = Actor::from(&self.ready_session(token)?);
         let grant = self.permit(&who, Permission::ManageAmendments, MANAGING)?;
-        let today = self.now().date_naive();
+        let now = self.now();
+        let today = now.date_naive();
         Ok(self.store.write(|tx| {
             let mut list = tx.pending_amendments(&grant)?;
+            // A restricted chart's (or encounter's) request shows its deadline, not its
+            // words, unless this user may read that record now (role or live glass).
+            let mut withheld = 0;
+            for r in &mut list {
+                let chart_open = |tx: &WriteTx| -> Result<bool, StoreError> {
+                    Ok(grant_for(
+                        tx,
+                        &who,
+                        now,
+                        &r.mrn,
+                        Permission::ViewClinicalText,
+                        MANAGING,
+                    )?
+                    .is_ok())
+                };
+                let open = match &r.target {
+                    AmendmentTarget::Document { id, .. } => {
+                        match target_grant(tx, &who, now, &r.mrn, id)? {
+                            Ok(Some(_)) => true,
+                            Ok(None) => chart_open(tx)?,
+                            Err(_) => false,
+                        }
+                    }
+                    AmendmentTarget::Item { .. } => chart_open(tx)?,
+                };
+                if !open {
+                    *r = r.withheld();
+                    withheld += 1;
+                }
+            }
             list.sort_by(|a, b| {
                 (a.due_date(), a.received, &a.id).cmp(&(b.due_date(), b.received, &b.id))
             });
@@ -402,8 +502,13 @@ impl LocalRecords {
                 AuditAction::AmendmentsViewed,
                 Outcome::Success,
                 format!(
-                    "amendment work list: {} pending, {overdue} overdue",
-                    list.len()
+                    "amendment work list: {} pending, {overdue} overdue{}",
+                    list.len(),
+                    if withheld > 0 {
+                        format!(", {withheld} withheld (restricted)")
+                    } else {
+                        String::new()
+                    }
                 ),
             ))?;
             Ok(list)
@@ -457,12 +562,22 @@ fn amendment_document(
                 Ok(g) => g,
                 Err(refused) => return Ok(Err(refused)),
             };
-            let latest =
-                s.tx.encounters_for(&grant, &r.mrn)?
+            // An amendment of an item outside the documents is not filed under a restricted
+            // encounter while an ordinary one exists: it would become restricted with it.
+            let flagged: Vec<String> =
+                s.tx.encounter_flags(&r.mrn)?
                     .into_iter()
-                    .max_by(|a, b| (a.admitted, &a.id).cmp(&(b.admitted, &b.id)));
-            match latest {
-                Some(e) => e.id,
+                    .map(|(id, _)| id)
+                    .collect();
+            let encounters = s.tx.encounters_for(&grant, &r.mrn)?;
+            let newest = |ordinary_only: bool| {
+                encounters
+                    .iter()
+                    .filter(|e| !ordinary_only || !flagged.contains(&e.id))
+                    .max_by(|a, b| (a.admitted, &a.id).cmp(&(b.admitted, &b.id)))
+            };
+            match newest(true).or_else(|| newest(false)) {
+                Some(e) => e.id.clone(),
                 None => {
                     return Err(rule(format!(
                         "chart {} has no encounter to file the amendment under; register the \

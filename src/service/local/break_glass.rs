@@ -2,16 +2,20 @@
 //! access is stored with its expiry and audited in one transaction; compliance lists and
 //! judges the accesses and sets the sensitivity flags that make a chart need one.
 
-use super::grants::{grant_for, resource_of};
+use super::grants::{content_grant, grant_for, resource_of};
 use super::{Actor, LocalRecords};
 use crate::domain::Sensitivity;
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::break_glass::{BreakGlassAccess, BreakGlassReason, Verdict};
 use crate::domain::password;
-use crate::domain::{Patient, Secret};
+use crate::domain::{Encounter, Patient, Secret};
 use crate::policy::{self, Decision, Permission, Resource};
 use crate::service::{ServiceError, ServiceResult, SessionToken};
 use crate::store::StoreError;
+
+/// What the access log shows instead of a sensitivity change's or a break-the-glass
+/// access's wording to a role that does not read sensitive records freely.
+pub const CATEGORY_WITHHELD: &str = "details withheld: sensitive category";
 
 impl LocalRecords {
     pub(super) fn break_glass_as(
@@ -76,10 +80,27 @@ impl LocalRecords {
                     "the password is not right",
                 )?));
             }
-            let Some(category) = sensitivity else {
-                return Ok(Err(ServiceError::Invalid(
-                    "this chart is not restricted; open it as usual".into(),
-                )));
+            // A flagged chart, or an ordinary one with flagged encounters: the access opens
+            // the whole chart for this user, and the trail names what was restricted.
+            let restricted = match sensitivity {
+                Some(category) => format!("a {} chart", category.label()),
+                None => {
+                    let flags = tx.encounter_flags(mrn)?;
+                    let mut categories: Vec<&str> = flags.iter().map(|(_, s)| s.label()).collect();
+                    categories.sort_unstable();
+                    categories.dedup();
+                    if categories.is_empty() {
+                        return Ok(Err(ServiceError::Invalid(
+                            "this chart is not restricted; open it as usual".into(),
+                        )));
+                    }
+                    format!(
+                        "a chart with {} restricted encounter{} ({})",
+                        flags.len(),
+                        if flags.len() == 1 { "" } else { "s" },
+                        categories.join(", ")
+                    )
+                }
             };
             let mut access = match BreakGlassAccess::new(
                 &s.username,
@@ -98,9 +119,8 @@ impl LocalRecords {
                 AuditAction::BreakGlass,
                 Outcome::Success,
                 format!(
-                    "access {} to a {} chart until {}: {}{}",
+                    "access {} to {restricted} until {}: {}{}",
                     access.id,
-                    category.label(),
                     access.expires.format("%H:%M UTC"),
                     reason.label(),
                     if access.note.is_empty() {
@@ -252,6 +272,87 @@ impl LocalRecords {
 }
 
 impl LocalRecords {
+    /// Compliance flags one encounter sensitive (or clears its flag): a new version of the
+    /// encounter, with the reason in the audit trail. The encounter's content then needs the
+    /// grant a sensitive chart needs, while the rest of the chart opens as before.
+    pub(super) fn set_encounter_sensitivity_as(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        encounter_id: &str,
+        expected_version: u64,
+        sensitivity: Option<Sensitivity>,
+        reason: &str,
+    ) -> ServiceResult<Encounter> {
+        let who = Actor::from(&self.ready_session(token)?);
+        let what = "setting sensitivity";
+        self.permit(&who, Permission::SetSensitivity, what)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ServiceError::Invalid(
+                "say why the flag changes (a note is required)".into(),
+            ));
+        }
+        let now = self.now();
+        let outcome = self.store.write(|tx| {
+            // Compliance reads sensitive records as its job, so this grant opens the encounter
+            // whatever its flag; another role holding SetSensitivity would need the glass.
+            let not_found = || StoreError::NotFound {
+                what: format!("encounter {encounter_id} of patient {mrn}"),
+            };
+            let flag = match tx.encounter_place(encounter_id)? {
+                Some((m, flag)) if m == mrn => flag,
+                _ => {
+                    return match grant_for(tx, &who, now, mrn, Permission::ViewEncounters, what)? {
+                        Err(r) => Ok(Err(r)),
+                        Ok(_) => Err(not_found()),
+                    };
+                }
+            };
+            let access = match content_grant(
+                tx,
+                &who,
+                now,
+                mrn,
+                (encounter_id, flag),
+                Permission::ViewEncounters,
+                what,
+            )? {
+                Ok(g) => g,
+                Err(r) => return Ok(Err(r)),
+            };
+            let mut e = tx
+                .encounter(&access.grant, encounter_id)?
+                .filter(|e| e.mrn == mrn)
+                .ok_or_else(not_found)?;
+            let current = e.sensitivity;
+            if current == sensitivity {
+                return Err(StoreError::Refused(
+                    "the encounter already has this flag; nothing was changed".into(),
+                ));
+            }
+            e.sensitivity = sensitivity;
+            tx.put_encounter_version(&mut e, expected_version)?;
+            let label = |s: Option<Sensitivity>| s.map_or("none", Sensitivity::label);
+            let mut ev = self.event(
+                &who,
+                AuditAction::SensitivityChanged,
+                Outcome::Success,
+                format!(
+                    "encounter {encounter_id} (v{}): {} -> {}: {}",
+                    e.version,
+                    label(current),
+                    label(sensitivity),
+                    reason.chars().take(200).collect::<String>()
+                ),
+            );
+            ev.patient = Some(mrn.to_string());
+            tx.append_audit(ev)?;
+            Ok(Ok(e))
+        })?;
+        outcome.map_err(|r| self.refused(&who, r))
+    }
+
     pub(super) fn chart_document_as(
         &self,
         token: &SessionToken,
@@ -269,11 +370,35 @@ impl LocalRecords {
         );
         ev.patient = Some(mrn.to_string());
         let outcome = self.store.write(|tx| {
-            let grant = match grant_for(
+            let not_found = || StoreError::NotFound {
+                what: format!("document {document_id} of patient {mrn}"),
+            };
+            // The document's encounter decides with the chart: a sensitive encounter's text
+            // needs the same grant as a sensitive chart's.
+            let (encounter_id, flag) = match tx.document_place(document_id)? {
+                Some((m, e, flag)) if m == mrn => (e, flag),
+                // The chart is decided first, so a restricted chart tells nothing of which
+                // documents it holds.
+                _ => {
+                    return match grant_for(
+                        tx,
+                        &who,
+                        now,
+                        mrn,
+                        Permission::ViewClinicalText,
+                        "reading documents",
+                    )? {
+                        Err(r) => Ok(Err(r)),
+                        Ok(_) => Err(not_found()),
+                    };
+                }
+            };
+            let access = match content_grant(
                 tx,
                 &who,
                 now,
                 mrn,
+                (&encounter_id, flag),
                 Permission::ViewClinicalText,
                 "reading documents",
             )? {
@@ -281,11 +406,12 @@ impl LocalRecords {
                 Err(r) => return Ok(Err(r)),
             };
             let doc = tx
-                .document(&grant, document_id)?
+                .document(&access.grant, document_id)?
                 .filter(|d| d.mrn == mrn)
-                .ok_or_else(|| StoreError::NotFound {
-                    what: format!("document {document_id} of patient {mrn}"),
-                })?;
+                .ok_or_else(not_found)?;
+            if let Some(g) = &access.glass {
+                ev.reason = format!("{document_id} under break-the-glass access {}", g.id);
+            }
             tx.append_audit(ev)?;
             Ok(Ok(doc))
         })?;
@@ -307,7 +433,24 @@ impl LocalRecords {
                     what: format!("patient {mrn}"),
                 });
             }
-            let entries = tx.patient_access_log(mrn)?;
+            let mut entries = tx.patient_access_log(mrn)?;
+            // Which category a chart or encounter is flagged with (Part 2, HIV, ...) is
+            // itself protected: only roles that read sensitive records freely see it here.
+            let sees_categories = policy::decide(
+                &who.subject.roles,
+                Permission::ViewEncounters,
+                Resource::Sensitive,
+            ) == Decision::Allow;
+            if !sees_categories {
+                for e in &mut entries {
+                    if matches!(
+                        e.event.action,
+                        AuditAction::SensitivityChanged | AuditAction::BreakGlass
+                    ) {
+                        e.event.reason = CATEGORY_WITHHELD.into();
+                    }
+                }
+            }
             ev.reason = format!("{} entries", entries.len());
             tx.append_audit(ev)?;
             Ok(entries)

@@ -886,6 +886,7 @@ mod tests {
             author: "Dr. K. Osei".into(),
             written: d(2026, 9, 4),
             lines: 40,
+            restricted: false,
         }]
     }
 

@@ -6,6 +6,7 @@
 use super::chart_access_log::AccessLogTab;
 use super::chart_amendments::AmendmentsTab;
 use super::chart_summary::SummaryTab;
+use super::sensitivity_form::{FlagRequest, FlagTarget, SensitivityForm};
 use crate::domain::patient::{Patient, age_on};
 use crate::policy::ChartTab;
 use crate::sanitize::sanitize;
@@ -40,6 +41,8 @@ pub struct ChartView {
     pub access_log: Option<AccessLogTab>,
     pub amendments: Option<AmendmentsTab>,
     pub summary: SummaryTab,
+    /// Compliance's flag form (`f`), over the tab area.
+    pub flag_form: Option<SensitivityForm>,
 }
 
 /// What the chart asks the app to fetch.
@@ -48,6 +51,7 @@ pub enum ChartRequest {
     Document(String),
     AccessLog,
     Amendments,
+    SetFlag(FlagRequest),
 }
 
 impl ChartView {
@@ -72,7 +76,49 @@ impl ChartView {
             access_log: None,
             amendments: None,
             summary: SummaryTab::default(),
+            flag_form: None,
         }
+    }
+
+    /// Opens the flag form for the selected encounter on the Encounters tab, else for the
+    /// chart. Err says why not (a withheld encounter cannot be flagged from here).
+    pub fn open_flag_form(&mut self) -> Result<(), String> {
+        let p = &self.chart.patient;
+        let form = match (self.tab, self.chart.encounters.get(self.selected)) {
+            (ChartTab::Encounters, Some(e)) => {
+                if self.chart.withheld_encounters.contains(&e.id) {
+                    return Err(
+                        "This encounter is restricted for you: break the glass first.".into(),
+                    );
+                }
+                SensitivityForm::new(
+                    FlagTarget::Encounter {
+                        mrn: p.mrn.clone(),
+                        id: e.id.clone(),
+                        version: e.version,
+                        admitted: e.admitted,
+                    },
+                    e.sensitivity,
+                )
+            }
+            _ => SensitivityForm::new(
+                FlagTarget::Chart {
+                    mrn: p.mrn.clone(),
+                    version: p.version,
+                },
+                p.sensitivity,
+            ),
+        };
+        self.viewer = None;
+        self.history = None;
+        self.find = None;
+        self.flag_form = Some(form);
+        Ok(())
+    }
+
+    /// A problem the flag form found with what was typed, for the status line.
+    pub fn form_problem(&mut self) -> Option<String> {
+        self.flag_form.as_mut().and_then(SensitivityForm::problem)
     }
 
     pub fn show_history(&mut self, versions: Vec<Patient>) {
@@ -82,10 +128,15 @@ impl ChartView {
 
     /// Typing into the find prompt or a field of an amendment form.
     pub fn typing(&self) -> bool {
-        self.find.is_some() || self.amendment_form().is_some_and(|f| f.typing())
+        self.find.is_some()
+            || self.amendment_form().is_some_and(|f| f.typing())
+            || self.flag_form.as_ref().is_some_and(SensitivityForm::typing)
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
+        if let Some(f) = &mut self.flag_form {
+            return f.handle_key(key);
+        }
         if let Some(f) = &mut self.find {
             return f.handle_key(key);
         }
@@ -102,7 +153,9 @@ impl ChartView {
     }
 
     pub fn paste(&mut self, text: &str) {
-        if let Some(f) = self.amendment_form_mut() {
+        if let Some(f) = &mut self.flag_form {
+            f.paste(text);
+        } else if let Some(f) = self.amendment_form_mut() {
             f.paste(text);
         }
     }
@@ -130,20 +183,22 @@ impl ChartView {
                     author: d.author.clone(),
                     written: d.written,
                     lines: d.text.lines().count(),
+                    restricted: false,
                 },
             );
         }
     }
 
-    /// Something typed in an amendment form would be lost.
+    /// Something typed in an amendment or flag form would be lost.
     pub fn has_unsaved(&self) -> bool {
         self.amendment_form().is_some_and(|f| f.has_input())
+            || self.flag_form.as_ref().is_some_and(|f| f.has_input())
     }
 
     /// Which keys mean something now: none of the chart's letters while a form is open,
     /// find in the reader, the amendment steps on their tab.
     pub fn key_scope(&self) -> KeyScope {
-        if self.amendment_form().is_some() {
+        if self.amendment_form().is_some() || self.flag_form.is_some() {
             KeyScope::Any
         } else if self.viewer.is_some() {
             KeyScope::Reader
@@ -161,7 +216,7 @@ impl ChartView {
 
     /// Esc: closes the innermost thing open; false when nothing was (the app goes back).
     pub fn close(&mut self) -> bool {
-        if self.find.take().is_some() {
+        if self.flag_form.take().is_some() || self.find.take().is_some() {
             return true;
         }
         if let Some(t) = &mut self.amendments
@@ -187,6 +242,7 @@ impl ChartView {
         }
         self.tab = tab;
         self.viewer = None;
+        self.flag_form = None;
         self.find = None;
         self.history = None;
         Ok(match tab {
@@ -197,6 +253,9 @@ impl ChartView {
     }
 
     pub fn on_action(&mut self, action: Action, page: usize) -> Option<ChartRequest> {
+        if let Some(f) = &mut self.flag_form {
+            return f.on_action(action).map(ChartRequest::SetFlag);
+        }
         if let Some(f) = &self.find {
             if action == Action::Submit {
                 let q = f.value().to_string();
@@ -392,6 +451,9 @@ impl ChartView {
         if let Some(h) = &self.history {
             draw_history(frame, body, theme, h, self.history_scroll);
         }
+        if let Some(f) = &self.flag_form {
+            f.draw(frame, body, theme);
+        }
     }
 
     fn draw_tabs(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -422,8 +484,16 @@ impl ChartView {
         if self.chart.encounters.is_empty() {
             return placeholder(frame, table_area, theme, "No encounters recorded.");
         }
+        // `R` marks a restricted encounter: withheld (where and by whom left out) for a
+        // user without the grant, or flagged and readable for one with it.
         let rows = self.chart.encounters.iter().map(|e| {
-            Row::new(vec![
+            let withheld = self.chart.withheld_encounters.contains(&e.id);
+            let row = Row::new(vec![
+                Cell::from(if withheld || e.sensitivity.is_some() {
+                    "R"
+                } else {
+                    " "
+                }),
                 Cell::from(e.admitted.format("%Y-%m-%d").to_string()),
                 Cell::from(e.discharged.map_or_else(
                     || "in house".to_string(),
@@ -432,11 +502,17 @@ impl ChartView {
                 Cell::from(e.class.label()),
                 Cell::from(sanitize(&e.location).into_owned()),
                 Cell::from(sanitize(&e.attending).into_owned()),
-            ])
+            ]);
+            if withheld {
+                row.style(theme.status_warning)
+            } else {
+                row
+            }
         });
         let table = Table::new(
             rows,
             [
+                Constraint::Length(1),
                 Constraint::Length(10),
                 Constraint::Length(10),
                 Constraint::Length(11),
@@ -445,8 +521,15 @@ impl ChartView {
             ],
         )
         .header(
-            Row::new(["Admitted", "Discharged", "Type", "Location", "Attending"])
-                .style(theme.title),
+            Row::new([
+                "R",
+                "Admitted",
+                "Discharged",
+                "Type",
+                "Location",
+                "Attending",
+            ])
+            .style(theme.title),
         );
         let table = crate::ui::list::with_selection(table, theme);
         let mut state = TableState::default()
@@ -459,6 +542,15 @@ impl ChartView {
             return placeholder(frame, area, theme, "No documents recorded.");
         }
         let rows = self.chart.documents.iter().map(|d| {
+            if d.restricted {
+                return Row::new(vec![
+                    Cell::from(d.written.format("%Y-%m-%d").to_string()),
+                    Cell::from("restricted encounter"),
+                    Cell::from("(break the glass to read)"),
+                    Cell::from("    -"),
+                ])
+                .style(theme.status_warning);
+            }
             Row::new(vec![
                 Cell::from(d.written.format("%Y-%m-%d").to_string()),
                 Cell::from(sanitize(&d.kind).into_owned()),

@@ -349,6 +349,8 @@ mod tests {
             version: 1,
             created_at: at(received),
             created_by: "him.clerk".into(),
+            moved_from: None,
+            withheld: false,
         }
     }
 

@@ -14,4 +14,5 @@ pub mod password;
 pub mod placeholder;
 pub mod register;
 pub mod search;
+pub mod sensitivity_form;
 pub mod users;
