@@ -370,6 +370,19 @@ fn acceptance_appends_an_amendment_document_and_the_original_stays_as_it_was() {
             note.id
         )
     );
+    // The chart's document list marks the original amended, by this request.
+    let listed = f.records.open_chart(&roi, &mrn).unwrap().documents;
+    let amended: Vec<(&str, Option<&str>)> = listed
+        .iter()
+        .map(|d| (d.id.as_str(), d.amended_by.as_deref()))
+        .filter(|(_, by)| by.is_some())
+        .collect();
+    assert_eq!(amended, vec![(note.id.as_str(), Some(r.id.as_str()))]);
+    assert!(
+        listed
+            .iter()
+            .any(|d| d.id == doc_id && d.kind == "Amendment")
+    );
     let stored = documents(&f, &mrn);
     assert_eq!(stored.len(), 3, "one document appended");
     assert!(stored.contains(&note), "the stored original is unchanged");

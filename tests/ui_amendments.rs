@@ -291,6 +291,26 @@ fn an_item_request_accepted_appends_the_amendment() {
 }
 
 #[test]
+fn a_document_request_accepted_marks_the_document_amended() {
+    let (mut ui, _mrn) = amendments_tab("supervisor");
+    // n: the chart's only document is chosen; the change; Ctrl+S sends.
+    ui.send(key(KeyCode::Char('n')));
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("I stopped smoking in 2019.");
+    ui.send(ctrl('s'));
+    assert!(status(&ui).contains("logged"), "{}", status(&ui));
+    ui.send(key(KeyCode::Char('a')));
+    ui.type_text("Social history: former smoker, quit 2019.");
+    ui.send(ctrl('s'));
+    assert!(status(&ui).contains("accepted"), "{}", status(&ui));
+    ui.send(key(KeyCode::Char('3')));
+    let docs = ui.screen80();
+    assert!(docs.contains("Discharge summary (amended)"), "{docs}");
+    assert!(!docs.contains("Amendment (amended)"), "{docs}");
+    insta::assert_snapshot!("documents_with_an_amended_one", docs);
+}
+
+#[test]
 fn the_services_refusal_is_shown_in_the_form() {
     let (mut ui, mrn) = amendments_tab("compliance");
     // The terminal's date is ahead of the server's: the form's own check passes, the

@@ -341,6 +341,68 @@ fn tempfile_dir() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
+/// A long chart's clinical summary: a problem every fifth visit, a medication every tenth, an
+/// immunization every twentieth, and eight allergies (what the Summary and banner read).
+fn bench_clinical(
+    encounters: usize,
+    day: &dyn Fn(usize) -> NaiveDate,
+) -> Vec<crate::synth::SynthItem> {
+    use crate::domain::clinical::*;
+    let at = chrono::Utc::now();
+    let meta = || ItemMeta::new("", "bench", at);
+    let mut items = Vec::new();
+    for i in 0..encounters {
+        let item = if i % 20 == 0 {
+            ClinicalItem::Immunization(Immunization {
+                meta: meta(),
+                vaccine: "Influenza, seasonal".into(),
+                cvx: Some("141".into()),
+                date: day(i),
+                status: ImmunizationStatus::Completed,
+            })
+        } else if i % 10 == 0 {
+            ClinicalItem::Medication(Medication {
+                meta: meta(),
+                medication: "lisinopril 10 mg tablet".into(),
+                dosage: "1 tablet by mouth daily".into(),
+                status: MedicationStatus::Active,
+                start: Some(day(i)),
+                prescriber: Some("Dr. Bench".into()),
+            })
+        } else if i % 5 == 0 {
+            ClinicalItem::Problem(Problem {
+                meta: meta(),
+                code_system: ICD10CM.into(),
+                code: "I10".into(),
+                display: "Essential (primary) hypertension".into(),
+                onset: Some(day(i)),
+                status: ProblemStatus::Active,
+            })
+        } else {
+            continue;
+        };
+        items.push(crate::synth::SynthItem {
+            item,
+            encounter: Some(i),
+        });
+    }
+    for k in 0..8 {
+        items.push(crate::synth::SynthItem {
+            item: ClinicalItem::Allergy(Allergy {
+                meta: meta(),
+                substance: format!("allergen {k}"),
+                reaction: Some("hives".into()),
+                severity: Some(Severity::Moderate),
+                criticality: Criticality::Low,
+                status: AllergyStatus::Active,
+                recorded: None,
+            }),
+            encounter: None,
+        });
+    }
+    items
+}
+
 /// Each run opens the file afresh, as a restarted daemon or workstation would, and stops the
 /// clock when a search can be answered.
 fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
@@ -400,8 +462,9 @@ fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
                 }],
             })
             .collect(),
-        clinical: Vec::new(),
+        clinical: bench_clinical(encounters, &day),
     };
+    let clinical_items = chart.clinical.len();
     let mrn = records
         .system_load_synthetic(&[chart])
         .map_err(err)?
@@ -439,6 +502,7 @@ fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
             "bench": "chart",
             "encounters": encounters,
             "documents": documents,
+            "clinical_items": clinical_items,
             "runs": open_ms.len(),
             "open_p50_ms": percentile(&open_ms, 50.0),
             "open_p95_ms": percentile(&open_ms, 95.0),

@@ -466,6 +466,10 @@ pub struct DocumentInfo {
     /// are left out (empty) and `lines` is 0; reading it needs break-the-glass.
     #[serde(default)]
     pub restricted: bool,
+    /// An accepted amendment request amended it (45 CFR 164.526(c)(1)): the request's id.
+    /// The document itself is never rewritten; the amendment is a document of its own.
+    #[serde(default)]
+    pub amended_by: Option<String>,
 }
 
 #[cfg(test)]

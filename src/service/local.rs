@@ -1284,6 +1284,10 @@ impl Records for LocalRecords {
             let documents = if tabs.contains(&policy::ChartTab::Documents) {
                 let mut docs = tx.document_list(&encounters, mrn)?;
                 docs.sort_by(|a, b| b.written.cmp(&a.written).then_with(|| b.id.cmp(&a.id)));
+                let amended = tx.amended_documents(&encounters, mrn)?;
+                for d in docs.iter_mut().filter(|d| !d.restricted) {
+                    d.amended_by = amended.get(&d.id).cloned();
+                }
                 docs
             } else {
                 Vec::new()

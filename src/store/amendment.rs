@@ -226,6 +226,30 @@ impl WriteTx {
         Ok(found)
     }
 
+    /// The chart's documents an accepted request amended (document id -> the request): what
+    /// the document list marks "amended". Only ids; the grant is the one listing documents.
+    pub fn amended_documents(
+        &self,
+        grant: &Grant,
+        mrn: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        require(grant, &[Permission::ViewEncounters])?;
+        let found = by_index(
+            &self.tx.open_multimap_table(tables::AMENDMENTS_BY_PATIENT)?,
+            "amendments_by_patient",
+            &self.tx.open_table(tables::AMENDMENTS)?,
+            mrn,
+        )?;
+        Ok(found
+            .into_iter()
+            .filter(|r| r.status == AmendmentStatus::Accepted)
+            .filter_map(|r| match r.target {
+                AmendmentTarget::Document { id, .. } => Some((id, r.id)),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// Every pending request (the department's work list), in id order.
     pub fn pending_amendments(&self, grant: &Grant) -> Result<Vec<AmendmentRequest>, StoreError> {
         require(grant, &[Permission::ManageAmendments])?;

@@ -631,6 +631,7 @@ impl WriteTx {
                             author: d.author,
                             written: d.written,
                             restricted: false,
+                            amended_by: None,
                         }
                     } else {
                         crate::domain::patient::DocumentInfo {
@@ -641,6 +642,7 @@ impl WriteTx {
                             author: String::new(),
                             written: d.written,
                             restricted: true,
+                            amended_by: None,
                         }
                     });
                 }

@@ -576,6 +576,7 @@ impl App {
                 match (*result, &mut self.view) {
                     (Ok(a), View::Chart(c)) => {
                         c.add_documents(&a.documents);
+                        c.mark_amended(&a.requests);
                         match &mut c.amendments {
                             Some(t) => t.set_data(a),
                             None => {

@@ -887,6 +887,7 @@ mod tests {
             written: d(2026, 9, 4),
             lines: 40,
             restricted: false,
+            amended_by: None,
         }]
     }
 

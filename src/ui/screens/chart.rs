@@ -184,8 +184,23 @@ impl ChartView {
                     written: d.written,
                     lines: d.text.lines().count(),
                     restricted: false,
+                    amended_by: None,
                 },
             );
+        }
+    }
+
+    /// Marks the documents accepted requests amended (after the Amendments tab is read, so an
+    /// acceptance made here shows in the document list at once).
+    pub fn mark_amended(&mut self, requests: &[crate::domain::amendment::AmendmentRequest]) {
+        use crate::domain::amendment::{AmendmentStatus, AmendmentTarget};
+        for r in requests {
+            if let (AmendmentStatus::Accepted, AmendmentTarget::Document { id, .. }) =
+                (r.status, &r.target)
+                && let Some(d) = self.chart.documents.iter_mut().find(|d| &d.id == id)
+            {
+                d.amended_by = Some(r.id.clone());
+            }
         }
     }
 
@@ -551,9 +566,17 @@ impl ChartView {
                 ])
                 .style(theme.status_warning);
             }
+            // An amended document stays as written; the list says it was amended.
+            let kind = match &d.amended_by {
+                Some(_) => Line::from(vec![
+                    Span::raw(sanitize(&d.kind).into_owned()),
+                    Span::styled(" (amended)", theme.status_warning),
+                ]),
+                None => Line::raw(sanitize(&d.kind).into_owned()),
+            };
             Row::new(vec![
                 Cell::from(d.written.format("%Y-%m-%d").to_string()),
-                Cell::from(sanitize(&d.kind).into_owned()),
+                Cell::from(kind),
                 Cell::from(sanitize(&d.author).into_owned()),
                 Cell::from(format!("{:>5}", d.lines)),
             ])
