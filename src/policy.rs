@@ -37,6 +37,8 @@ pub enum Permission {
     /// statements of disagreement and rebuttals. Reading a chart's requests is
     /// `ViewClinicalText`.
     ManageAmendments,
+    /// Place and release legal (litigation) holds on a chart.
+    ManageLegalHolds,
     // Oversight and administration
     ViewAuditTrail,
     ViewReports,
@@ -48,7 +50,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 27] = [
         Permission::UseSearch,
         Permission::UseChart,
         Permission::UseCoding,
@@ -68,6 +70,7 @@ impl Permission {
         Permission::ReviewDuplicates,
         Permission::ApproveMerge,
         Permission::ManageAmendments,
+        Permission::ManageLegalHolds,
         Permission::ViewAuditTrail,
         Permission::ViewReports,
         Permission::AssignWork,
@@ -224,6 +227,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | SetSensitivity
                 | ReviewBreakGlass
                 | ManageAmendments
+                | ManageLegalHolds
                 | ViewAuditTrail
                 | ViewReports
         ),
@@ -506,6 +510,7 @@ mod tests {
                 SetSensitivity,
                 ReviewBreakGlass,
                 ManageAmendments,
+                ManageLegalHolds,
                 ViewAuditTrail,
                 ViewReports,
             ],

@@ -358,3 +358,30 @@ fn billing_sees_no_summary_tab_and_no_allergies() {
     }
     insta::assert_snapshot!("summary_tab_not_shown_billing", s);
 }
+
+#[test]
+fn compliance_places_a_legal_hold_and_the_banner_says_so() {
+    let (mut ui, mrn) = open_chart("compliance", None);
+    ui.send(key(KeyCode::Char('L')));
+    let form = ui.screen80();
+    assert!(form.contains("Legal hold — chart"), "{form}");
+    ui.type_text("Doe v. County Hospital");
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("hold letter from counsel");
+    ui.send(key(KeyCode::Enter));
+    let held = ui.screen80();
+    assert!(held.contains("LEGAL HOLD"), "{held}");
+    insta::assert_snapshot!("legal_hold_banner", held);
+    let token = ui.f.login("compliance");
+    let p = ui.f.records.open_chart(&token, &mrn).unwrap().patient;
+    assert_eq!(p.legal_hold.unwrap().matter, "Doe v. County Hospital");
+}
+
+#[test]
+fn a_legal_hold_is_compliances_alone() {
+    let (mut ui, _) = open_chart("roi", None);
+    ui.send(key(KeyCode::Char('L')));
+    let s = ui.screen80();
+    assert!(s.contains("Legal holds: not permitted"), "{s}");
+    assert!(!s.contains("Legal hold — chart"), "{s}");
+}

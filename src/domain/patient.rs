@@ -63,6 +63,43 @@ impl Sensitivity {
     }
 }
 
+/// Who placed a legal hold, when, and for which matter. Releasing it is a new version of the
+/// patient without one; the history and the audit trail keep both.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalHold {
+    /// The matter (case name or number) the records are held for.
+    pub matter: String,
+    pub placed_by: String,
+    pub placed_at: DateTime<Utc>,
+}
+
+impl LegalHold {
+    pub const MAX_MATTER: usize = 120;
+
+    /// A hold for `matter`, checked: a matter is named, on one line, not too long.
+    pub fn new(matter: &str, by: &str, at: DateTime<Utc>) -> Result<LegalHold, String> {
+        let matter = matter.trim();
+        if matter.is_empty() {
+            return Err("name the matter the records are held for (a case name or number)".into());
+        }
+        if matter.chars().count() > Self::MAX_MATTER {
+            return Err(format!(
+                "the matter is {} characters; keep it to {} (details go in the reason)",
+                matter.chars().count(),
+                Self::MAX_MATTER
+            ));
+        }
+        if matter.chars().any(char::is_control) {
+            return Err("the matter must be one line of text".into());
+        }
+        Ok(LegalHold {
+            matter: matter.to_string(),
+            placed_by: by.to_string(),
+            placed_at: at,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub line: String,
@@ -94,6 +131,10 @@ pub struct Patient {
     /// Set when this chart was merged into another; the record stays readable.
     #[serde(default)]
     pub merged_into: Option<String>,
+    /// A legal (litigation) hold: the chart is evidence in a matter and must be kept exactly
+    /// as it is; the banner says so and merges are refused until it is released.
+    #[serde(default)]
+    pub legal_hold: Option<LegalHold>,
     #[serde(default)]
     pub details: PatientDetails,
     pub version: u64,
@@ -132,6 +173,7 @@ impl Patient {
             deceased: None,
             sensitivity: None,
             merged_into: None,
+            legal_hold: None,
             details: p.details.clone(),
             version: 0,
             updated_at: now,
@@ -478,6 +520,30 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn legal_hold_matters() {
+        let at = chrono::Utc::now();
+        for (matter, ok) in [
+            ("Doe v. County Hospital, 26-CV-0142", true),
+            ("  Smith estate  ", true),
+            ("", false),
+            ("   ", false),
+            ("line one\nline two", false),
+            (&"x".repeat(121), false),
+            (&"x".repeat(120), true),
+        ] {
+            assert_eq!(
+                LegalHold::new(matter, "compliance", at).is_ok(),
+                ok,
+                "{matter:?}"
+            );
+        }
+        assert_eq!(
+            LegalHold::new("  Smith estate ", "c", at).unwrap().matter,
+            "Smith estate"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod amendment;
 mod break_glass;
 mod grants;
 mod index_load;
+mod legal_hold;
 mod mpi;
 
 pub use index_load::IndexLoadReport;
@@ -1474,6 +1475,17 @@ impl Records for LocalRecords {
         reason: &str,
     ) -> ServiceResult<Patient> {
         self.set_sensitivity_as(token, mrn, expected_version, sensitivity, reason)
+    }
+
+    fn set_legal_hold(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        expected_version: u64,
+        matter: Option<&str>,
+        reason: &str,
+    ) -> ServiceResult<Patient> {
+        self.set_legal_hold_as(token, mrn, expected_version, matter, reason)
     }
 
     fn set_encounter_sensitivity(

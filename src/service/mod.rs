@@ -406,6 +406,16 @@ pub trait Records: Send + Sync {
         sensitivity: Option<crate::domain::Sensitivity>,
         reason: &str,
     ) -> ServiceResult<Patient>;
+    /// Compliance places a legal hold for a matter (`Some`) or releases it (`None`): a new
+    /// version of the patient, audited with the reason. A held chart cannot be merged.
+    fn set_legal_hold(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+        expected_version: u64,
+        matter: Option<&str>,
+        reason: &str,
+    ) -> ServiceResult<Patient>;
     /// Compliance flags one encounter sensitive or clears its flag (a new version of the
     /// encounter; `expected_version` is the version the clerk saw). Its content then needs
     /// the grant a sensitive chart needs; the rest of an ordinary chart opens as before.

@@ -272,6 +272,15 @@ impl WriteTx {
         if let Some(into) = &r.merged_into {
             return Err(refused(format!("{retired} is already merged into {into}")));
         }
+        // Records held for a legal matter are kept exactly as they are.
+        for p in [&s, &r] {
+            if let Some(h) = &p.legal_hold {
+                return Err(refused(format!(
+                    "{} is under legal hold ({}): it cannot be merged until compliance releases the hold",
+                    p.mrn, h.matter
+                )));
+            }
+        }
         let mut encounters = Vec::new();
         let mut documents = Vec::new();
         for id in self.encounter_ids(retired)? {

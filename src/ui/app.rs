@@ -115,6 +115,11 @@ pub enum Effect {
         SessionToken,
         Box<crate::ui::screens::break_glass::BreakGlassRequest>,
     ),
+    /// Compliance places or releases a legal hold.
+    SetHold(
+        SessionToken,
+        Box<crate::ui::screens::legal_hold_form::HoldRequest>,
+    ),
     /// Compliance sets or clears a chart's or an encounter's sensitivity flag.
     SetFlag(
         SessionToken,
@@ -519,7 +524,7 @@ impl App {
                             .into_iter()
                             .collect();
                     }
-                    Err(e) => self.on_service_error(&e, "Setting sensitivity"),
+                    Err(e) => self.on_service_error(&e, "Changing the chart's flags"),
                 }
                 Vec::new()
             }
@@ -1095,6 +1100,20 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
+            Action::LegalHold if matches!(&self.view, View::Chart(c) if !c.typing()) => {
+                if !self.may(crate::policy::Permission::ManageLegalHolds) {
+                    self.set_status(
+                        StatusKind::Error,
+                        "Legal holds: not permitted for your role.",
+                    );
+                    return Vec::new();
+                }
+                if let View::Chart(c) = &mut self.view {
+                    c.open_hold_form();
+                }
+                self.dirty = true;
+                Vec::new()
+            }
             Action::EditDemographics if matches!(self.view, View::Chart(_)) => {
                 if !self.may(crate::policy::Permission::EditDemographics) {
                     self.set_status(
@@ -1258,6 +1277,7 @@ impl App {
                             vec![Effect::LoadAmendments(token, mrn)]
                         }
                         Some(ChartRequest::SetFlag(r)) => vec![Effect::SetFlag(token, Box::new(r))],
+                        Some(ChartRequest::SetHold(r)) => vec![Effect::SetHold(token, Box::new(r))],
                         None => {
                             if let Some(problem) = c.form_problem() {
                                 self.set_status(StatusKind::Error, problem);

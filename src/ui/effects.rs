@@ -65,6 +65,19 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
             Some(Msg::GlassBroken(r.mrn.clone(), done))
         }
         Effect::SetFlag(token, r) => Some(set_flag(records, &token, &r)),
+        Effect::SetHold(token, r) => {
+            let done = records
+                .set_legal_hold(&token, &r.mrn, r.version, r.matter.as_deref(), &r.reason)
+                .map(|p| match p.legal_hold {
+                    Some(h) => format!(
+                        "Chart {} is under legal hold for {}.",
+                        p.mrn,
+                        crate::sanitize::sanitize(&h.matter)
+                    ),
+                    None => format!("Chart {}: the legal hold is released.", p.mrn),
+                });
+            Some(Msg::FlagSet(r.mrn.clone(), done))
+        }
         Effect::Register {
             token,
             patient,

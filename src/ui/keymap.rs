@@ -78,6 +78,7 @@ pub enum Action {
     DenyAmendment,
     AmendmentStatement,
     FlagSensitive,
+    LegalHold,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -116,7 +117,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 57] = [
+    pub const ALL: [Action; 58] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -174,6 +175,7 @@ impl Action {
         Action::DenyAmendment,
         Action::AmendmentStatement,
         Action::FlagSensitive,
+        Action::LegalHold,
     ];
 
     /// The screen on which this action's key means it.
@@ -199,7 +201,8 @@ impl Action {
             | Action::TabDisclosures
             | Action::TabAccessLog
             | Action::TabAmendments
-            | Action::FlagSensitive => KeyScope::Chart,
+            | Action::FlagSensitive
+            | Action::LegalHold => KeyScope::Chart,
             Action::Find | Action::NextMatch | Action::PrevMatch => KeyScope::Reader,
             Action::NewAmendment
             | Action::ExtendAmendment
@@ -251,6 +254,7 @@ impl Action {
             Action::EditDemographics => "edit_demographics",
             Action::DemographicHistory => "demographic_history",
             Action::FlagSensitive => "flag_sensitive",
+            Action::LegalHold => "legal_hold",
             Action::TabSummary => "tab_summary",
             Action::TabEncounters => "tab_encounters",
             Action::TabDocuments => "tab_documents",
@@ -314,6 +318,7 @@ impl Action {
             Action::EditDemographics => "Edit",
             Action::DemographicHistory => "History",
             Action::FlagSensitive => "Flag",
+            Action::LegalHold => "Legal hold",
             Action::TabSummary => "Summary",
             Action::TabEncounters => "Encounters",
             Action::TabDocuments => "Documents",
@@ -379,6 +384,7 @@ impl Action {
             Action::FlagSensitive => {
                 "Chart: flag the chart (or, on Encounters, the selected encounter) sensitive, or clear the flag"
             }
+            Action::LegalHold => "Chart: place or release a legal hold (compliance)",
             Action::TabSummary => "Chart: Summary tab",
             Action::TabEncounters => "Chart: Encounters tab",
             Action::TabDocuments => "Chart: Documents tab (Enter reads one)",
@@ -590,7 +596,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 57] = [
+const DEFAULTS: [(Key, Action); 58] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -629,6 +635,7 @@ const DEFAULTS: [(Key, Action); 57] = [
     (Key::plain(KeyCode::Char('e')), Action::EditDemographics),
     (Key::plain(KeyCode::Char('h')), Action::DemographicHistory),
     (Key::plain(KeyCode::Char('f')), Action::FlagSensitive),
+    (Key::plain(KeyCode::Char('L')), Action::LegalHold),
     (Key::plain(KeyCode::Char('1')), Action::TabSummary),
     (Key::plain(KeyCode::Char('2')), Action::TabEncounters),
     (Key::plain(KeyCode::Char('3')), Action::TabDocuments),

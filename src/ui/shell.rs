@@ -99,7 +99,7 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
             v.extend([(Action::Save, 0), (Action::NextField, 1)]);
         }
         View::Chart(c) if c.typing() => v.push((Action::Submit, 0)),
-        View::Chart(c) if c.flag_form.is_some() => {
+        View::Chart(c) if c.flag_form.is_some() || c.hold_form.is_some() => {
             v.extend([(Action::Submit, 0), (Action::NextField, 1)]);
         }
         View::Chart(c) if c.viewer.is_some() => {
@@ -118,6 +118,9 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
             v.push((Action::DemographicHistory, 1));
             if session.permissions.contains(&Permission::SetSensitivity) && c.flag_form.is_none() {
                 v.push((Action::FlagSensitive, 2));
+            }
+            if session.permissions.contains(&Permission::ManageLegalHolds) {
+                v.push((Action::LegalHold, 3));
             }
             if c.tab == crate::policy::ChartTab::Documents && !c.chart.documents.is_empty() {
                 v.push((Action::Submit, 0));

@@ -6,6 +6,7 @@
 use super::chart_access_log::AccessLogTab;
 use super::chart_amendments::AmendmentsTab;
 use super::chart_summary::SummaryTab;
+use super::legal_hold_form::{HoldRequest, LegalHoldForm};
 use super::sensitivity_form::{FlagRequest, FlagTarget, SensitivityForm};
 use crate::domain::patient::{Patient, age_on};
 use crate::policy::ChartTab;
@@ -43,6 +44,8 @@ pub struct ChartView {
     pub summary: SummaryTab,
     /// Compliance's flag form (`f`), over the tab area.
     pub flag_form: Option<SensitivityForm>,
+    /// Compliance's legal-hold form (`L`), over the tab area.
+    pub hold_form: Option<LegalHoldForm>,
 }
 
 /// What the chart asks the app to fetch.
@@ -52,6 +55,7 @@ pub enum ChartRequest {
     AccessLog,
     Amendments,
     SetFlag(FlagRequest),
+    SetHold(HoldRequest),
 }
 
 impl ChartView {
@@ -77,6 +81,7 @@ impl ChartView {
             amendments: None,
             summary: SummaryTab::default(),
             flag_form: None,
+            hold_form: None,
         }
     }
 
@@ -116,9 +121,21 @@ impl ChartView {
         Ok(())
     }
 
-    /// A problem the flag form found with what was typed, for the status line.
+    /// Opens the legal-hold form: place one, or release the one in force.
+    pub fn open_hold_form(&mut self) {
+        self.viewer = None;
+        self.history = None;
+        self.find = None;
+        self.flag_form = None;
+        self.hold_form = Some(LegalHoldForm::new(&self.chart.patient));
+    }
+
+    /// A problem the flag or hold form found with what was typed, for the status line.
     pub fn form_problem(&mut self) -> Option<String> {
-        self.flag_form.as_mut().and_then(SensitivityForm::problem)
+        self.flag_form
+            .as_mut()
+            .and_then(SensitivityForm::problem)
+            .or_else(|| self.hold_form.as_mut().and_then(LegalHoldForm::problem))
     }
 
     pub fn show_history(&mut self, versions: Vec<Patient>) {
@@ -131,10 +148,14 @@ impl ChartView {
         self.find.is_some()
             || self.amendment_form().is_some_and(|f| f.typing())
             || self.flag_form.as_ref().is_some_and(SensitivityForm::typing)
+            || self.hold_form.is_some()
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
         if let Some(f) = &mut self.flag_form {
+            return f.handle_key(key);
+        }
+        if let Some(f) = &mut self.hold_form {
             return f.handle_key(key);
         }
         if let Some(f) = &mut self.find {
@@ -154,6 +175,8 @@ impl ChartView {
 
     pub fn paste(&mut self, text: &str) {
         if let Some(f) = &mut self.flag_form {
+            f.paste(text);
+        } else if let Some(f) = &mut self.hold_form {
             f.paste(text);
         } else if let Some(f) = self.amendment_form_mut() {
             f.paste(text);
@@ -208,12 +231,13 @@ impl ChartView {
     pub fn has_unsaved(&self) -> bool {
         self.amendment_form().is_some_and(|f| f.has_input())
             || self.flag_form.as_ref().is_some_and(|f| f.has_input())
+            || self.hold_form.as_ref().is_some_and(|f| f.has_input())
     }
 
     /// Which keys mean something now: none of the chart's letters while a form is open,
     /// find in the reader, the amendment steps on their tab.
     pub fn key_scope(&self) -> KeyScope {
-        if self.amendment_form().is_some() || self.flag_form.is_some() {
+        if self.amendment_form().is_some() || self.flag_form.is_some() || self.hold_form.is_some() {
             KeyScope::Any
         } else if self.viewer.is_some() {
             KeyScope::Reader
@@ -231,7 +255,10 @@ impl ChartView {
 
     /// Esc: closes the innermost thing open; false when nothing was (the app goes back).
     pub fn close(&mut self) -> bool {
-        if self.flag_form.take().is_some() || self.find.take().is_some() {
+        if self.flag_form.take().is_some()
+            || self.hold_form.take().is_some()
+            || self.find.take().is_some()
+        {
             return true;
         }
         if let Some(t) = &mut self.amendments
@@ -258,6 +285,7 @@ impl ChartView {
         self.tab = tab;
         self.viewer = None;
         self.flag_form = None;
+        self.hold_form = None;
         self.find = None;
         self.history = None;
         Ok(match tab {
@@ -270,6 +298,9 @@ impl ChartView {
     pub fn on_action(&mut self, action: Action, page: usize) -> Option<ChartRequest> {
         if let Some(f) = &mut self.flag_form {
             return f.on_action(action).map(ChartRequest::SetFlag);
+        }
+        if let Some(f) = &mut self.hold_form {
+            return f.on_action(action).map(ChartRequest::SetHold);
         }
         if let Some(f) = &self.find {
             if action == Action::Submit {
@@ -377,6 +408,9 @@ impl ChartView {
         if p.sensitivity.is_some() {
             marks.push("RESTRICTED".to_string());
         }
+        if p.legal_hold.is_some() {
+            marks.push("LEGAL HOLD".to_string());
+        }
         if let Some(m) = &p.merged_into {
             marks.push(format!("MERGED into {}", sanitize(m)));
         }
@@ -467,6 +501,9 @@ impl ChartView {
             draw_history(frame, body, theme, h, self.history_scroll);
         }
         if let Some(f) = &self.flag_form {
+            f.draw(frame, body, theme);
+        }
+        if let Some(f) = &self.hold_form {
             f.draw(frame, body, theme);
         }
     }

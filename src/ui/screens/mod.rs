@@ -9,6 +9,7 @@ pub mod chart_amendments;
 pub mod chart_summary;
 pub mod duplicates;
 pub mod home;
+pub mod legal_hold_form;
 pub mod login;
 pub mod password;
 pub mod placeholder;
