@@ -6,6 +6,7 @@
 
 mod amendment;
 mod break_glass;
+mod codes;
 mod grants;
 mod index_load;
 mod legal_hold;
@@ -1475,6 +1476,27 @@ impl Records for LocalRecords {
         reason: &str,
     ) -> ServiceResult<Patient> {
         self.set_sensitivity_as(token, mrn, expected_version, sensitivity, reason)
+    }
+
+    fn lookup_codes(
+        &self,
+        token: &SessionToken,
+        system: crate::codes::CodeSystem,
+        on: chrono::NaiveDate,
+        query: &str,
+        limit: usize,
+    ) -> ServiceResult<Vec<super::CodeHit>> {
+        self.lookup_codes_as(token, system, on, query, limit)
+    }
+
+    fn code_details(
+        &self,
+        token: &SessionToken,
+        system: crate::codes::CodeSystem,
+        on: chrono::NaiveDate,
+        code: &str,
+    ) -> ServiceResult<super::CodeDetails> {
+        self.code_details_as(token, system, on, code)
     }
 
     fn set_legal_hold(

@@ -159,6 +159,38 @@ pub struct ChartSummary {
 
 pub use crate::domain::patient::DocumentInfo;
 
+/// A code found by the look-up: as people write it, as the files do, its title, billable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeHit {
+    pub code: String,
+    pub raw: String,
+    pub title: String,
+    pub billable: bool,
+}
+
+/// One code checked on a date, with the instructional notes in force for it (its own and its
+/// headings', nearest first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeDetails {
+    pub code: String,
+    pub title: Option<String>,
+    pub valid: bool,
+    /// The plain sentence about it (valid, a heading with its children, not valid on the
+    /// date, ...).
+    pub sentence: String,
+    pub checked_against: String,
+    pub notes: Vec<CodeNote>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeNote {
+    /// "Excludes1", "Code first", ...
+    pub kind: String,
+    pub text: String,
+    /// Where the note is written (the code itself or a heading above it).
+    pub at: String,
+}
+
 /// Two charts that may be the same patient.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DuplicatePair {
@@ -478,6 +510,23 @@ pub trait Records: Send + Sync {
     ) -> ServiceResult<AmendmentRequest>;
     /// The department's pending requests, soonest due first (overdue ones lead).
     fn amendment_worklist(&self, session: &SessionToken) -> ServiceResult<Vec<AmendmentRequest>>;
+    /// The code look-up (code prefix or title words) in the code set in force on `on`.
+    fn lookup_codes(
+        &self,
+        session: &SessionToken,
+        system: crate::codes::CodeSystem,
+        on: chrono::NaiveDate,
+        query: &str,
+        limit: usize,
+    ) -> ServiceResult<Vec<CodeHit>>;
+    /// One code checked on `on`, with its instructional notes.
+    fn code_details(
+        &self,
+        session: &SessionToken,
+        system: crate::codes::CodeSystem,
+        on: chrono::NaiveDate,
+        code: &str,
+    ) -> ServiceResult<CodeDetails>;
     fn list_users(&self, session: &SessionToken) -> ServiceResult<Vec<UserSummary>>;
     fn add_user(&self, session: &SessionToken, u: NewUser) -> ServiceResult<()>;
     fn set_locked(&self, session: &SessionToken, username: &str, locked: bool)

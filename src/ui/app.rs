@@ -70,6 +70,9 @@ pub enum Msg {
     HistoryLoaded(Result<Vec<Patient>, ServiceError>),
     /// A change to an account finished; the text says what was done.
     UserChanged(String, Result<(), ServiceError>),
+    /// The answer to code look-up number `.0`.
+    CodesFound(u64, Result<Vec<crate::service::CodeHit>, ServiceError>),
+    CodeDetails(Box<Result<crate::service::CodeDetails, ServiceError>>),
     /// A background call (keep-alive) failed.
     ServiceFailed(ServiceError),
 }
@@ -114,6 +117,20 @@ pub enum Effect {
     BreakGlass(
         SessionToken,
         Box<crate::ui::screens::break_glass::BreakGlassRequest>,
+    ),
+    /// The code look-up: numbered, in a system on a date.
+    LookupCodes {
+        token: SessionToken,
+        seq: u64,
+        system: crate::codes::CodeSystem,
+        on: chrono::NaiveDate,
+        query: String,
+    },
+    CodeDetails(
+        SessionToken,
+        crate::codes::CodeSystem,
+        chrono::NaiveDate,
+        String,
     ),
     /// Compliance places or releases a legal hold.
     SetHold(
@@ -174,6 +191,8 @@ pub enum View {
     BreakGlassReview(Box<crate::ui::screens::break_glass_review::BreakGlassReviewScreen>),
     Register(Box<RegisterForm>),
     Duplicates(Box<DuplicatesView>),
+    /// F4: the code look-up (the coding queue builds on it).
+    CodeLookup(Box<crate::ui::screens::code_lookup::CodeLookupView>),
 }
 
 /// Where a user was when their session ended without a logout. Form contents (passwords) are
@@ -282,6 +301,7 @@ impl App {
             View::Chart(_) => Some(Screen::Chart),
             View::Duplicates(_) => Some(Screen::Duplicates),
             View::BreakGlassReview(_) => Some(Screen::BreakGlassReview),
+            View::CodeLookup(_) => Some(Screen::Coding),
             // A form is never resumed: what was typed may hold another patient's details.
             View::Register(_) | View::BreakGlass(_) => None,
             View::Home | View::ChangePassword(_) => None,
@@ -298,6 +318,7 @@ impl App {
             View::Chart(c) => c.typing(),
             View::BreakGlass(f) => f.typing(),
             View::BreakGlassReview(r) => r.typing(),
+            View::CodeLookup(v) => v.typing(),
             _ => false,
         }
     }
@@ -368,6 +389,13 @@ impl App {
                         (View::Register(f), true) => f.paste(&text),
                         (View::Duplicates(d), true) => d.paste(&text),
                         (View::Chart(c), true) => c.paste(&text),
+                        (View::CodeLookup(v), true) => {
+                            let request = v.paste(&text);
+                            return effects
+                                .into_iter()
+                                .chain(self.lookup_request(request))
+                                .collect();
+                        }
                         (View::Search(v), true) => {
                             let request = v.paste(&text);
                             return effects
@@ -394,6 +422,12 @@ impl App {
                 match result {
                     Ok(()) => {
                         self.status = None;
+                        if screen == Screen::Coding {
+                            self.set_view(View::CodeLookup(Box::new(
+                                crate::ui::screens::code_lookup::CodeLookupView::new(self.today),
+                            )));
+                            return Vec::new();
+                        }
                         if screen == Screen::Users {
                             self.set_view(View::Users(UsersView::default()));
                             return self.token().map(Effect::LoadUsers).into_iter().collect();
@@ -719,6 +753,27 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::CodesFound(seq, result) => {
+                self.dirty = true;
+                match (result, &mut self.view) {
+                    (Ok(hits), View::CodeLookup(v)) => {
+                        let next = v.found(seq, hits);
+                        return self.lookup_request(next);
+                    }
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Code look-up"),
+                }
+                Vec::new()
+            }
+            Msg::CodeDetails(result) => {
+                self.dirty = true;
+                match (*result, &mut self.view) {
+                    (Ok(d), View::CodeLookup(v)) => v.show_details(d),
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Code look-up"),
+                }
+                Vec::new()
+            }
             Msg::SearchDone(seq, result) => {
                 self.dirty = true;
                 if let View::Search(v) = &mut self.view
@@ -775,6 +830,36 @@ impl App {
 
     /// Turns what the search screen asked for into effects: a numbered search, or the chosen
     /// patient put in context and their chart opened (the service decides whether it may).
+    /// What the code look-up asked for, as effects (a bad date is said in the status line).
+    fn lookup_request(
+        &mut self,
+        request: Option<crate::ui::screens::code_lookup::LookupRequest>,
+    ) -> Vec<Effect> {
+        use crate::ui::screens::code_lookup::LookupRequest;
+        if let View::CodeLookup(v) = &mut self.view
+            && let Some(problem) = v.problem()
+        {
+            self.set_status(StatusKind::Error, problem);
+        }
+        self.dirty = true;
+        let Some(token) = self.token() else {
+            return Vec::new();
+        };
+        match request {
+            Some(LookupRequest::Find(seq, system, on, query)) => vec![Effect::LookupCodes {
+                token,
+                seq,
+                system,
+                on,
+                query,
+            }],
+            Some(LookupRequest::Details(system, on, code)) => {
+                vec![Effect::CodeDetails(token, system, on, code)]
+            }
+            None => Vec::new(),
+        }
+    }
+
     fn search_request(&mut self, request: Option<SearchRequest>) -> Vec<Effect> {
         let Some(token) = self.token() else {
             return Vec::new();
@@ -995,6 +1080,13 @@ impl App {
             && let Some(request) = v.handle_key(&key)
         {
             return self.search_request(request);
+        }
+        if editing
+            && self.session.is_some()
+            && let View::CodeLookup(v) = &mut self.view
+            && let Some(request) = v.handle_key(&key)
+        {
+            return self.lookup_request(request);
         }
         if editing {
             let used = match (&mut self.view, self.session.is_some()) {
@@ -1289,6 +1381,10 @@ impl App {
                 if let View::Search(v) = &mut self.view {
                     let request = v.on_action(action, SEARCH_PAGE);
                     return self.search_request(request);
+                }
+                if let View::CodeLookup(v) = &mut self.view {
+                    let request = v.on_action(action, SEARCH_PAGE);
+                    return self.lookup_request(request);
                 }
                 if let View::Users(u) = &mut self.view {
                     let request = u.on_action(action, USERS_PAGE);

@@ -65,6 +65,25 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
             Some(Msg::GlassBroken(r.mrn.clone(), done))
         }
         Effect::SetFlag(token, r) => Some(set_flag(records, &token, &r)),
+        Effect::LookupCodes {
+            token,
+            seq,
+            system,
+            on,
+            query,
+        } => Some(Msg::CodesFound(
+            seq,
+            records.lookup_codes(
+                &token,
+                system,
+                on,
+                &query,
+                crate::ui::screens::code_lookup::LOOKUP_RESULTS,
+            ),
+        )),
+        Effect::CodeDetails(token, system, on, code) => Some(Msg::CodeDetails(Box::new(
+            records.code_details(&token, system, on, &code),
+        ))),
         Effect::SetHold(token, r) => {
             let done = records
                 .set_legal_hold(&token, &r.mrn, r.version, r.matter.as_deref(), &r.reason)

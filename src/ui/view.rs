@@ -57,6 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             View::ChangePassword(f) => f.draw(frame, main, &app.theme),
             View::Users(u) => u.draw(frame, main, &app.theme),
             View::Search(v) => v.draw(frame, main, &app.theme, app.today),
+            View::CodeLookup(v) => v.draw(frame, main, &app.theme),
             View::Chart(c) => c.draw(frame, main, &app.theme, app.today),
             View::Register(f) => f.draw(frame, main, &app.theme, app.today),
             View::Duplicates(d) => d.draw(frame, main, &app.theme),

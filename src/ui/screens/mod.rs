@@ -7,6 +7,7 @@ pub mod chart;
 pub mod chart_access_log;
 pub mod chart_amendments;
 pub mod chart_summary;
+pub mod code_lookup;
 pub mod duplicates;
 pub mod home;
 pub mod legal_hold_form;
