@@ -9,6 +9,7 @@ pub mod mpi;
 pub mod mrn;
 pub mod password;
 pub mod patient;
+pub mod query;
 pub mod registration;
 pub mod role;
 pub mod search;
