@@ -77,6 +77,20 @@ fn items_of(
     Ok(out)
 }
 
+/// The summary from the tables of either kind of transaction.
+fn summary_of(
+    index: &impl ReadableMultimapTable<&'static str, &'static str>,
+    items: &impl ReadableTable<&'static str, &'static [u8]>,
+    encounters: &impl ReadableTable<&'static str, &'static [u8]>,
+    grant: &Grant,
+    mrn: &str,
+) -> Result<ClinicalSummary, StoreError> {
+    let all = items_of(index, items, mrn)?;
+    Ok(ClinicalSummary::from_items(shown_items(
+        all, grant, encounters,
+    )?))
+}
+
 /// Items recorded at an encounter the grant does not open (a sensitive encounter on an
 /// ordinary grant) are left out, as the encounter's own content is.
 fn shown_items(
@@ -193,17 +207,13 @@ impl WriteTx {
     ) -> Result<ClinicalSummary, StoreError> {
         require(grant, &READ_GRANTS)?;
         require_for(grant, self.patient_sensitivity(mrn)?.flatten())?;
-        let items = items_of(
+        summary_of(
             &self.tx.open_multimap_table(tables::CLINICAL_BY_PATIENT)?,
             &self.tx.open_table(tables::CLINICAL_ITEMS)?,
-            mrn,
-        )?;
-        let encounters = self.tx.open_table(tables::ENCOUNTERS)?;
-        Ok(ClinicalSummary::from_items(shown_items(
-            items,
+            &self.tx.open_table(tables::ENCOUNTERS)?,
             grant,
-            &encounters,
-        )?))
+            mrn,
+        )
     }
 
     /// The ids of a patient's items (what a merge moves).
@@ -258,16 +268,12 @@ impl ReadTx {
         let patients = self.tx.open_table(tables::PATIENTS)?;
         let p: Option<crate::domain::Patient> = get_str(&patients, names::PATIENTS, mrn)?;
         require_for(grant, p.and_then(|p| p.sensitivity))?;
-        let items = items_of(
+        summary_of(
             &self.tx.open_multimap_table(tables::CLINICAL_BY_PATIENT)?,
             &self.tx.open_table(tables::CLINICAL_ITEMS)?,
-            mrn,
-        )?;
-        let encounters = self.tx.open_table(tables::ENCOUNTERS)?;
-        Ok(ClinicalSummary::from_items(shown_items(
-            items,
+            &self.tx.open_table(tables::ENCOUNTERS)?,
             grant,
-            &encounters,
-        )?))
+            mrn,
+        )
     }
 }

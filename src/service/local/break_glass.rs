@@ -221,25 +221,11 @@ impl LocalRecords {
         }
         let now = self.now();
         let outcome = self.store.write(|tx| {
-            let current = tx
-                .patient_sensitivity(mrn)?
-                .ok_or_else(|| StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                })?;
-            // Compliance reads sensitive charts as its job, so this grant is never refused.
-            let grant = match policy::authorize(
-                &who.subject,
-                Permission::ViewDemographics,
-                resource_of(current),
-            ) {
-                Ok(g) => g,
-                Err(r) => return Ok(Err(Self::refusal_error(r, "setting sensitivity"))),
+            let mut p = match Self::patient_to_change(tx, &who, mrn, "setting sensitivity")? {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(e)),
             };
-            let mut p = tx
-                .patient(&grant, mrn)?
-                .ok_or_else(|| StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                })?;
+            let current = p.sensitivity;
             if p.sensitivity == sensitivity {
                 return Ok(Err(ServiceError::Invalid(
                     "the chart already has this flag; nothing was changed".into(),
@@ -272,6 +258,30 @@ impl LocalRecords {
 }
 
 impl LocalRecords {
+    /// The current patient record for a change compliance makes to the chart itself (its
+    /// sensitivity, a legal hold), read with the grant its sensitivity calls for.
+    pub(super) fn patient_to_change(
+        tx: &crate::store::WriteTx,
+        who: &Actor,
+        mrn: &str,
+        what: &str,
+    ) -> Result<Result<Patient, ServiceError>, StoreError> {
+        let not_found = || StoreError::NotFound {
+            what: format!("patient {mrn}"),
+        };
+        let sensitivity = tx.patient_sensitivity(mrn)?.ok_or_else(not_found)?;
+        // Compliance reads sensitive charts as its job, so this grant is never refused to it.
+        let grant = match policy::authorize(
+            &who.subject,
+            Permission::ViewDemographics,
+            resource_of(sensitivity),
+        ) {
+            Ok(g) => g,
+            Err(r) => return Ok(Err(Self::refusal_error(r, what))),
+        };
+        Ok(Ok(tx.patient(&grant, mrn)?.ok_or_else(not_found)?))
+    }
+
     /// Compliance flags one encounter sensitive (or clears its flag): a new version of the
     /// encounter, with the reason in the audit trail. The encounter's content then needs the
     /// grant a sensitive chart needs, while the rest of the chart opens as before.

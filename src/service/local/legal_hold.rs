@@ -6,9 +6,8 @@ use super::{Actor, LocalRecords};
 use crate::domain::Patient;
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::patient::LegalHold;
-use crate::policy::{self, Permission};
+use crate::policy::Permission;
 use crate::service::{ServiceError, ServiceResult, SessionToken};
-use crate::store::StoreError;
 
 impl LocalRecords {
     /// Places a hold for `matter`, or releases the chart's hold when `matter` is None.
@@ -37,25 +36,10 @@ impl LocalRecords {
             None => None,
         };
         let outcome = self.store.write(|tx| {
-            let sensitivity = tx
-                .patient_sensitivity(mrn)?
-                .ok_or_else(|| StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                })?;
-            // Compliance reads sensitive charts as its job; the demographics are what changes.
-            let grant = match policy::authorize(
-                &who.subject,
-                Permission::ViewDemographics,
-                super::grants::resource_of(sensitivity),
-            ) {
-                Ok(g) => g,
-                Err(r) => return Ok(Err(Self::refusal_error(r, what))),
+            let mut p = match Self::patient_to_change(tx, &who, mrn, what)? {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(e)),
             };
-            let mut p = tx
-                .patient(&grant, mrn)?
-                .ok_or_else(|| StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                })?;
             let (action, detail) = match (&p.legal_hold, &hold) {
                 (None, None) => {
                     return Ok(Err(ServiceError::Invalid(
