@@ -439,6 +439,12 @@ impl WriteTx {
     fn raw_encounters(&self, grant: &Grant, mrn: &str) -> Result<Vec<Encounter>, StoreError> {
         require(grant, &[Permission::ViewEncounters, Permission::UseChart])?;
         require_for(grant, self.patient_sensitivity(mrn)?.flatten())?;
+        self.stored_encounters(mrn)
+    }
+
+    /// A patient's encounters as stored, for the reads above to decide on; an index row
+    /// naming an encounter that is not there is corruption, named.
+    fn stored_encounters(&self, mrn: &str) -> Result<Vec<Encounter>, StoreError> {
         let index = self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
         let table = self.tx.open_table(tables::ENCOUNTERS)?;
         let mut out = Vec::new();
@@ -503,28 +509,11 @@ impl WriteTx {
     /// The sensitivity flags of a chart's encounters (no protected content: what the policy
     /// needs, like [`Self::patient_sensitivity`]), in encounter id order.
     pub fn encounter_flags(&self, mrn: &str) -> Result<Vec<(String, Sensitivity)>, StoreError> {
-        let index = self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
-        let table = self.tx.open_table(tables::ENCOUNTERS)?;
-        let mut out = Vec::new();
-        for id in index.get(mrn)? {
-            let id = id?;
-            let key = id.value();
-            match get_str::<Encounter>(&table, names::ENCOUNTERS, key)? {
-                Some(e) => {
-                    if let Some(s) = e.sensitivity {
-                        out.push((e.id, s));
-                    }
-                }
-                None => {
-                    return Err(StoreError::Corrupt {
-                        table: "encounters_by_patient".into(),
-                        key: format!("{mrn} -> {key}"),
-                        detail: "index names an encounter that does not exist".into(),
-                    });
-                }
-            }
-        }
-        Ok(out)
+        Ok(self
+            .stored_encounters(mrn)?
+            .into_iter()
+            .filter_map(|e| e.sensitivity.map(|s| (e.id, s)))
+            .collect())
     }
 
     /// Which patient an encounter belongs to and its flag, without its content. `None` when
