@@ -37,6 +37,12 @@ pub enum Permission {
     /// statements of disagreement and rebuttals. Reading a chart's requests is
     /// `ViewClinicalText`.
     ManageAmendments,
+    /// Second-level review of coding: validate an encounter's codes or return them to the
+    /// coder (coding supervisors).
+    ValidateCoding,
+    /// The discharged-not-final-billed list: which discharged encounters are not final-coded
+    /// and how long they have waited (billing, supervisors). No clinical content.
+    ViewDnfb,
     // Oversight and administration
     ViewAuditTrail,
     ViewReports,
@@ -48,7 +54,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 28] = [
         Permission::UseSearch,
         Permission::UseChart,
         Permission::UseCoding,
@@ -68,6 +74,8 @@ impl Permission {
         Permission::ReviewDuplicates,
         Permission::ApproveMerge,
         Permission::ManageAmendments,
+        Permission::ValidateCoding,
+        Permission::ViewDnfb,
         Permission::ViewAuditTrail,
         Permission::ViewReports,
         Permission::AssignWork,
@@ -183,6 +191,8 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ReviewDuplicates
                 | ApproveMerge
                 | ManageAmendments
+                | ValidateCoding
+                | ViewDnfb
                 | ViewReports
                 | AssignWork
                 | UnlockUsers
@@ -198,6 +208,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ViewDemographics
                 | ViewEncounters
                 | ViewCodes
+                | ViewDnfb
         ),
         Role::Clinician => matches!(
             p,
@@ -469,6 +480,8 @@ mod tests {
                 ReviewDuplicates,
                 ApproveMerge,
                 ManageAmendments,
+                ValidateCoding,
+                ViewDnfb,
                 ViewReports,
                 AssignWork,
                 UnlockUsers,
@@ -482,6 +495,7 @@ mod tests {
                 ViewDemographics,
                 ViewEncounters,
                 ViewCodes,
+                ViewDnfb,
             ],
             Role::Clinician => vec![
                 UseSearch,
@@ -556,6 +570,29 @@ mod tests {
             Deny
         );
         assert_eq!(decide(&[Role::Coder], UseRoi, Resource::Ordinary), Deny);
+        // Coding: a coder neither validates nor reads the DNFB list; billing reads it and
+        // changes nothing; registrars see neither.
+        assert_eq!(
+            decide(&[Role::Coder], ValidateCoding, Resource::Ordinary),
+            Deny
+        );
+        assert_eq!(decide(&[Role::Coder], AssignWork, Resource::Ordinary), Deny);
+        assert_eq!(
+            decide(&[Role::Billing], ViewDnfb, Resource::Ordinary),
+            Allow
+        );
+        assert_eq!(
+            decide(&[Role::Billing], ValidateCoding, Resource::Ordinary),
+            Deny
+        );
+        assert_eq!(
+            decide(&[Role::Registrar], ViewDnfb, Resource::Ordinary),
+            Deny
+        );
+        assert_eq!(
+            decide(&[Role::Supervisor], ValidateCoding, Resource::Ordinary),
+            Allow
+        );
     }
 
     #[test]
