@@ -433,3 +433,34 @@ impl ReadTx {
         }
     }
 }
+
+impl WriteTx {
+    /// Every queue row, for tools that work the whole queue (the demo's coding history).
+    pub fn coding_queue_rows(&self) -> Result<Vec<QueueRow>, StoreError> {
+        let mut out = Vec::new();
+        for row in self.tx.open_table(tables::CODING_QUEUE)?.iter()? {
+            let (k, v) = row?;
+            out.push(decode_row(k.value(), v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The ICD-10-CM problem codes recorded at each encounter (the synthetic loader's
+    /// diagnoses), for the demo's coding history: encounter id -> codes as written.
+    pub fn problem_codes_by_encounter(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Vec<String>>, StoreError> {
+        use crate::domain::clinical::ClinicalItem;
+        let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for row in self.tx.open_table(tables::CLINICAL_ITEMS)?.iter()? {
+            let (k, v) = row?;
+            let item: ClinicalItem = codec::decode(names::CLINICAL_ITEMS, k.value(), v.value())?;
+            if let ClinicalItem::Problem(p) = item
+                && let Some(e) = p.meta.encounter_id.clone()
+            {
+                out.entry(e).or_default().push(p.code);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -595,3 +595,192 @@ impl LocalRecords {
         outcome.map_err(|r| self.refused(&who, r))
     }
 }
+
+/// A small deterministic hash (FNV-1a) of an encounter id: the demo's choices per encounter.
+fn spread(id: &str, salt: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ salt;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h % 100
+}
+
+impl LocalRecords {
+    /// The demo's coding history, in one transaction: most encounters discharged over a
+    /// fortnight ago are final-coded with the diagnosis their notes name (only codes
+    /// `check_code` calls valid on the discharge date), the last days' discharges wait
+    /// uncoded, and a few are in progress, on hold or coded awaiting validation. The steps
+    /// are dated after discharge and made by the demo's `coder` and `supervisor`.
+    /// Deterministic for a given database and day. Returns how many records were written.
+    pub fn system_seed_coding(&self, today: chrono::NaiveDate) -> ServiceResult<usize> {
+        use crate::codes::CodeSystem;
+        use crate::codes::check::{Status, check_code};
+        use crate::domain::coding::{HoldReason, age_in_days};
+        let sets = code_sets()?;
+        let coder = Who {
+            username: "coder",
+            coder: true,
+            supervisor: false,
+            validator: false,
+        };
+        let supervisor = Who {
+            username: "supervisor",
+            coder: true,
+            supervisor: true,
+            validator: true,
+        };
+        let system = Self::system();
+        let written = self.store.write(|tx| {
+            let problems = tx.problem_codes_by_encounter()?;
+            let required_classes = tx.settings()?.coding_validation;
+            // Checks per code and per list on a fiscal year are the same for every encounter:
+            // done once each.
+            let mut checked: HashMap<(String, crate::codes::FiscalYear), Option<String>> =
+                HashMap::new();
+            let mut lists: HashMap<(Vec<String>, crate::codes::FiscalYear, bool), bool> =
+                HashMap::new();
+            let mut rows = tx.coding_queue_rows()?;
+            rows.sort_by(|a, b| a.encounter_id.cmp(&b.encounter_id));
+            let mut written = 0;
+            for row in rows {
+                let id = row.encounter_id.as_str();
+                let age = age_in_days(row.discharged, today);
+                let roll = spread(id, 1);
+                // What this encounter's coding reached.
+                let target = match age {
+                    0..=2 => continue,
+                    3..=7 if roll < 75 => continue,
+                    3..=7 if roll < 92 => CodingStatus::InProgress,
+                    3..=7 => CodingStatus::OnHold,
+                    8..=20 if roll < 20 => continue,
+                    8..=20 if roll < 35 => CodingStatus::InProgress,
+                    8..=20 if roll < 45 => CodingStatus::OnHold,
+                    8..=20 if roll < 60 => CodingStatus::Coded,
+                    _ if roll < 2 => CodingStatus::OnHold,
+                    _ if roll < 4 => CodingStatus::Coded,
+                    _ => CodingStatus::Final,
+                };
+                // The codes: the diagnoses noted at the visit, else a follow-up visit code;
+                // each must be valid on the discharge date.
+                let mut candidates: Vec<String> = problems.get(id).cloned().unwrap_or_default();
+                if candidates.is_empty() {
+                    candidates.push("Z09".into());
+                }
+                let inpatient = row.class == EncounterClass::Inpatient;
+                let fy = crate::codes::FiscalYear::of(row.discharged);
+                let mut codes: Vec<AssignedCode> = Vec::new();
+                for c in candidates {
+                    let valid = checked
+                        .entry((c.clone(), fy))
+                        .or_insert_with(|| {
+                            let r = check_code(sets, &c, Some(CodeSystem::Icd10Cm), row.discharged);
+                            (r.status == Status::Valid).then_some(r.code)
+                        })
+                        .clone();
+                    if let Some(code) = valid
+                        && !codes.iter().any(|x| x.code == code)
+                    {
+                        codes.push(AssignedCode {
+                            system: CodeSystem::Icd10Cm,
+                            code,
+                            poa: inpatient.then_some(validate::Poa::Y),
+                        });
+                    }
+                }
+                let mut r = tx.coding_record_or_new(id)?;
+                let required = requires_validation(&required_classes, r.class);
+                let key: Vec<String> = codes.iter().map(|c| c.code.clone()).collect();
+                let valid_list = !codes.is_empty()
+                    && *lists.entry((key, fy, inpatient)).or_insert_with(|| {
+                        errors_in(
+                            &validate::validate(sets, &codes, row.discharged, setting(r.class)).1,
+                        )
+                        .is_empty()
+                    });
+                let target = if valid_list
+                    || target == CodingStatus::InProgress
+                    || target == CodingStatus::OnHold
+                {
+                    target
+                } else {
+                    CodingStatus::InProgress
+                };
+                let start = row
+                    .discharged
+                    .and_hms_opt(9, 0, 0)
+                    .unwrap_or_default()
+                    .and_utc()
+                    + chrono::Duration::days(1 + (spread(id, 2) % 3) as i64)
+                    + chrono::Duration::minutes((spread(id, 3) * 4) as i64);
+                let step = |n: i64| {
+                    start + chrono::Duration::minutes(n * (6 + (spread(id, 4) % 20) as i64))
+                };
+                let apply = |r: &mut CodingRecord, a: CodingAction, w: Who, at| {
+                    r.apply(a, w, required, at).map(|_| ()).map_err(rule)
+                };
+                apply(&mut r, CodingAction::Claim, coder, step(0))?;
+                if !codes.is_empty() {
+                    let v = r
+                        .save_codes(codes.clone(), coder, required, step(1))
+                        .map_err(rule)?;
+                    tx.put_code_list_version(&CodeListVersion {
+                        encounter_id: id.to_string(),
+                        version: v,
+                        codes: codes.clone(),
+                        saved_by: "coder".into(),
+                        saved_at: step(1),
+                        errors: 0,
+                        warnings: 0,
+                    })?;
+                }
+                if target == CodingStatus::OnHold {
+                    let reason = HoldReason::ALL[(spread(id, 5) % 3) as usize];
+                    let note = match reason {
+                        HoldReason::QueryPending => "query sent to the attending about specificity",
+                        HoldReason::DocumentationMissing => "discharge summary not yet signed",
+                        _ => "pathology report pending",
+                    };
+                    apply(
+                        &mut r,
+                        CodingAction::Hold {
+                            reason,
+                            note: note.into(),
+                        },
+                        coder,
+                        step(2),
+                    )?;
+                }
+                if matches!(target, CodingStatus::Coded | CodingStatus::Final) {
+                    let worked = r.worked_seconds("coder", step(2));
+                    apply(&mut r, CodingAction::MarkCoded, coder, step(2))?;
+                    tx.record_coded(&CodedEvent {
+                        encounter_id: id.to_string(),
+                        coder: "coder".into(),
+                        class: r.class,
+                        at: step(2),
+                        worked_seconds: worked,
+                    })?;
+                }
+                if target == CodingStatus::Final {
+                    if required {
+                        apply(&mut r, CodingAction::Validate, supervisor, step(30))?;
+                        apply(&mut r, CodingAction::Finalize, supervisor, step(31))?;
+                    } else {
+                        apply(&mut r, CodingAction::Finalize, coder, step(3))?;
+                    }
+                }
+                tx.put_coding(&mut r, 0)?;
+                written += 1;
+            }
+            tx.append_audit(self.event(
+                &system,
+                AuditAction::DataSeeded,
+                Outcome::Success,
+                format!("demo coding history: {written} encounter(s)"),
+            ))?;
+            Ok(written)
+        })?;
+        Ok(written)
+    }
+}
