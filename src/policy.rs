@@ -39,6 +39,12 @@ pub enum Permission {
     ManageAmendments,
     /// Place and release legal (litigation) holds on a chart.
     ManageLegalHolds,
+    /// Second-level review of coding: validate an encounter's codes or return them to the
+    /// coder (coding supervisors).
+    ValidateCoding,
+    /// The discharged-not-final-billed list: which discharged encounters are not final-coded
+    /// and how long they have waited (billing, supervisors). No clinical content.
+    ViewDnfb,
     // Oversight and administration
     ViewAuditTrail,
     ViewReports,
@@ -50,7 +56,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 27] = [
+    pub const ALL: [Permission; 29] = [
         Permission::UseSearch,
         Permission::UseChart,
         Permission::UseCoding,
@@ -71,6 +77,8 @@ impl Permission {
         Permission::ApproveMerge,
         Permission::ManageAmendments,
         Permission::ManageLegalHolds,
+        Permission::ValidateCoding,
+        Permission::ViewDnfb,
         Permission::ViewAuditTrail,
         Permission::ViewReports,
         Permission::AssignWork,
@@ -186,6 +194,8 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ReviewDuplicates
                 | ApproveMerge
                 | ManageAmendments
+                | ValidateCoding
+                | ViewDnfb
                 | ViewReports
                 | AssignWork
                 | UnlockUsers
@@ -201,6 +211,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ViewDemographics
                 | ViewEncounters
                 | ViewCodes
+                | ViewDnfb
         ),
         Role::Clinician => matches!(
             p,
@@ -473,6 +484,8 @@ mod tests {
                 ReviewDuplicates,
                 ApproveMerge,
                 ManageAmendments,
+                ValidateCoding,
+                ViewDnfb,
                 ViewReports,
                 AssignWork,
                 UnlockUsers,
@@ -486,6 +499,7 @@ mod tests {
                 ViewDemographics,
                 ViewEncounters,
                 ViewCodes,
+                ViewDnfb,
             ],
             Role::Clinician => vec![
                 UseSearch,
@@ -561,6 +575,29 @@ mod tests {
             Deny
         );
         assert_eq!(decide(&[Role::Coder], UseRoi, Resource::Ordinary), Deny);
+        // Coding: a coder neither validates nor reads the DNFB list; billing reads it and
+        // changes nothing; registrars see neither.
+        assert_eq!(
+            decide(&[Role::Coder], ValidateCoding, Resource::Ordinary),
+            Deny
+        );
+        assert_eq!(decide(&[Role::Coder], AssignWork, Resource::Ordinary), Deny);
+        assert_eq!(
+            decide(&[Role::Billing], ViewDnfb, Resource::Ordinary),
+            Allow
+        );
+        assert_eq!(
+            decide(&[Role::Billing], ValidateCoding, Resource::Ordinary),
+            Deny
+        );
+        assert_eq!(
+            decide(&[Role::Registrar], ViewDnfb, Resource::Ordinary),
+            Deny
+        );
+        assert_eq!(
+            decide(&[Role::Supervisor], ValidateCoding, Resource::Ordinary),
+            Allow
+        );
     }
 
     #[test]

@@ -81,6 +81,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// The coding queue (F4) over N discharged encounters: the first page, filtered and
+    /// sorted, R times (each read is audited, as a clerk's is), with claims in between so
+    /// the copy in memory catches up on changes.
+    Queue {
+        #[arg(long, default_value_t = 100_000)]
+        encounters: usize,
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+        /// Rows per page.
+        #[arg(long, default_value_t = 50)]
+        page: usize,
+    },
     /// Argon2id time per login verification.
     Login {
         #[arg(long, default_value_t = 20)]
@@ -303,6 +315,11 @@ pub fn run(which: BenchCommand) -> Result<i32, String> {
         BenchCommand::Codes { loads, lists, seed } => {
             super::bench_codes::bench_codes(loads, lists, seed)
         }
+        BenchCommand::Queue {
+            encounters,
+            runs,
+            page,
+        } => bench_queue(encounters, runs, page),
         BenchCommand::Login { iterations } => {
             let hash = crate::domain::password::hash_password("bench password for login timing")?;
             let mut ms = Vec::with_capacity(iterations);
@@ -510,6 +527,175 @@ fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
             "document_p50_ms": percentile(&doc_ms, 50.0),
             "document_p99_ms": percentile(&doc_ms, 99.0),
             "db_mb": std::fs::metadata(&db).map_or(0.0, |m| m.len() as f64 / 1e6),
+            "machine": machine(),
+        })
+    );
+    drop(records);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(0)
+}
+
+/// Builds a database of `encounters` discharged encounters (five per patient, spread over the
+/// last 120 days, all classes), then times queue reads as a coder would make them.
+fn bench_queue(encounters: usize, runs: usize, page: usize) -> Result<i32, String> {
+    use crate::domain::coding::{CoderFilter, CodingStatus, QueueColumn, QueueFilter, QueueSort};
+    use crate::domain::patient::EncounterClass;
+    use crate::service::{LoginRequest, NewUser, Records};
+    use crate::synth::{SynthEncounter, SynthPatient};
+    let dir = std::env::temp_dir().join(format!("chartroom-bench-queue-{}", std::process::id()));
+    let db = dir.join("queue.redb");
+    let records = crate::service::LocalRecords::new(Store::create(&db).map_err(|e| e.to_string())?);
+    let err = |e: crate::service::ServiceError| e.to_string();
+    records
+        .system_add_user(
+            NewUser {
+                username: "coder".into(),
+                full_name: "Bench Coder".into(),
+                roles: vec![crate::domain::Role::Coder],
+                password: "bench-coder-password".into(),
+                must_change_password: false,
+            },
+            false,
+        )
+        .map_err(err)?;
+    let today = chrono::Utc::now().date_naive();
+    let classes = [
+        EncounterClass::Inpatient,
+        EncounterClass::Outpatient,
+        EncounterClass::Emergency,
+        EncounterClass::Observation,
+    ];
+    let attendings = [
+        "Dr. A. Halvorsen",
+        "Dr. R. Okafor",
+        "Dr. M. Lindqvist",
+        "Dr. S. Patel",
+    ];
+    let per_patient = 5;
+    let patients = encounters.div_ceil(per_patient);
+    let load_started = Instant::now();
+    let mut made = 0usize;
+    let mut batch = Vec::new();
+    for p in 0..patients {
+        let stays: Vec<SynthEncounter> = (0..per_patient)
+            .filter(|_| {
+                made += 1;
+                made <= encounters
+            })
+            .map(|i| {
+                let n = p * per_patient + i;
+                let discharged = today - chrono::Days::new((n * 7919 % 120) as u64);
+                SynthEncounter {
+                    class: classes[n % classes.len()],
+                    admitted: discharged - chrono::Days::new((n % 4) as u64),
+                    discharged: Some(discharged),
+                    location: "Ward".into(),
+                    attending: attendings[n % attendings.len()].into(),
+                    discharge_status: None,
+                    documents: Vec::new(),
+                }
+            })
+            .collect();
+        batch.push(SynthPatient {
+            patient: NewPatient {
+                family_name: format!("Queue{:06}", p * 7_919 % patients.max(1)),
+                given_names: vec!["Bench".into()],
+                dob: NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default(),
+                sex: Sex::Female,
+                address: None,
+                phone: None,
+                ssn: None,
+                details: Default::default(),
+            },
+            deceased: None,
+            sensitivity: None,
+            near_duplicate_of: None,
+            encounters: stays,
+            clinical: Vec::new(),
+        });
+        if batch.len() == 1000 {
+            records.system_load_synthetic(&batch).map_err(err)?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        records.system_load_synthetic(&batch).map_err(err)?;
+    }
+    let load_s = load_started.elapsed().as_secs_f64();
+    let token = records
+        .login(LoginRequest {
+            username: "coder".into(),
+            password: "bench-coder-password".into(),
+            peer: None,
+        })
+        .map_err(err)?
+        .token;
+    let unassigned = QueueFilter {
+        statuses: vec![CodingStatus::Uncoded],
+        coder: Some(CoderFilter::Unassigned),
+        ..QueueFilter::default()
+    };
+    let inpatient = QueueFilter {
+        classes: vec![EncounterClass::Inpatient],
+        ..QueueFilter::default()
+    };
+    let by_patient = QueueSort {
+        column: QueueColumn::Patient,
+        descending: false,
+    };
+    let t = Instant::now();
+    let first = records
+        .coding_queue(&token, &unassigned, QueueSort::oldest_first(), page)
+        .map_err(err)?;
+    let first_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let total = first.total;
+    let mut ms = Vec::new();
+    let mut claims = 0;
+    for run in 0..runs.max(1) {
+        // Every fifth read follows a claim (the oldest unassigned), as a busy queue does.
+        if run % 5 == 4
+            && let Some(row) = records
+                .coding_queue(&token, &unassigned, QueueSort::oldest_first(), 1)
+                .map_err(err)?
+                .rows
+                .first()
+        {
+            records
+                .claim_encounter(&token, &row.encounter_id)
+                .map_err(err)?;
+            claims += 1;
+        }
+        let (filter, sort) = if run % 2 == 0 {
+            (&unassigned, QueueSort::oldest_first())
+        } else {
+            (&inpatient, by_patient)
+        };
+        let t = Instant::now();
+        let got = records
+            .coding_queue(&token, filter, sort, page)
+            .map_err(err)?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        if got.rows.len() > page {
+            return Err("the queue returned more than a page".into());
+        }
+    }
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "queue",
+            "encounters": encounters,
+            "queue_rows": total,
+            "page": page,
+            "runs": ms.len(),
+            "claims": claims,
+            "load_s": load_s,
+            "first_read_ms": first_ms,
+            "p50_ms": percentile(&ms, 50.0),
+            "p95_ms": percentile(&ms, 95.0),
+            "p99_ms": percentile(&ms, 99.0),
+            "db_mb": std::fs::metadata(&db).map_or(0.0, |m| m.len() as f64 / 1e6),
+            "rss_mb": rss_mb().0,
             "machine": machine(),
         })
     );

@@ -26,6 +26,9 @@ fn demo_full_name(role: Role) -> String {
 /// Builds the demo database beside its final path and renames it into place, so an
 /// interrupted build never leaves a half-made demo behind.
 pub fn build(path: &Path, patients: usize) -> Result<(), String> {
+    // The code sets take seconds to parse; the coding history needs them after the patients
+    // are loaded, so they load meanwhile.
+    let code_sets = std::thread::spawn(|| crate::codes::CodeSets::shared().is_ok());
     let tmp = path.with_extension("redb.building");
     if tmp.exists() {
         std::fs::remove_file(&tmp).map_err(|e| format!("cannot remove {}: {e}", tmp.display()))?;
@@ -63,6 +66,13 @@ pub fn build(path: &Path, patients: usize) -> Result<(), String> {
         DEMO_SEED,
         chrono::Utc::now().date_naive(),
     )?;
+    // The coding queue (F4): past encounters final-coded, a recent backlog, a few in hand.
+    if !code_sets.join().unwrap_or(false) {
+        return Err("the shipped code sets could not be loaded".into());
+    }
+    records
+        .system_seed_coding(chrono::Utc::now().date_naive())
+        .map_err(err)?;
     // The duplicate work list (F8) starts filled, as after a department's nightly scan.
     records.system_duplicate_scan().map_err(err)?;
     drop(records);

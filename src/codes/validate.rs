@@ -54,7 +54,8 @@ pub struct AssignedCode {
     pub poa: Option<Poa>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Must be fixed before the encounter can be coded.
     Error,
@@ -64,7 +65,7 @@ pub enum Severity {
     Reminder,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     /// The positions in the list it is about.

@@ -56,6 +56,14 @@ pub enum AuditAction {
     AmendmentDecided,
     AmendmentStatementAdded,
     AmendmentsViewed,
+    /// A step of an encounter's coding (claim, hold, mark coded, validate, assign, ...).
+    CodingChanged,
+    /// A code list saved as a new version.
+    CodesSaved,
+    CodingViewed,
+    CodingQueueViewed,
+    /// Backlog, productivity or the DNFB list.
+    CodingReportViewed,
 }
 
 impl AuditAction {
@@ -104,6 +112,11 @@ impl AuditAction {
             AuditAction::AmendmentDecided => "amendment_decided",
             AuditAction::AmendmentStatementAdded => "amendment_statement_added",
             AuditAction::AmendmentsViewed => "amendments_viewed",
+            AuditAction::CodingChanged => "coding_changed",
+            AuditAction::CodesSaved => "codes_saved",
+            AuditAction::CodingViewed => "coding_viewed",
+            AuditAction::CodingQueueViewed => "coding_queue_viewed",
+            AuditAction::CodingReportViewed => "coding_report_viewed",
         }
     }
 }

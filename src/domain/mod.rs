@@ -4,6 +4,7 @@ pub mod amendment;
 pub mod audit;
 pub mod break_glass;
 pub mod clinical;
+pub mod coding;
 pub mod matching;
 pub mod mpi;
 pub mod mrn;

@@ -22,6 +22,8 @@ pub struct Settings {
     pub duplicate_very_likely_weight: i32,
     /// Minutes a break-the-glass access lasts (kept between 5 and 480).
     pub break_glass_minutes: u32,
+    /// Encounter classes whose coding needs second-level validation before it is final.
+    pub coding_validation: Vec<super::patient::EncounterClass>,
 }
 
 impl Default for Settings {
@@ -34,6 +36,7 @@ impl Default for Settings {
             duplicate_review_weight: 8,
             duplicate_very_likely_weight: 16,
             break_glass_minutes: 60,
+            coding_validation: super::coding::default_validation_classes(),
         }
     }
 }

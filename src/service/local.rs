@@ -7,6 +7,7 @@
 mod amendment;
 mod break_glass;
 mod codes;
+mod coding;
 mod grants;
 mod index_load;
 mod legal_hold;
@@ -19,7 +20,12 @@ use super::{
     AuditVerdict, ChartSummary, Clock, LoginOk, LoginRequest, NewUser, Records, Screen,
     SearchResults, ServerInfo, ServiceError, ServiceResult, SessionToken, SystemClock,
 };
+use super::{ChartCodes, CodingView, DnfbReport, QueuePage, SavedCodes};
+use crate::codes::validate::AssignedCode;
 use crate::domain::audit::{AuditAction, AuditEntry, AuditEvent, Outcome};
+use crate::domain::coding::{
+    Backlog, CoderProductivity, CodingAction, CodingRecord, HoldReason, QueueFilter, QueueSort,
+};
 use crate::domain::mrn::mrn_for_sequence;
 use crate::domain::password::{self, DUMMY_HASH};
 use crate::domain::patient::{Document, Encounter, NewPatient, Patient};
@@ -125,6 +131,8 @@ pub struct LocalRecords {
     loader: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     stop_loading: Arc<std::sync::atomic::AtomicBool>,
     index_report: Arc<std::sync::Mutex<Option<IndexLoadReport>>>,
+    /// The coding queue in memory, caught up with the store before each read.
+    coding_queue: std::sync::Mutex<coding::QueueCache>,
 }
 
 impl Drop for LocalRecords {
@@ -151,6 +159,7 @@ impl LocalRecords {
             loader: std::sync::Mutex::new(None),
             stop_loading: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             index_report: Arc::new(std::sync::Mutex::new(None)),
+            coding_queue: std::sync::Mutex::new(coding::QueueCache::default()),
         }
     }
 
@@ -1587,6 +1596,173 @@ impl Records for LocalRecords {
         token: &SessionToken,
     ) -> ServiceResult<Vec<crate::domain::amendment::AmendmentRequest>> {
         self.amendment_worklist_as(token)
+    }
+
+    fn coding_queue(
+        &self,
+        token: &SessionToken,
+        filter: &QueueFilter,
+        sort: QueueSort,
+        limit: usize,
+    ) -> ServiceResult<QueuePage> {
+        self.coding_queue_as(token, filter, sort, limit)
+    }
+
+    fn coding_record(&self, token: &SessionToken, encounter_id: &str) -> ServiceResult<CodingView> {
+        self.coding_record_as(token, encounter_id)
+    }
+
+    fn claim_encounter(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+    ) -> ServiceResult<CodingRecord> {
+        self.claim_as(token, encounter_id)
+    }
+
+    fn release_encounter(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord> {
+        self.step_as(token, encounter_id, expected_version, CodingAction::Release)
+    }
+
+    fn hold_encounter(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        reason: HoldReason,
+        note: &str,
+    ) -> ServiceResult<CodingRecord> {
+        let action = CodingAction::Hold {
+            reason,
+            note: note.to_string(),
+        };
+        self.step_as(token, encounter_id, expected_version, action)
+    }
+
+    fn resume_encounter(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord> {
+        self.step_as(token, encounter_id, expected_version, CodingAction::Resume)
+    }
+
+    fn save_codes(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        codes: Vec<AssignedCode>,
+    ) -> ServiceResult<SavedCodes> {
+        self.save_codes_as(token, encounter_id, expected_version, codes)
+    }
+
+    fn mark_coded(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord> {
+        self.step_as(
+            token,
+            encounter_id,
+            expected_version,
+            CodingAction::MarkCoded,
+        )
+    }
+
+    fn validate_coding(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord> {
+        self.step_as(
+            token,
+            encounter_id,
+            expected_version,
+            CodingAction::Validate,
+        )
+    }
+
+    fn return_to_coder(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        note: &str,
+    ) -> ServiceResult<CodingRecord> {
+        let action = CodingAction::ReturnToCoder {
+            note: note.to_string(),
+        };
+        self.step_as(token, encounter_id, expected_version, action)
+    }
+
+    fn finalize_coding(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord> {
+        self.step_as(
+            token,
+            encounter_id,
+            expected_version,
+            CodingAction::Finalize,
+        )
+    }
+
+    fn assign_encounter(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        coder: &str,
+    ) -> ServiceResult<CodingRecord> {
+        let action = CodingAction::Assign {
+            coder: coder.to_string(),
+        };
+        self.step_as(token, encounter_id, expected_version, action)
+    }
+
+    fn reopen_coding(
+        &self,
+        token: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        reason: &str,
+    ) -> ServiceResult<CodingRecord> {
+        let action = CodingAction::Reopen {
+            reason: reason.to_string(),
+        };
+        self.step_as(token, encounter_id, expected_version, action)
+    }
+
+    fn coding_backlog(&self, token: &SessionToken) -> ServiceResult<Backlog> {
+        self.coding_backlog_as(token)
+    }
+
+    fn coder_productivity(
+        &self,
+        token: &SessionToken,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> ServiceResult<Vec<CoderProductivity>> {
+        self.coder_productivity_as(token, from, to)
+    }
+
+    fn dnfb_list(&self, token: &SessionToken, limit: usize) -> ServiceResult<DnfbReport> {
+        self.dnfb_as(token, limit)
+    }
+
+    fn chart_codes(&self, token: &SessionToken, mrn: &str) -> ServiceResult<ChartCodes> {
+        self.chart_codes_as(token, mrn)
     }
 
     fn list_users(&self, token: &SessionToken) -> ServiceResult<Vec<UserSummary>> {

@@ -10,9 +10,14 @@ mod session;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use local::LocalRecords;
 
+use crate::codes::validate::{AssignedCode, Finding};
 use crate::domain::amendment::{AmendmentRequest, AmendmentTarget, DenialReason};
 use crate::domain::audit::{AuditEntry, ChainBreak, ChainSummary};
 use crate::domain::break_glass::{BreakGlassAccess, BreakGlassReason, Verdict};
+use crate::domain::coding::{
+    AgeBand, Backlog, CodeListVersion, CoderProductivity, CodingRecord, CodingStatus, Count,
+    HoldReason, QueueFilter, QueueRow, QueueSort,
+};
 use crate::domain::mpi::{CaseDecision, DuplicateCase, FieldComparison, MergeRecord};
 use crate::domain::patient::{Document, Encounter, NewPatient, Patient};
 use crate::domain::search::{Hit, SearchKey};
@@ -267,6 +272,68 @@ pub struct ChartAmendments {
     /// The documents the requests name and the amendment documents appended for accepted
     /// ones, in id order, so the chart shows each amended document beside its amendment.
     pub documents: Vec<Document>,
+}
+
+/// One page of the coding queue (F4) and how many rows passed the filter in all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub total: usize,
+    pub rows: Vec<QueueRow>,
+    /// The day the ages were worked out on.
+    pub today: NaiveDate,
+}
+
+/// An encounter's coding as the coder's workspace shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodingView {
+    pub record: CodingRecord,
+    pub encounter: Encounter,
+    /// Every saved code list, oldest first (the last is `record.codes`).
+    pub versions: Vec<CodeListVersion>,
+    /// `codes::validate` on the current list (on the discharge date, in the encounter's
+    /// setting), most severe first.
+    pub findings: Vec<Finding>,
+    /// Whether this encounter's type needs second-level validation (the department setting).
+    pub validation_required: bool,
+}
+
+/// A code list saved as a new version, and what validation found in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedCodes {
+    pub record: CodingRecord,
+    pub findings: Vec<Finding>,
+}
+
+/// Discharged, not final billed: the encounters billing waits for. No clinical content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnfbReport {
+    pub total: usize,
+    pub by_age: Vec<Count<AgeBand>>,
+    /// Oldest discharge first, at most the limit asked for.
+    pub rows: Vec<QueueRow>,
+    pub today: NaiveDate,
+}
+
+/// One encounter's codes on the chart's Codes tab.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncounterCodes {
+    pub encounter_id: String,
+    pub class: crate::domain::EncounterClass,
+    pub admitted: NaiveDate,
+    pub discharged: Option<NaiveDate>,
+    /// `Uncoded` for an encounter nobody worked (or not yet discharged).
+    pub status: CodingStatus,
+    pub codes: Vec<AssignedCode>,
+    pub code_version: u64,
+    pub coded_by: Option<String>,
+}
+
+/// The chart's Codes tab: codes per encounter, newest admission first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartCodes {
+    pub encounters: Vec<EncounterCodes>,
+    /// Restricted encounters this user may not read here (break-the-glass opens them).
+    pub withheld_encounters: Vec<String>,
 }
 
 /// One page of search results and how many matched in all.
@@ -527,6 +594,118 @@ pub trait Records: Send + Sync {
         on: chrono::NaiveDate,
         code: &str,
     ) -> ServiceResult<CodeDetails>;
+    /// The coding queue (UseCoding): discharged encounters not final, filtered, sorted, the
+    /// first `limit` rows. Audited as one read.
+    fn coding_queue(
+        &self,
+        session: &SessionToken,
+        filter: &QueueFilter,
+        sort: QueueSort,
+        limit: usize,
+    ) -> ServiceResult<QueuePage>;
+    /// An encounter's coding record, its code-list versions and the current findings
+    /// (ViewCodes on the encounter: a restricted one needs break-the-glass).
+    fn coding_record(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+    ) -> ServiceResult<CodingView>;
+    /// A coder takes an uncoded encounter. Of two coders racing for one, exactly one wins;
+    /// the other is refused with who has it.
+    fn claim_encounter(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+    ) -> ServiceResult<CodingRecord>;
+    /// Gives a claimed encounter back to the queue (its coder or a supervisor).
+    fn release_encounter(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord>;
+    fn hold_encounter(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        reason: HoldReason,
+        note: &str,
+    ) -> ServiceResult<CodingRecord>;
+    fn resume_encounter(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord>;
+    /// Saves the whole code list as one new version (earlier versions are kept). Saving is
+    /// allowed with findings; they come back with the record.
+    fn save_codes(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        codes: Vec<AssignedCode>,
+    ) -> ServiceResult<SavedCodes>;
+    /// Refused while the saved list has any error finding (the findings are in the message).
+    fn mark_coded(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord>;
+    /// Second-level review passed (ValidateCoding; not the coder).
+    fn validate_coding(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord>;
+    /// Second-level review sends it back to its coder with a note.
+    fn return_to_coder(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        note: &str,
+    ) -> ServiceResult<CodingRecord>;
+    /// Final coding: from coded (no validation needed) or validated. Leaves the queue.
+    fn finalize_coding(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+    ) -> ServiceResult<CodingRecord>;
+    /// A supervisor assigns an encounter to a coder, or reassigns it.
+    fn assign_encounter(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        coder: &str,
+    ) -> ServiceResult<CodingRecord>;
+    /// A supervisor reopens final coding, with the reason; it goes back to its coder.
+    fn reopen_coding(
+        &self,
+        session: &SessionToken,
+        encounter_id: &str,
+        expected_version: u64,
+        reason: &str,
+    ) -> ServiceResult<CodingRecord>;
+    /// The backlog by age band, type, coder and status (supervisors).
+    fn coding_backlog(&self, session: &SessionToken) -> ServiceResult<Backlog>;
+    /// Encounters marked coded per coder in `[from, to)`, per hour of coding time and by
+    /// type (supervisors).
+    fn coder_productivity(
+        &self,
+        session: &SessionToken,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> ServiceResult<Vec<CoderProductivity>>;
+    /// Discharged, not final billed (ViewDnfb: billing and supervisors), oldest first.
+    fn dnfb_list(&self, session: &SessionToken, limit: usize) -> ServiceResult<DnfbReport>;
+    /// The chart's Codes tab (ViewCodes; billing sees codes, never note text).
+    fn chart_codes(&self, session: &SessionToken, mrn: &str) -> ServiceResult<ChartCodes>;
     fn list_users(&self, session: &SessionToken) -> ServiceResult<Vec<UserSummary>>;
     fn add_user(&self, session: &SessionToken, u: NewUser) -> ServiceResult<()>;
     fn set_locked(&self, session: &SessionToken, username: &str, locked: bool)

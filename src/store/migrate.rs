@@ -9,8 +9,9 @@ use redb::ReadTransaction;
 /// (new tables only; new search-key fields default). 4: search index snapshot and its change
 /// log (new tables only). 5: break-the-glass accesses and amendment requests with their
 /// patient and document indexes (new tables only). 6: the clinical summary's items and their
-/// patient index (new tables only).
-pub const SCHEMA_VERSION: u32 = 6;
+/// patient index (new tables only). 7: coding (records, code-list versions, the queue and its
+/// change log, coded steps); the queue is built from the discharged encounters.
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The stored schema version, or None when this is not a chartroom database.
 pub fn read_schema_version(rtx: &ReadTransaction) -> Result<Option<u32>, StoreError> {
@@ -41,6 +42,9 @@ pub fn migrate(tx: &mut WriteTx, from: u32) -> Result<(), StoreError> {
         tx.create_all_tables()?;
         if version == 1 {
             tx.rebuild_search_keys()?;
+        }
+        if version == 6 {
+            tx.rebuild_coding_queue()?;
         }
         version += 1;
     }

@@ -11,12 +11,14 @@ mod amendment;
 mod break_glass;
 mod clinical;
 pub mod codec;
+mod coding;
 mod migrate;
 mod mpi;
 mod search_snapshot;
 mod tables;
 mod tx;
 
+pub use coding::QueueDelta;
 pub use migrate::SCHEMA_VERSION;
 pub use mpi::MergeActor;
 pub use tx::{ReadTx, Versioned, WriteTx};

@@ -162,6 +162,7 @@ impl WriteTx {
             index.remove(from, id)?;
             index.insert(to, id)?;
         }
+        self.sync_coding_queue_for(&e)?;
         let mut doc_ids = Vec::new();
         for d in self
             .tx
@@ -213,7 +214,7 @@ impl WriteTx {
         self.tx
             .open_table(tables::ENCOUNTERS)?
             .insert(id, bytes.as_slice())?;
-        Ok(())
+        self.sync_coding_queue_for(&e)
     }
 
     fn encounter_flag(&self, id: &str) -> Result<Option<Sensitivity>, StoreError> {

@@ -48,6 +48,21 @@ pub const CLINICAL_ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("c
 /// A patient's clinical items: MRN -> item id. A merge moves the rows with the items.
 pub const CLINICAL_BY_PATIENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("clinical_by_patient");
+/// Encounters' coding (issue 6): encounter id -> `CodingRecord` (status, assignee, the current
+/// code list, history of every step). An encounter with no record is uncoded.
+pub const CODING: TableDefinition<&str, &[u8]> = TableDefinition::new("coding");
+/// Every saved code list, never overwritten: (encounter id, code-list version) ->
+/// `CodeListVersion`.
+pub const CODING_VERSIONS: TableDefinition<(&str, u64), &[u8]> =
+    TableDefinition::new("coding_versions");
+/// The coding queue: encounter id -> `QueueRow` for every discharged encounter that is not
+/// final, kept in step with encounters, patients and coding records in their transactions.
+pub const CODING_QUEUE: TableDefinition<&str, &[u8]> = TableDefinition::new("coding_queue");
+/// Queue rows changed: change number (meta.coding_queue_gen) -> encounter id, so a copy of
+/// the queue in memory catches up by reading only what changed.
+pub const CODING_QUEUE_LOG: TableDefinition<u64, &str> = TableDefinition::new("coding_queue_log");
+/// "Marked coded" steps by time, for productivity: (unix ms, encounter id) -> `CodedEvent`.
+pub const CODING_CODED: TableDefinition<(i64, &str), &[u8]> = TableDefinition::new("coding_coded");
 pub const DUPLICATE_CASES_BY_PATIENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("duplicate_cases_by_patient");
 pub const ENCOUNTERS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
@@ -76,6 +91,10 @@ pub mod names {
     pub const AMENDMENTS: &str = "amendments";
     pub const CLINICAL_ITEMS: &str = "clinical_items";
     pub const CLINICAL_BY_PATIENT: &str = "clinical_by_patient";
+    pub const CODING: &str = "coding";
+    pub const CODING_VERSIONS: &str = "coding_versions";
+    pub const CODING_QUEUE: &str = "coding_queue";
+    pub const CODING_CODED: &str = "coding_coded";
 }
 
 /// Meta keys.
@@ -91,6 +110,8 @@ pub mod meta {
     pub const BREAK_GLASS_SEQ: &str = "break_glass_seq";
     pub const AMENDMENT_SEQ: &str = "amendment_seq";
     pub const CLINICAL_SEQ: &str = "clinical_seq";
+    /// The last change number in `coding_queue_log`.
+    pub const CODING_QUEUE_GEN: &str = "coding_queue_gen";
     /// The last change number in `search_changes`; absent until a snapshot is first made.
     pub const SEARCH_LOG: &str = "search_log";
 }

@@ -200,6 +200,11 @@ impl WriteTx {
             .open_multimap_table(tables::AMENDMENTS_BY_DOCUMENT)?;
         self.tx.open_table(tables::CLINICAL_ITEMS)?;
         self.tx.open_multimap_table(tables::CLINICAL_BY_PATIENT)?;
+        self.tx.open_table(tables::CODING)?;
+        self.tx.open_table(tables::CODING_VERSIONS)?;
+        self.tx.open_table(tables::CODING_QUEUE)?;
+        self.tx.open_table(tables::CODING_QUEUE_LOG)?;
+        self.tx.open_table(tables::CODING_CODED)?;
         Ok(())
     }
 
@@ -310,6 +315,8 @@ impl WriteTx {
         let mut key = SearchKey::from_patient(p, old.as_ref().and_then(|k| k.last_visit));
         key.possible_duplicate = old.is_some_and(|k| k.possible_duplicate);
         self.put_search_key(&key)?;
+        // The coding queue shows the patient's name and whether the chart is restricted.
+        self.sync_patient_coding_queue(&p.mrn)?;
         Ok(key)
     }
 
@@ -350,7 +357,8 @@ impl WriteTx {
             key.last_visit = Some(visit);
             self.put_search_key(&key)?;
         }
-        Ok(())
+        // A discharged encounter enters the coding queue (and a changed one updates its row).
+        self.sync_coding_queue_for(e)
     }
 
     /// Puts `mrn` at the top of `username`'s recent patients (at most [`RECENT_LIMIT`]).
