@@ -385,3 +385,50 @@ fn a_legal_hold_is_compliances_alone() {
     assert!(s.contains("Legal holds: not permitted"), "{s}");
     assert!(!s.contains("Legal hold — chart"), "{s}");
 }
+
+#[test]
+fn billing_reads_the_codes_tab_with_titles_and_poa() {
+    let (mut ui, mrn) = open_chart("billing", None);
+    let coder = ui.f.login("coder");
+    let chart = ui.f.records.open_chart(&coder, &mrn).unwrap();
+    let enc = chart.encounters[0].id.clone();
+    let r = ui.f.records.claim_encounter(&coder, &enc).unwrap();
+    let cm = |code: &str| chartroom::codes::validate::AssignedCode {
+        system: chartroom::codes::CodeSystem::Icd10Cm,
+        code: code.into(),
+        poa: Some(chartroom::codes::validate::Poa::Y),
+    };
+    ui.f.records
+        .save_codes(&coder, &enc, r.version, vec![cm("J189"), cm("E1122")])
+        .unwrap();
+    ui.send(key(KeyCode::Char('4')));
+    let s = ui.screen80();
+    assert!(s.contains("Codes — 1 encounter"), "{s}");
+    assert!(
+        s.contains("principal J18.9    Pneumonia, unspecified organism POA Y"),
+        "{s}"
+    );
+    assert!(s.contains("E11.22"), "{s}");
+    insta::assert_snapshot!("codes_tab_billing", s);
+}
+
+#[test]
+fn roi_sees_the_disclosures_tab_empty_until_release_of_information_records_one() {
+    let (mut ui, _) = open_chart("roi", None);
+    ui.send(key(KeyCode::Char('5')));
+    let s = ui.screen80();
+    assert!(
+        s.contains("No disclosures recorded for this patient."),
+        "{s}"
+    );
+    insta::assert_snapshot!("disclosures_tab_roi", s);
+    // Registrars have no Disclosures tab.
+    let (mut ui, _) = open_chart("registrar", None);
+    ui.send(key(KeyCode::Char('5')));
+    assert!(
+        ui.screen80()
+            .contains("Disclosures: not shown for your role"),
+        "{}",
+        ui.screen80()
+    );
+}

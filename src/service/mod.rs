@@ -326,6 +326,10 @@ pub struct EncounterCodes {
     pub codes: Vec<AssignedCode>,
     pub code_version: u64,
     pub coded_by: Option<String>,
+    /// Each code's title in the code set of the encounter's date, in `codes` order (empty
+    /// where a code is not in the set).
+    #[serde(default)]
+    pub titles: Vec<String>,
 }
 
 /// The chart's Codes tab: codes per encounter, newest admission first.

@@ -52,6 +52,7 @@ pub enum Msg {
     ChartOpened(String, Box<Result<ChartSummary, ServiceError>>),
     DocumentOpened(Box<Result<crate::domain::Document, ServiceError>>),
     AccessLogLoaded(Result<Vec<crate::domain::AuditEntry>, ServiceError>),
+    ChartCodesLoaded(Box<Result<crate::service::ChartCodes, ServiceError>>),
     AmendmentsLoaded(Box<Result<crate::service::ChartAmendments, ServiceError>>),
     /// The answer to an amendment form's step.
     AmendmentSaved(Box<Result<crate::domain::amendment::AmendmentRequest, ServiceError>>),
@@ -99,6 +100,7 @@ pub enum Effect {
     /// Read (and audit) one document of this chart.
     OpenDocument(SessionToken, String, String),
     LoadAccessLog(SessionToken, String),
+    LoadChartCodes(SessionToken, String),
     /// Compliance's list; `true` only those waiting for review.
     LoadBreakGlassList(SessionToken, bool),
     JudgeBreakGlass {
@@ -594,6 +596,17 @@ impl App {
                     }
                     (Ok(_), _) => {}
                     (Err(e), _) => self.on_service_error(&e, "Reading documents"),
+                }
+                Vec::new()
+            }
+            Msg::ChartCodesLoaded(result) => {
+                self.dirty = true;
+                match (*result, &mut self.view) {
+                    (Ok(codes), View::Chart(c)) => {
+                        c.codes = Some(crate::ui::screens::chart_codes::CodesTab::new(codes))
+                    }
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Codes"),
                 }
                 Vec::new()
             }
@@ -1365,6 +1378,7 @@ impl App {
                             vec![Effect::OpenDocument(token, mrn, id)]
                         }
                         Some(ChartRequest::AccessLog) => vec![Effect::LoadAccessLog(token, mrn)],
+                        Some(ChartRequest::Codes) => vec![Effect::LoadChartCodes(token, mrn)],
                         Some(ChartRequest::Amendments) => {
                             vec![Effect::LoadAmendments(token, mrn)]
                         }

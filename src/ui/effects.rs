@@ -49,6 +49,9 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         } => Some(Msg::BreakGlassJudged(Box::new(
             records.review_break_glass(&token, id, version, verdict, &comment),
         ))),
+        Effect::LoadChartCodes(token, mrn) => Some(Msg::ChartCodesLoaded(Box::new(
+            records.chart_codes(&token, &mrn),
+        ))),
         Effect::LoadAccessLog(token, mrn) => {
             Some(Msg::AccessLogLoaded(records.chart_access_log(&token, &mrn)))
         }

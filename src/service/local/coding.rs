@@ -566,6 +566,7 @@ impl LocalRecords {
                     codes: r.as_ref().map(|r| r.codes.clone()).unwrap_or_default(),
                     code_version: r.as_ref().map_or(0, |r| r.code_version),
                     coded_by: r.and_then(|r| r.coded_by),
+                    titles: Vec::new(),
                 })
                 .collect();
             encounters
@@ -592,7 +593,23 @@ impl LocalRecords {
                 withheld_encounters: withheld,
             }))
         })?;
-        outcome.map_err(|r| self.refused(&who, r))
+        let mut codes = outcome.map_err(|r| self.refused(&who, r))?;
+        // Titles from the code set of each encounter's date (the sets are loaded once).
+        if let Ok(sets) = crate::codes::CodeSets::shared() {
+            for e in &mut codes.encounters {
+                let on = e.discharged.unwrap_or(e.admitted);
+                e.titles = e
+                    .codes
+                    .iter()
+                    .map(|c| {
+                        crate::codes::check_code(sets, &c.code, Some(c.system), on)
+                            .title
+                            .unwrap_or_default()
+                    })
+                    .collect();
+            }
+        }
+        Ok(codes)
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::chart_access_log::AccessLogTab;
 use super::chart_amendments::AmendmentsTab;
+use super::chart_codes::CodesTab;
 use super::chart_summary::SummaryTab;
 use super::legal_hold_form::{HoldRequest, LegalHoldForm};
 use super::sensitivity_form::{FlagRequest, FlagTarget, SensitivityForm};
@@ -40,6 +41,7 @@ pub struct ChartView {
     /// The find prompt while the reader types a query.
     pub find: Option<TextInput>,
     pub access_log: Option<AccessLogTab>,
+    pub codes: Option<CodesTab>,
     pub amendments: Option<AmendmentsTab>,
     pub summary: SummaryTab,
     /// Compliance's flag form (`f`), over the tab area.
@@ -53,6 +55,7 @@ pub struct ChartView {
 pub enum ChartRequest {
     Document(String),
     AccessLog,
+    Codes,
     Amendments,
     SetFlag(FlagRequest),
     SetHold(HoldRequest),
@@ -78,6 +81,7 @@ impl ChartView {
             viewer: None,
             find: None,
             access_log: None,
+            codes: None,
             amendments: None,
             summary: SummaryTab::default(),
             flag_form: None,
@@ -290,6 +294,7 @@ impl ChartView {
         self.history = None;
         Ok(match tab {
             ChartTab::AccessLog if self.access_log.is_none() => Some(ChartRequest::AccessLog),
+            ChartTab::Codes if self.codes.is_none() => Some(ChartRequest::Codes),
             ChartTab::Amendments if self.amendments.is_none() => Some(ChartRequest::Amendments),
             _ => None,
         })
@@ -346,6 +351,11 @@ impl ChartView {
                     action,
                     page,
                 );
+            }
+            ChartTab::Codes => {
+                if let Some(t) = &mut self.codes {
+                    t.on_action(action, page);
+                }
             }
             ChartTab::AccessLog => {
                 if let Some(t) = &mut self.access_log {
@@ -471,7 +481,10 @@ impl ChartView {
             ChartTab::Summary => self
                 .summary
                 .draw(frame, body, theme, self.chart.summary.as_ref()),
-            ChartTab::Codes => placeholder(frame, body, theme, "No codes assigned yet."),
+            ChartTab::Codes => match &self.codes {
+                Some(t) => t.draw(frame, body, theme),
+                None => placeholder(frame, body, theme, "Loading the codes…"),
+            },
             ChartTab::Disclosures => placeholder(
                 frame,
                 body,

@@ -6,6 +6,7 @@ pub mod break_glass_review;
 pub mod chart;
 pub mod chart_access_log;
 pub mod chart_amendments;
+pub mod chart_codes;
 pub mod chart_summary;
 pub mod code_lookup;
 pub mod duplicates;
