@@ -1304,6 +1304,19 @@ impl Records for LocalRecords {
                 Vec::new()
             };
             // The clinical summary only for roles that see its tab (minimum necessary).
+            // Coding status per encounter, for roles that see codes (not registrars).
+            let coding = match grant(Permission::ViewCodes)? {
+                Ok(g) => tx
+                    .coding_for_patient(&g.grant, mrn)?
+                    .into_iter()
+                    .map(|(e, r)| {
+                        let status =
+                            r.map_or(crate::domain::coding::CodingStatus::Uncoded, |r| r.status);
+                        (e.id, status)
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
             // Items of a withheld encounter stay out, as its documents do (the store decides).
             let summary = if tabs.contains(&policy::ChartTab::Summary) {
                 match grant(Permission::ViewClinicalText)? {
@@ -1326,6 +1339,7 @@ impl Records for LocalRecords {
                 break_glass: glass,
                 summary,
                 withheld_encounters,
+                coding,
             }))
         })?;
         result.map_err(|r| {

@@ -160,6 +160,10 @@ pub struct ChartSummary {
     /// documents are listed as restricted. Reading them needs break-the-glass.
     #[serde(default)]
     pub withheld_encounters: Vec<String>,
+    /// Each encounter's coding status (encounter id, status) for roles that see codes; the
+    /// Encounters tab shows it. Empty for the others.
+    #[serde(default)]
+    pub coding: Vec<(String, crate::domain::coding::CodingStatus)>,
 }
 
 pub use crate::domain::patient::DocumentInfo;

@@ -23,7 +23,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -545,10 +545,12 @@ impl ChartView {
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
 
-    fn draw_encounters(&self, frame: &mut Frame, table_area: Rect, theme: &Theme) {
+    fn draw_encounters(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         if self.chart.encounters.is_empty() {
-            return placeholder(frame, table_area, theme, "No encounters recorded.");
+            return placeholder(frame, area, theme, "No encounters recorded.");
         }
+        let [table_area, details] =
+            crate::ui::list::table_and_details(area, self.chart.encounters.len(), 3);
         // `R` marks a restricted encounter: withheld (where and by whom left out) for a
         // user without the grant, or flagged and readable for one with it.
         let rows = self.chart.encounters.iter().map(|e| {
@@ -567,6 +569,13 @@ impl ChartView {
                 Cell::from(e.class.label()),
                 Cell::from(sanitize(&e.location).into_owned()),
                 Cell::from(sanitize(&e.attending).into_owned()),
+                Cell::from(
+                    self.chart
+                        .coding
+                        .iter()
+                        .find(|(id, _)| id == &e.id)
+                        .map_or("", |(_, s)| s.label()),
+                ),
             ]);
             if withheld {
                 row.style(theme.status_warning)
@@ -581,8 +590,9 @@ impl ChartView {
                 Constraint::Length(10),
                 Constraint::Length(10),
                 Constraint::Length(11),
-                Constraint::Length(20),
+                Constraint::Length(14),
                 Constraint::Min(10),
+                Constraint::Length(11),
             ],
         )
         .header(
@@ -593,6 +603,7 @@ impl ChartView {
                 "Type",
                 "Location",
                 "Attending",
+                "Coding",
             ])
             .style(theme.title),
         );
@@ -600,6 +611,51 @@ impl ChartView {
         let mut state = TableState::default()
             .with_selected((!self.chart.encounters.is_empty()).then_some(self.selected));
         frame.render_stateful_widget(table, table_area, &mut state);
+        if let Some(e) = self.chart.encounters.get(self.selected) {
+            self.draw_encounter_details(frame, details, theme, e);
+        }
+    }
+
+    /// The selected encounter in words: where, by whom, how it ended, its coding.
+    fn draw_encounter_details(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        e: &crate::domain::Encounter,
+    ) {
+        let text_area = crate::ui::list::details_rule(
+            frame,
+            area,
+            theme,
+            format!(" Encounter {} ", sanitize(&e.id)),
+        );
+        let line = if self.chart.withheld_encounters.contains(&e.id) {
+            Line::styled(
+                "Restricted encounter: where, by whom and how it ended need break-the-glass.",
+                theme.status_warning,
+            )
+        } else {
+            let coding = self
+                .chart
+                .coding
+                .iter()
+                .find(|(id, _)| id == &e.id)
+                .map_or(String::new(), |(_, s)| format!(" · coding {}", s.label()));
+            Line::styled(
+                format!(
+                    "{} at {}, {} · discharge status: {}{coding}",
+                    e.class.label(),
+                    sanitize(&e.location),
+                    sanitize(&e.attending),
+                    e.discharge_status
+                        .as_deref()
+                        .map_or("not recorded".into(), sanitize),
+                ),
+                theme.text,
+            )
+        };
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), text_area);
     }
 
     fn draw_documents(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
