@@ -630,6 +630,7 @@ impl ChartView {
             theme,
             format!(" Encounter {} ", sanitize(&e.id)),
         );
+        let dot = if theme.ascii { " - " } else { " · " };
         let line = if self.chart.withheld_encounters.contains(&e.id) {
             Line::styled(
                 "Restricted encounter: where, by whom and how it ended need break-the-glass.",
@@ -641,10 +642,10 @@ impl ChartView {
                 .coding
                 .iter()
                 .find(|(id, _)| id == &e.id)
-                .map_or(String::new(), |(_, s)| format!(" · coding {}", s.label()));
+                .map_or(String::new(), |(_, s)| format!("{dot}coding {}", s.label()));
             Line::styled(
                 format!(
-                    "{} at {}, {} · discharge status: {}{coding}",
+                    "{} at {}, {}{dot}discharge status: {}{coding}",
                     e.class.label(),
                     sanitize(&e.location),
                     sanitize(&e.attending),
