@@ -400,3 +400,54 @@ fn lookup_over_the_real_titles() {
     assert!(!top("sezary", 3).is_empty() && top("sezary", 3) == top("Sézary", 3));
     assert!(top("xyzzy", 5).is_empty());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Whatever is typed, each system answers with a sentence and never panics; only a
+        /// real code of the shipped sets is called valid.
+        #[test]
+        fn any_input_gets_a_sentence(input in any::<String>(), days in 0i64..1500) {
+            let s = sets();
+            let on = d("2024-06-01") + chrono::Duration::days(days);
+            for system in [None, Some(CodeSystem::Icd10Cm), Some(CodeSystem::Icd10Pcs), Some(CodeSystem::Hcpcs)] {
+                let r = check_code(s, &input, system, on);
+                let sentence = r.sentence();
+                prop_assert!(!sentence.trim().is_empty());
+                prop_assert!(!sentence.chars().any(|c| c == '\u{1b}'), "{sentence:?}");
+                if r.status == Status::Valid {
+                    let found = match r.system {
+                        CodeSystem::Icd10Cm => s.cm_for(on).0.find(&r.code).is_some_and(|n| n.billable),
+                        CodeSystem::Icd10Pcs => s.pcs.find(&r.code).is_some(),
+                        CodeSystem::Hcpcs => s.hcpcs.find(&r.code).is_some(),
+                    };
+                    prop_assert!(found, "{input:?} called valid as {}", r.code);
+                }
+            }
+        }
+
+        /// A billable code typed any way a coder might (case, dot, spaces) is valid.
+        #[test]
+        fn billable_codes_typed_loosely_are_valid(k in 0usize..74_719, lower in any::<bool>(), pad in "[ ]{0,3}") {
+            let s = sets();
+            let code = s.cm2026.codes().filter(|n| n.billable).nth(k).unwrap().code.clone();
+            let mut typed = if code.len() > 3 { format!("{}.{}", &code[..3], &code[3..]) } else { code.clone() };
+            if lower {
+                typed = typed.to_lowercase();
+            }
+            let r = check_code(s, &format!("{pad}{typed}{pad}"), Some(CodeSystem::Icd10Cm), d("2026-03-15"));
+            prop_assert_eq!(r.status, Status::Valid, "{}", typed);
+        }
+
+        /// The look-up takes any text without panicking and returns at most the limit.
+        #[test]
+        fn lookup_takes_any_text(q in any::<String>(), limit in 0usize..60) {
+            let ix = sets().index_for(CodeSystem::Icd10Cm, d("2026-03-15"));
+            prop_assert!(ix.search(&q, limit).len() <= limit);
+        }
+    }
+}
