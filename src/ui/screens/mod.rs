@@ -8,6 +8,8 @@ pub mod chart_access_log;
 pub mod chart_amendments;
 pub mod chart_summary;
 pub mod code_lookup;
+pub mod coding_queue;
+pub mod coding_workspace;
 pub mod duplicates;
 pub mod home;
 pub mod legal_hold_form;
