@@ -9,7 +9,7 @@ use chartroom::codes::validate::Poa;
 use chartroom::domain::coding::CodingStatus;
 use chartroom::domain::patient::{EncounterClass, NewPatient, Sex};
 use chartroom::service::Records;
-use chartroom::synth::{SynthEncounter, SynthPatient};
+use chartroom::synth::{SynthDocument, SynthEncounter, SynthPatient};
 use chartroom::ui::app::View;
 use chrono::{Duration, NaiveDate};
 use common::ui::{Ui, ctrl, key};
@@ -43,7 +43,14 @@ fn person(family: &str, stays: Vec<(EncounterClass, NaiveDate)>) -> SynthPatient
                 location: "4 West".into(),
                 attending: "Dr. R. Okafor".into(),
                 discharge_status: Some("Home".into()),
-                documents: vec![],
+                documents: vec![SynthDocument {
+                    kind: "Discharge summary".into(),
+                    author: "Dr. R. Okafor".into(),
+                    written: discharged,
+                    text: format!(
+                        "{family} was admitted with fever and cough.\nChest X-ray: right lower lobe consolidation.\nAssessment: community-acquired pneumonia, organism not identified.\nDischarged home on oral antibiotics."
+                    ),
+                }],
             })
             .collect(),
         clinical: vec![],
@@ -130,6 +137,23 @@ fn a_coder_claims_codes_and_marks_an_encounter_coded() {
     assert!(matches!(ui.app.view, View::CodingWorkspace(_)), "{s}");
     assert!(s.contains(&format!("Coding {enc}")), "{s}");
     assert!(s.contains("In progress"), "{s}");
+    // The encounter's documents: Tab to them, Enter reads one, / finds in it.
+    assert!(s.contains("Documents (1)"), "{s}");
+    ui.send(key(KeyCode::Tab));
+    ui.send(key(KeyCode::Enter));
+    let s = ui.screen80();
+    assert!(s.contains("Chest X-ray"), "{s}");
+    ui.send(key(KeyCode::Char('/')));
+    ui.type_text("pneumonia");
+    ui.send(key(KeyCode::Enter));
+    assert!(ui.screen80().contains("1 of 1"), "{}", ui.screen80());
+    insta::assert_snapshot!("workspace_reading", ui.screen80());
+    // Esc clears the find, then closes the document; the workspace stays.
+    ui.send(key(KeyCode::Esc));
+    ui.send(key(KeyCode::Esc));
+    assert!(matches!(ui.app.view, View::CodingWorkspace(_)));
+    assert!(!ui.screen80().contains("Chest X-ray"));
+    ui.send(key(KeyCode::Tab));
 
     // + opens the look-up on the discharge date; Enter adds the highlighted code.
     ui.send(key(KeyCode::Char('+')));

@@ -99,6 +99,10 @@ pub enum CodingCall {
         coder: String,
     },
     Step(String, u64, crate::ui::screens::coding_workspace::WorkStep),
+    /// The documents of this encounter (MRN, encounter id), from the chart's list.
+    Documents(String, String),
+    /// One document's text (MRN, document id), audited.
+    Document(String, String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -116,6 +120,8 @@ pub enum CodingAnswer {
         Box<Result<crate::service::CodingView, ServiceError>>,
     ),
     StepFailed(ServiceError),
+    Documents(Result<Vec<crate::domain::patient::DocumentInfo>, ServiceError>),
+    Document(Box<Result<crate::domain::Document, ServiceError>>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1029,6 +1035,12 @@ impl App {
         };
         match request {
             None => Vec::new(),
+            Some(WorkspaceRequest::Document(mrn, id)) => {
+                vec![Effect::Coding(
+                    token,
+                    Box::new(CodingCall::Document(mrn, id)),
+                )]
+            }
             Some(WorkspaceRequest::Step(encounter, version, step)) => vec![Effect::Coding(
                 token,
                 Box::new(CodingCall::Step(encounter, version, step)),
@@ -1048,7 +1060,9 @@ impl App {
         }
     }
 
-    fn open_workspace(&mut self, saved: bool, view: crate::service::CodingView) {
+    /// Shows a coding record: the workspace open on it takes the new record; from the queue
+    /// a workspace opens, and its documents are asked for.
+    fn open_workspace(&mut self, saved: bool, view: crate::service::CodingView) -> Vec<Effect> {
         let me = self
             .session
             .as_ref()
@@ -1059,6 +1073,10 @@ impl App {
                 w.0.stepped(view, saved);
             }
             View::CodingQueue(q) => {
+                let docs = CodingCall::Documents(
+                    view.record.mrn.clone(),
+                    view.record.encounter_id.clone(),
+                );
                 let ws = crate::ui::screens::coding_workspace::CodingWorkspace::new(
                     view,
                     &me,
@@ -1066,9 +1084,15 @@ impl App {
                 );
                 let queue = (**q).clone();
                 self.set_view(View::CodingWorkspace(Box::new((ws, queue))));
+                return self
+                    .token()
+                    .map(|t| Effect::Coding(t, Box::new(docs)))
+                    .into_iter()
+                    .collect();
             }
             _ => {}
         }
+        Vec::new()
     }
 
     fn on_coding(&mut self, answer: CodingAnswer) -> Vec<Effect> {
@@ -1095,7 +1119,7 @@ impl App {
             }
             CodingAnswer::Record(saved, view) if view.is_ok() => {
                 if let Ok(view) = *view {
-                    self.open_workspace(saved, view);
+                    return self.open_workspace(saved, view);
                 }
             }
             CodingAnswer::Assigned(done, Ok(())) => {
@@ -1105,10 +1129,33 @@ impl App {
             CodingAnswer::Stepped(done, saved, view) => {
                 self.set_status(StatusKind::Info, done);
                 match *view {
-                    Ok(view) => self.open_workspace(saved, view),
+                    Ok(view) => return self.open_workspace(saved, view),
                     Err(e) => self.on_service_error(&e, "Coding"),
                 }
             }
+            CodingAnswer::Documents(result) => {
+                if let View::CodingWorkspace(w) = &mut self.view {
+                    w.0.set_documents(result.map_err(|e| match e {
+                        ServiceError::NotPermitted(_) => {
+                            "Documents: not permitted for your role.".to_string()
+                        }
+                        other => other.to_string(),
+                    }));
+                }
+            }
+            CodingAnswer::Document(result) => match (*result, &mut self.view) {
+                (Ok(d), View::CodingWorkspace(w)) => {
+                    let title = format!(
+                        "{} — {} — {}",
+                        d.kind,
+                        d.author,
+                        d.written.format("%Y-%m-%d")
+                    );
+                    w.0.show_document(&title, &d.text);
+                }
+                (Ok(_), _) => {}
+                (Err(e), _) => self.on_service_error(&e, "Reading documents"),
+            },
             CodingAnswer::Queue(Err(e))
             | CodingAnswer::Backlog(Err(e))
             | CodingAnswer::Claimed(_, _, Err(e))

@@ -232,6 +232,17 @@ fn coding(records: &dyn Records, token: &SessionToken, call: CodingCall) -> Codi
             crate::ui::screens::coding_queue::QUEUE_ROWS,
         )),
         CodingCall::Backlog => CodingAnswer::Backlog(records.coding_backlog(token)),
+        CodingCall::Documents(mrn, encounter) => {
+            CodingAnswer::Documents(records.open_chart(token, &mrn).map(|c| {
+                c.documents
+                    .into_iter()
+                    .filter(|d| d.encounter_id == encounter)
+                    .collect()
+            }))
+        }
+        CodingCall::Document(mrn, id) => {
+            CodingAnswer::Document(Box::new(records.chart_document(token, &mrn, &id)))
+        }
         CodingCall::Claim { encounter, open } => CodingAnswer::Claimed(
             encounter.clone(),
             open,

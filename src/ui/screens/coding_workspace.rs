@@ -1,5 +1,7 @@
-//! The coding workspace (Enter on a queue row): the encounter's code list, principal first,
-//! with POA on inpatient diagnoses, and the validation findings under it. `+` adds a code
+//! The coding workspace (Enter on a queue row): the encounter's documents on the left (the
+//! list, Enter reads one, PgUp/PgDn scroll it, `/` `n` `N` find; each read is audited), the
+//! code list on the right, principal first, with POA on inpatient diagnoses, and the
+//! validation findings under it. Tab moves between the two sides. `+` adds a code
 //! through the look-up popup (`code_lookup.rs`, on the discharge date), `p` cycles POA, `[`
 //! and `]` reorder, Del removes. Nothing is saved half-way: Ctrl+S saves the whole list as
 //! one version and shows the findings that came back; `k` marks coded, `o` holds (a reason,
@@ -10,8 +12,10 @@ use crate::codes::CodeSystem;
 use crate::codes::validate::{AssignedCode, Finding, Poa, Severity};
 use crate::domain::EncounterClass;
 use crate::domain::coding::{CodingStatus, HoldReason};
+use crate::domain::patient::DocumentInfo;
 use crate::sanitize::sanitize;
 use crate::service::CodingView;
+use crate::ui::doc_viewer::DocumentViewer;
 use crate::ui::input::{TextInput, draw_form};
 use crate::ui::keymap::Action;
 use crate::ui::screens::code_lookup::{CodeLookupView, LookupRequest};
@@ -54,6 +58,20 @@ pub enum WorkStep {
 pub enum WorkspaceRequest {
     Step(String, u64, WorkStep),
     Lookup(LookupRequest),
+    /// Read this document of the chart (MRN, document id).
+    Document(String, String),
+}
+
+/// The left side: the encounter's documents and the one being read.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct DocumentsPane {
+    /// None until the chart's list arrives.
+    pub list: Option<Vec<DocumentInfo>>,
+    pub selected: usize,
+    pub viewer: Option<DocumentViewer>,
+    pub find: Option<TextInput>,
+    /// Why the documents cannot be shown (billing never reads note text).
+    pub problem: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -67,6 +85,9 @@ pub struct CodingWorkspace {
     pub lookup: Option<Box<CodeLookupView>>,
     pub prompt: Option<NotePrompt>,
     pub may_validate: bool,
+    pub docs: DocumentsPane,
+    /// Tab: the keyboard is on the documents (Up/Down pick one) rather than the codes.
+    pub on_docs: bool,
     /// Esc was pressed once with unsaved codes: the next one leaves.
     pub leave_warned: bool,
     problem: Option<String>,
@@ -84,6 +105,8 @@ impl CodingWorkspace {
             prompt: None,
             may_validate,
             leave_warned: false,
+            docs: DocumentsPane::default(),
+            on_docs: false,
             problem: None,
         }
     }
@@ -107,7 +130,9 @@ impl CodingWorkspace {
     }
 
     pub fn typing(&self) -> bool {
-        self.prompt.is_some() || self.lookup.as_ref().is_some_and(|l| l.typing())
+        self.prompt.is_some()
+            || self.docs.find.is_some()
+            || self.lookup.as_ref().is_some_and(|l| l.typing())
     }
 
     pub fn problem(&mut self) -> Option<String> {
@@ -131,6 +156,9 @@ impl CodingWorkspace {
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> Option<Option<WorkspaceRequest>> {
+        if let Some(f) = &mut self.docs.find {
+            return f.handle_key(key).then_some(None);
+        }
         if let Some(p) = &mut self.prompt {
             let note = match p {
                 NotePrompt::Hold { note, .. } | NotePrompt::Return { note } => note,
@@ -153,9 +181,80 @@ impl CodingWorkspace {
             .map(WorkspaceRequest::Lookup)
     }
 
-    /// Esc closes the popup or the prompt first.
+    /// Esc closes the popup, the prompt, the find or the document first.
     pub fn back(&mut self) -> bool {
-        self.lookup.take().is_some() || self.prompt.take().is_some()
+        if self.lookup.take().is_some()
+            || self.prompt.take().is_some()
+            || self.docs.find.take().is_some()
+        {
+            return true;
+        }
+        if let Some(v) = &mut self.docs.viewer
+            && v.find_query().is_some()
+        {
+            v.clear_find();
+            return true;
+        }
+        self.docs.viewer.take().is_some()
+    }
+
+    /// The chart's documents of this encounter (or why not).
+    pub fn set_documents(&mut self, docs: Result<Vec<DocumentInfo>, String>) {
+        match docs {
+            Ok(list) => {
+                self.docs.list = Some(list);
+                self.docs.problem = None;
+            }
+            Err(why) => {
+                self.docs.list = Some(Vec::new());
+                self.docs.problem = Some(why);
+            }
+        }
+    }
+
+    pub fn show_document(&mut self, title: &str, text: &str) {
+        self.docs.viewer = Some(DocumentViewer::new(title, text));
+        self.docs.find = None;
+    }
+
+    /// Keys of the reader: find, next/previous match, scrolling; None when not one of them.
+    fn reader_action(&mut self, action: Action) -> Option<Option<WorkspaceRequest>> {
+        if let Some(f) = &self.docs.find {
+            if action == Action::Submit {
+                let q = f.value().to_string();
+                self.docs.find = None;
+                if let Some(v) = &mut self.docs.viewer {
+                    v.find(&q);
+                }
+            }
+            return Some(None);
+        }
+        let v = self.docs.viewer.as_mut()?;
+        match action {
+            Action::Find => self.docs.find = Some(TextInput::new(100)),
+            Action::NextMatch => v.next_match(),
+            Action::PrevMatch => v.prev_match(),
+            Action::PageUp => v.page_up(),
+            Action::PageDown => v.page_down(),
+            Action::Home if self.on_docs => v.home(),
+            Action::End if self.on_docs => v.end(),
+            _ => return None,
+        }
+        Some(None)
+    }
+
+    fn docs_action(&mut self, action: Action, page: usize) -> Option<WorkspaceRequest> {
+        let list = self.docs.list.as_deref().unwrap_or(&[]);
+        if action == Action::Submit {
+            let d = list.get(self.docs.selected)?;
+            return Some(WorkspaceRequest::Document(
+                self.view.record.mrn.clone(),
+                d.id.clone(),
+            ));
+        }
+        let len = list.len();
+        crate::ui::list::move_selection(&mut self.docs.selected, len, action, page);
+        None
     }
 
     fn step(&self, step: WorkStep) -> Option<WorkspaceRequest> {
@@ -212,6 +311,21 @@ impl CodingWorkspace {
                 }
                 _ => return None,
             }
+        }
+        if let Some(r) = self.reader_action(action) {
+            return r;
+        }
+        if action == Action::NextField || action == Action::PrevField {
+            self.on_docs = !self.on_docs;
+            return None;
+        }
+        if self.on_docs
+            && matches!(
+                action,
+                Action::Up | Action::Down | Action::Home | Action::End | Action::Submit
+            )
+        {
+            return self.docs_action(action, page);
         }
         let status = self.view.record.status;
         let edit_action = matches!(
@@ -306,7 +420,15 @@ impl CodingWorkspace {
         if self.lookup.is_some() || self.prompt.is_some() {
             return vec![(Action::Submit, 0), (Action::NextField, 1)];
         }
-        let mut v = Vec::new();
+        if self.docs.find.is_some() {
+            return vec![(Action::Submit, 0)];
+        }
+        let mut v = vec![(Action::NextField, 2)];
+        if self.docs.viewer.is_some() {
+            v.extend([(Action::Find, 1), (Action::NextMatch, 3)]);
+        } else if self.on_docs {
+            v.push((Action::Submit, 0));
+        }
         if self.editable() {
             v.extend([
                 (Action::AddCode, 0),
@@ -349,13 +471,18 @@ impl CodingWorkspace {
         ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        let [info, codes, findings, prompt] = Layout::vertical([
+        let [info, body, prompt] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(4),
-            Constraint::Length(6),
             Constraint::Length(u16::from(self.prompt.is_some()) * 2),
         ])
         .areas(inner);
+        let [docs, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(body);
+        let [codes, findings] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(9)]).areas(right);
+        self.draw_documents(frame, docs, theme);
         let who = r
             .assigned
             .as_deref()
@@ -404,10 +531,92 @@ impl CodingWorkspace {
         }
     }
 
+    fn draw_documents(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let d = &self.docs;
+        let style = if self.on_docs {
+            theme.title
+        } else {
+            theme.muted
+        };
+        let block = ratatui::widgets::Block::new()
+            .borders(ratatui::widgets::Borders::RIGHT)
+            .border_set(theme.border_set())
+            .border_style(theme.border);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let list = d.list.as_deref().unwrap_or(&[]);
+        let list_rows = u16::try_from(list.len().clamp(1, 4)).unwrap_or(4);
+        let [head, rows, text, prompt] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(list_rows),
+            Constraint::Min(0),
+            Constraint::Length(u16::from(d.find.is_some())),
+        ])
+        .areas(inner);
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!("Documents ({})", list.len()), style)),
+            head,
+        );
+        if let Some(why) = &d.problem {
+            frame.render_widget(
+                Paragraph::new(Line::styled(sanitize(why).into_owned(), theme.muted))
+                    .wrap(Wrap { trim: true }),
+                rows.union(text),
+            );
+            return;
+        }
+        if d.list.is_some() && list.is_empty() {
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    "  No documents for this encounter.",
+                    theme.muted,
+                )),
+                rows,
+            );
+        }
+        let items = list.iter().map(|doc| {
+            let what = if doc.restricted {
+                "restricted".to_string()
+            } else {
+                format!("{} {}", sanitize(&doc.kind), sanitize(&doc.author))
+            };
+            Row::new(vec![
+                Cell::from(doc.written.format("%m-%d").to_string()),
+                Cell::from(what),
+            ])
+        });
+        let table = Table::new(items, [Constraint::Length(5), Constraint::Min(5)]);
+        let table = crate::ui::list::with_selection(table, theme);
+        let mut state = TableState::default()
+            .with_selected((self.on_docs && !list.is_empty()).then_some(d.selected));
+        frame.render_stateful_widget(table, rows, &mut state);
+        match &d.viewer {
+            Some(v) => v.draw(frame, text, theme),
+            None if !list.is_empty() => frame.render_widget(
+                Paragraph::new(Line::styled(
+                    "Tab here, Up/Down and Enter read a document.",
+                    theme.muted,
+                ))
+                .wrap(Wrap { trim: true }),
+                text,
+            ),
+            None => {}
+        }
+        if let Some(f) = &d.find {
+            frame.render_widget(
+                Paragraph::new(Line::from(vec![
+                    Span::styled("Find: ", theme.title),
+                    Span::styled(sanitize(f.value()).into_owned(), theme.focus),
+                ])),
+                prompt,
+            );
+        }
+    }
+
     fn draw_codes(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         if self.codes.is_empty() {
             let hint = if self.editable() {
-                "  No codes yet: + adds one through the look-up."
+                "  No codes yet: + adds one."
             } else {
                 "  No codes."
             };
@@ -427,11 +636,11 @@ impl CodingWorkspace {
                 Some(Severity::Warning) => theme.status_warning,
                 _ => theme.text,
             };
-            let role = if i == 0 { "principal" } else { "" };
+            let role = if i == 0 { "princ" } else { "" };
             Row::new(vec![
                 Cell::from(format!("{:>2}", i + 1)),
                 Cell::from(sanitize(&crate::codes::check::display(c.system, &c.code)).into_owned()),
-                Cell::from(c.system.label()),
+                Cell::from(system_abbrev(c.system)),
                 Cell::from(if self.inpatient() {
                     c.poa.map_or("-", Poa::letter)
                 } else {
@@ -445,15 +654,16 @@ impl CodingWorkspace {
             rows,
             [
                 Constraint::Length(2),
-                Constraint::Length(9),
-                Constraint::Length(10),
+                Constraint::Length(8),
+                Constraint::Length(5),
                 Constraint::Length(3),
-                Constraint::Min(9),
+                Constraint::Min(5),
             ],
         )
-        .header(Row::new(["#", "Code", "System", "POA", ""]).style(theme.title));
+        .header(Row::new(["#", "Code", "Sys", "POA", ""]).style(theme.title));
         let table = crate::ui::list::with_selection(table, theme);
-        let mut state = TableState::default().with_selected(Some(self.selected));
+        let mut state =
+            TableState::default().with_selected((!self.on_docs).then_some(self.selected));
         frame.render_stateful_widget(table, area, &mut state);
     }
 
@@ -495,5 +705,13 @@ impl CodingWorkspace {
 fn prompt_note(p: &NotePrompt) -> &TextInput {
     match p {
         NotePrompt::Hold { note, .. } | NotePrompt::Return { note } => note,
+    }
+}
+
+fn system_abbrev(s: CodeSystem) -> &'static str {
+    match s {
+        CodeSystem::Icd10Cm => "CM",
+        CodeSystem::Icd10Pcs => "PCS",
+        CodeSystem::Hcpcs => "HCPCS",
     }
 }
