@@ -715,3 +715,141 @@ fn system_abbrev(s: CodeSystem) -> &'static str {
         CodeSystem::Hcpcs => "HCPCS",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::coding::CodingRecord;
+    use crate::domain::patient::Encounter;
+    use chrono::NaiveDate;
+
+    fn ws(status: CodingStatus, who: &str, me: &str, supervisor: bool) -> CodingWorkspace {
+        let day = NaiveDate::from_ymd_opt(2026, 10, 14).unwrap();
+        let mut record = CodingRecord::new("E1", "M1", EncounterClass::Inpatient, day);
+        record.status = status;
+        record.assigned = Some(who.into());
+        record.version = 4;
+        record.codes = vec![
+            AssignedCode {
+                system: CodeSystem::Icd10Cm,
+                code: "J189".into(),
+                poa: Some(Poa::Y),
+            },
+            AssignedCode {
+                system: CodeSystem::Icd10Cm,
+                code: "E119".into(),
+                poa: Some(Poa::Y),
+            },
+        ];
+        let encounter = Encounter {
+            id: "E1".into(),
+            mrn: "M1".into(),
+            class: EncounterClass::Inpatient,
+            admitted: day,
+            discharged: Some(day),
+            location: "4 West".into(),
+            attending: "Dr. R. Okafor".into(),
+            discharge_status: None,
+            sensitivity: None,
+            moved_from: None,
+            version: 1,
+        };
+        let view = CodingView {
+            record,
+            encounter,
+            versions: Vec::new(),
+            findings: vec![Finding {
+                severity: Severity::Error,
+                codes: vec![1],
+                message: "E11.9 and \u{1b}[31mthing are Excludes1".into(),
+            }],
+            validation_required: true,
+        };
+        CodingWorkspace::new(view, me, supervisor)
+    }
+
+    #[test]
+    fn edits_stay_local_until_one_save_of_the_whole_list() {
+        let mut w = ws(CodingStatus::InProgress, "coder", "coder", false);
+        assert!(!w.has_unsaved());
+        w.on_action(Action::Down, 10);
+        w.on_action(Action::CodeUp, 10);
+        assert_eq!(w.codes[0].code, "E119", "the second code is now principal");
+        w.on_action(Action::SetPoa, 10);
+        assert_eq!(w.codes[0].poa, Some(Poa::N));
+        assert!(w.has_unsaved());
+        assert_eq!(w.on_action(Action::MarkCoded, 10), None);
+        assert!(w.problem().unwrap().contains("Save the list first"));
+        assert_eq!(
+            w.on_action(Action::Save, 10),
+            Some(WorkspaceRequest::Step(
+                "E1".into(),
+                4,
+                WorkStep::Save(w.codes.clone())
+            ))
+        );
+        w.on_action(Action::DeleteCode, 10);
+        assert_eq!(w.codes.len(), 1);
+        // The hold needs a reason (Up/Down) and takes a note.
+        w.on_action(Action::HoldCoding, 10);
+        w.on_action(Action::Down, 10);
+        w.paste("asked Dr. Okafor");
+        assert!(matches!(
+            w.on_action(Action::Submit, 10),
+            Some(WorkspaceRequest::Step(_, 4, WorkStep::Hold(HoldReason::DocumentationMissing, n)))
+                if n == "asked Dr. Okafor"
+        ));
+    }
+
+    #[test]
+    fn someone_elses_work_is_read_only_and_supervisors_review_coded_work() {
+        let mut w = ws(CodingStatus::InProgress, "coder2", "coder", false);
+        assert_eq!(w.on_action(Action::AddCode, 10), None);
+        assert!(w.lookup.is_none());
+        assert!(w.problem().unwrap().contains("Read-only"));
+        assert!(w.footer_actions().iter().all(|(a, _)| *a != Action::Save));
+
+        let mut w = ws(CodingStatus::Coded, "coder", "supervisor", true);
+        assert!(
+            w.footer_actions()
+                .iter()
+                .any(|(a, _)| *a == Action::ValidateCoding)
+        );
+        assert_eq!(
+            w.on_action(Action::ValidateCoding, 10),
+            Some(WorkspaceRequest::Step("E1".into(), 4, WorkStep::Validate))
+        );
+        w.on_action(Action::ReturnCoding, 10);
+        assert_eq!(w.on_action(Action::Submit, 10), None, "a note is needed");
+        assert!(w.problem().is_some());
+        w.paste("principal should be the sepsis");
+        assert!(matches!(
+            w.on_action(Action::Submit, 10),
+            Some(WorkspaceRequest::Step(_, _, WorkStep::Return(_)))
+        ));
+        // A coder may not validate.
+        let mut w = ws(CodingStatus::Coded, "coder", "coder", false);
+        assert_eq!(w.on_action(Action::ValidateCoding, 10), None);
+    }
+
+    #[test]
+    fn the_workspace_at_80x24_with_an_error_finding() {
+        let theme = Theme::default();
+        let mut w = ws(CodingStatus::InProgress, "coder", "coder", false);
+        w.set_documents(Ok(vec![DocumentInfo {
+            id: "D1".into(),
+            encounter_id: "E1".into(),
+            kind: "Discharge summary".into(),
+            author: "Dr. R. Okafor".into(),
+            written: NaiveDate::from_ymd_opt(2026, 10, 14).unwrap(),
+            lines: 4,
+            restricted: false,
+            amended_by: None,
+        }]));
+        let t = crate::ui::test_screen::terminal80(|f| w.draw(f, f.area(), &theme));
+        let s = crate::ui::test_screen::safe_text(&t);
+        assert!(s.contains("error: E11.9 and"), "{s}");
+        assert!(s.contains("J18.9"), "{s}");
+        insta::assert_snapshot!(s);
+    }
+}
