@@ -226,3 +226,43 @@ fn a_validation_error_is_shown_and_blocks_coded() {
         ui.app.status
     );
 }
+
+#[test]
+fn a_supervisor_validates_coded_inpatient_work_from_the_queue() {
+    let (mut ui, enc) = queue_ui("supervisor");
+    // The coder's work, through the service: claimed, one code saved, marked coded.
+    let coder = ui.f.login("coder");
+    let r = &ui.f.records;
+    let rec = r.claim_encounter(&coder, &enc).unwrap();
+    let saved = r
+        .save_codes(
+            &coder,
+            &enc,
+            rec.version,
+            vec![chartroom::codes::validate::AssignedCode {
+                system: CodeSystem::Icd10Cm,
+                code: "J189".into(),
+                poa: Some(Poa::Y),
+            }],
+        )
+        .unwrap();
+    r.mark_coded(&coder, &enc, saved.record.version).unwrap();
+    ui.send(key(KeyCode::Char('a')));
+    let s = ui.screen80();
+    assert!(s.contains("Coded"), "{s}");
+    // Enter opens it read-only (it is not the supervisor's to edit) with the review keys.
+    ui.send(key(KeyCode::Enter));
+    let s = ui.screen80();
+    assert!(s.contains("v Validate") && s.contains("x Return"), "{s}");
+    ui.send(key(KeyCode::Char('+')));
+    assert!(ui.screen80().contains("Read-only"));
+    ui.send(key(KeyCode::Char('v')));
+    let s = ui.screen80();
+    assert!(s.contains("validated"), "{s}");
+    let view =
+        ui.f.records
+            .coding_record(&ui.f.login("supervisor"), &enc)
+            .unwrap();
+    assert_eq!(view.record.status, CodingStatus::Validated);
+    assert_eq!(view.record.validated_by.as_deref(), Some("supervisor"));
+}

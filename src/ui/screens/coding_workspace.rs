@@ -266,6 +266,8 @@ impl CodingWorkspace {
     }
 
     pub fn on_action(&mut self, action: Action, page: usize) -> Option<WorkspaceRequest> {
+        // Any other key after the unsaved warning: the next Esc warns again.
+        self.leave_warned = false;
         if let Some(l) = &mut self.lookup {
             if action == Action::Submit {
                 let hit = l.hits.get(l.selected)?.clone();
