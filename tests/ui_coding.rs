@@ -1,4 +1,4 @@
-//! F4 at 80×24: the code look-up against the shipped code sets through the service, as a coder
+//! `l` on the F4 queue at 80×24: the code look-up against the shipped code sets through the service, as a coder
 //! types; billing may look codes up too; a registrar has no F4.
 
 mod common;
@@ -12,6 +12,8 @@ fn lookup(user: &str) -> Ui {
     ui.log_in(user);
     ui.app.today = NaiveDate::from_ymd_opt(2026, 3, 15).unwrap();
     ui.send(key(KeyCode::F(4)));
+    // The look-up without an encounter: `l` on the queue.
+    ui.send(key(KeyCode::Char('l')));
     ui
 }
 

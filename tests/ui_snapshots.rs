@@ -86,8 +86,8 @@ fn every_function_key_for_every_role_opens_or_says_not_permitted() {
                     assert!(s.contains("No patient in context"), "{role} F{n}\n{s}");
                 }
                 Screen::Coding => {
-                    assert!(matches!(ui.app.view, View::CodeLookup(_)), "{role} F{n}");
-                    assert!(s.contains("Code look-up"), "{role} F{n}\n{s}");
+                    assert!(matches!(ui.app.view, View::CodingQueue(_)), "{role} F{n}");
+                    assert!(s.contains("Coding queue"), "{role} F{n}\n{s}");
                 }
                 _ => {
                     assert_eq!(ui.app.view, View::Screen(screen), "{role} F{n}");
@@ -181,11 +181,11 @@ fn ascii_mode_draws_no_line_characters() {
 fn idle_warning_then_logoff_then_back_where_the_user_was() {
     let mut ui = Ui::new(true);
     ui.log_in("coder");
-    // The look-up shows the date of service: a fixed day keeps the snapshot stable.
+    // A fixed day keeps the snapshot stable.
     ui.app.today = chrono::NaiveDate::from_ymd_opt(2026, 3, 15).unwrap();
     ui.send(key(KeyCode::F(4)));
     assert!(
-        matches!(ui.app.view, View::CodeLookup(_)),
+        matches!(ui.app.view, View::CodingQueue(_)),
         "{:?}",
         ui.app.view
     );
@@ -215,7 +215,7 @@ fn idle_warning_then_logoff_then_back_where_the_user_was() {
     ui.type_text(&common::password_of("coder"));
     ui.send(key(KeyCode::Enter));
     assert!(
-        matches!(ui.app.view, View::CodeLookup(_)),
+        matches!(ui.app.view, View::CodingQueue(_)),
         "{:?}",
         ui.app.view
     );
@@ -394,7 +394,7 @@ fn leaving_a_half_filled_form_by_function_key_is_refused() {
     ui.send(key(KeyCode::Esc));
     ui.send(key(KeyCode::F(4)));
     assert!(
-        matches!(ui.app.view, View::CodeLookup(_)),
+        matches!(ui.app.view, View::CodingQueue(_)),
         "{:?}",
         ui.app.view
     );

@@ -74,8 +74,55 @@ pub enum Msg {
     /// The answer to code look-up number `.0`.
     CodesFound(u64, Result<Vec<crate::service::CodeHit>, ServiceError>),
     CodeDetails(Box<Result<crate::service::CodeDetails, ServiceError>>),
+    /// The answer to a coding call.
+    Coding(Box<CodingAnswer>),
     /// A background call (keep-alive) failed.
     ServiceFailed(ServiceError),
+}
+
+/// A call of the coding queue or workspace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodingCall {
+    Queue(
+        crate::domain::coding::QueueFilter,
+        crate::domain::coding::QueueSort,
+    ),
+    Backlog,
+    /// Claim, and open the workspace when it is ours (`open`).
+    Claim {
+        encounter: String,
+        open: bool,
+    },
+    Open(String),
+    Assign {
+        encounter: String,
+        version: u64,
+        coder: String,
+    },
+    Step(String, u64, crate::ui::screens::coding_workspace::WorkStep),
+    /// The documents of this encounter (MRN, encounter id), from the chart's list.
+    Documents(String, String),
+    /// One document's text (MRN, document id), audited.
+    Document(String, String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CodingAnswer {
+    Queue(Result<crate::service::QueuePage, ServiceError>),
+    Backlog(Result<crate::domain::coding::Backlog, ServiceError>),
+    Claimed(String, bool, Result<(), ServiceError>),
+    /// The record for the workspace; `.0` the list was just saved.
+    Record(bool, Box<Result<crate::service::CodingView, ServiceError>>),
+    Assigned(String, Result<(), ServiceError>),
+    /// A step done (what, in words; whether it saved the list) and the record read again.
+    Stepped(
+        String,
+        bool,
+        Box<Result<crate::service::CodingView, ServiceError>>,
+    ),
+    StepFailed(ServiceError),
+    Documents(Result<Vec<crate::domain::patient::DocumentInfo>, ServiceError>),
+    Document(Box<Result<crate::domain::Document, ServiceError>>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,6 +222,8 @@ pub enum Effect {
         patient: Box<NewPatient>,
     },
     LoadHistory(SessionToken, String),
+    /// The coding queue and workspace.
+    Coding(SessionToken, Box<CodingCall>),
     /// Clear the terminal and draw everything again (Ctrl+L).
     FullRedraw,
     Quit,
@@ -193,8 +242,17 @@ pub enum View {
     BreakGlassReview(Box<crate::ui::screens::break_glass_review::BreakGlassReviewScreen>),
     Register(Box<RegisterForm>),
     Duplicates(Box<DuplicatesView>),
-    /// F4: the code look-up (the coding queue builds on it).
+    /// `l` on the coding queue: the code look-up without an encounter.
     CodeLookup(Box<crate::ui::screens::code_lookup::CodeLookupView>),
+    /// F4: the coding queue.
+    CodingQueue(Box<crate::ui::screens::coding_queue::CodingQueueView>),
+    /// The coding workspace on one encounter (the queue kept to go back to).
+    CodingWorkspace(
+        Box<(
+            crate::ui::screens::coding_workspace::CodingWorkspace,
+            crate::ui::screens::coding_queue::CodingQueueView,
+        )>,
+    ),
 }
 
 /// Where a user was when their session ended without a logout. Form contents (passwords) are
@@ -303,7 +361,9 @@ impl App {
             View::Chart(_) => Some(Screen::Chart),
             View::Duplicates(_) => Some(Screen::Duplicates),
             View::BreakGlassReview(_) => Some(Screen::BreakGlassReview),
-            View::CodeLookup(_) => Some(Screen::Coding),
+            View::CodeLookup(_) | View::CodingQueue(_) | View::CodingWorkspace(_) => {
+                Some(Screen::Coding)
+            }
             // A form is never resumed: what was typed may hold another patient's details.
             View::Register(_) | View::BreakGlass(_) => None,
             View::Home | View::ChangePassword(_) => None,
@@ -321,6 +381,8 @@ impl App {
             View::BreakGlass(f) => f.typing(),
             View::BreakGlassReview(r) => r.typing(),
             View::CodeLookup(v) => v.typing(),
+            View::CodingQueue(q) => q.typing(),
+            View::CodingWorkspace(w) => w.0.typing(),
             _ => false,
         }
     }
@@ -333,6 +395,8 @@ impl App {
             View::Duplicates(_) => KeyScope::Duplicates,
             View::Chart(c) => c.key_scope(),
             View::BreakGlassReview(_) => KeyScope::Review,
+            View::CodingQueue(q) if !q.typing() => KeyScope::CodingQueue,
+            View::CodingWorkspace(w) if !w.0.typing() => KeyScope::Workspace,
             _ => KeyScope::Any,
         }
     }
@@ -360,6 +424,8 @@ impl App {
             View::Register(f) if self.session.is_some() => f.has_input(),
             View::Duplicates(d) if self.session.is_some() => d.has_input(),
             View::Chart(c) if self.session.is_some() => c.has_unsaved(),
+            View::CodingQueue(q) if self.session.is_some() => q.has_input(),
+            View::CodingWorkspace(w) if self.session.is_some() => w.0.has_unsaved(),
             _ => self.session.is_none() && self.login.has_input(),
         }
     }
@@ -391,6 +457,14 @@ impl App {
                         (View::Register(f), true) => f.paste(&text),
                         (View::Duplicates(d), true) => d.paste(&text),
                         (View::Chart(c), true) => c.paste(&text),
+                        (View::CodingQueue(q), true) => q.paste(&text),
+                        (View::CodingWorkspace(w), true) => {
+                            let request = w.0.paste(&text);
+                            return effects
+                                .into_iter()
+                                .chain(self.workspace_request(request))
+                                .collect();
+                        }
                         (View::CodeLookup(v), true) => {
                             let request = v.paste(&text);
                             return effects
@@ -425,10 +499,17 @@ impl App {
                     Ok(()) => {
                         self.status = None;
                         if screen == Screen::Coding {
-                            self.set_view(View::CodeLookup(Box::new(
-                                crate::ui::screens::code_lookup::CodeLookupView::new(self.today),
-                            )));
-                            return Vec::new();
+                            let me = self
+                                .session
+                                .as_ref()
+                                .map_or_else(String::new, |s| s.username.clone());
+                            let q = crate::ui::screens::coding_queue::CodingQueueView::new(
+                                &me,
+                                self.may(crate::policy::Permission::EditCodes),
+                                self.may(crate::policy::Permission::AssignWork),
+                            );
+                            self.set_view(View::CodingQueue(Box::new(q)));
+                            return self.load_queue();
                         }
                         if screen == Screen::Users {
                             self.set_view(View::Users(UsersView::default()));
@@ -773,6 +854,14 @@ impl App {
                         let next = v.found(seq, hits);
                         return self.lookup_request(next);
                     }
+                    (Ok(hits), View::CodingWorkspace(w)) => {
+                        let next = w.0.lookup.as_mut().and_then(|l| l.found(seq, hits));
+                        return self.workspace_request(
+                            next.map(
+                                crate::ui::screens::coding_workspace::WorkspaceRequest::Lookup,
+                            ),
+                        );
+                    }
                     (Ok(_), _) => {}
                     (Err(e), _) => self.on_service_error(&e, "Code look-up"),
                 }
@@ -782,6 +871,11 @@ impl App {
                 self.dirty = true;
                 match (*result, &mut self.view) {
                     (Ok(d), View::CodeLookup(v)) => v.show_details(d),
+                    (Ok(d), View::CodingWorkspace(w)) => {
+                        if let Some(l) = &mut w.0.lookup {
+                            l.show_details(d);
+                        }
+                    }
                     (Ok(_), _) => {}
                     (Err(e), _) => self.on_service_error(&e, "Code look-up"),
                 }
@@ -833,6 +927,10 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::Coding(answer) => {
+                self.dirty = true;
+                self.on_coding(*answer)
+            }
             Msg::ServiceFailed(e) => {
                 self.dirty = true;
                 self.on_service_error(&e, "");
@@ -871,6 +969,230 @@ impl App {
             }
             None => Vec::new(),
         }
+    }
+
+    /// Reads the queue as the screen filters and sorts it (and the backlog for supervisors).
+    fn load_queue(&self) -> Vec<Effect> {
+        let (Some(token), View::CodingQueue(q)) = (self.token(), &self.view) else {
+            return Vec::new();
+        };
+        let mut effects = vec![Effect::Coding(
+            token.clone(),
+            Box::new(CodingCall::Queue(q.filter(), q.sort)),
+        )];
+        if q.may_assign {
+            effects.push(Effect::Coding(token, Box::new(CodingCall::Backlog)));
+        }
+        effects
+    }
+
+    fn queue_request(
+        &mut self,
+        request: Option<crate::ui::screens::coding_queue::QueueRequest>,
+    ) -> Vec<Effect> {
+        use crate::ui::screens::coding_queue::QueueRequest;
+        let Some(token) = self.token() else {
+            return Vec::new();
+        };
+        let call = match request {
+            None => return Vec::new(),
+            Some(QueueRequest::Reload) => return self.load_queue(),
+            Some(QueueRequest::Lookup) => {
+                self.set_view(View::CodeLookup(Box::new(
+                    crate::ui::screens::code_lookup::CodeLookupView::new(self.today),
+                )));
+                self.status = None;
+                return Vec::new();
+            }
+            Some(QueueRequest::Claim(encounter)) => CodingCall::Claim {
+                encounter,
+                open: false,
+            },
+            Some(QueueRequest::Open(row)) => {
+                let may_code = self.may(crate::policy::Permission::EditCodes);
+                if may_code && row.status == crate::domain::coding::CodingStatus::Uncoded {
+                    CodingCall::Claim {
+                        encounter: row.encounter_id,
+                        open: true,
+                    }
+                } else {
+                    CodingCall::Open(row.encounter_id)
+                }
+            }
+            Some(QueueRequest::Assign {
+                encounter_id,
+                version,
+                coder,
+            }) => CodingCall::Assign {
+                encounter: encounter_id,
+                version,
+                coder,
+            },
+        };
+        vec![Effect::Coding(token, Box::new(call))]
+    }
+
+    fn workspace_request(
+        &mut self,
+        request: Option<crate::ui::screens::coding_workspace::WorkspaceRequest>,
+    ) -> Vec<Effect> {
+        use crate::ui::screens::coding_workspace::WorkspaceRequest;
+        self.dirty = true;
+        if let View::CodingWorkspace(w) = &mut self.view
+            && let Some(problem) = w.0.problem()
+        {
+            self.set_status(StatusKind::Warning, problem);
+        }
+        let Some(token) = self.token() else {
+            return Vec::new();
+        };
+        match request {
+            None => Vec::new(),
+            Some(WorkspaceRequest::Document(mrn, id)) => {
+                vec![Effect::Coding(
+                    token,
+                    Box::new(CodingCall::Document(mrn, id)),
+                )]
+            }
+            Some(WorkspaceRequest::Step(encounter, version, step)) => vec![Effect::Coding(
+                token,
+                Box::new(CodingCall::Step(encounter, version, step)),
+            )],
+            Some(WorkspaceRequest::Lookup(
+                crate::ui::screens::code_lookup::LookupRequest::Find(seq, system, on, query),
+            )) => vec![Effect::LookupCodes {
+                token,
+                seq,
+                system,
+                on,
+                query,
+            }],
+            Some(WorkspaceRequest::Lookup(
+                crate::ui::screens::code_lookup::LookupRequest::Details(system, on, code),
+            )) => vec![Effect::CodeDetails(token, system, on, code)],
+        }
+    }
+
+    /// Shows a coding record: the workspace open on it takes the new record; from the queue
+    /// a workspace opens, and its documents are asked for.
+    fn open_workspace(&mut self, saved: bool, view: crate::service::CodingView) -> Vec<Effect> {
+        let me = self
+            .session
+            .as_ref()
+            .map_or_else(String::new, |s| s.username.clone());
+        let may_validate = self.may(crate::policy::Permission::ValidateCoding);
+        match &mut self.view {
+            View::CodingWorkspace(w) if w.0.encounter_id() == view.record.encounter_id => {
+                w.0.stepped(view, saved);
+            }
+            View::CodingQueue(q) => {
+                let docs = CodingCall::Documents(
+                    view.record.mrn.clone(),
+                    view.record.encounter_id.clone(),
+                );
+                let ws = crate::ui::screens::coding_workspace::CodingWorkspace::new(
+                    view,
+                    &me,
+                    may_validate,
+                );
+                let queue = (**q).clone();
+                self.set_view(View::CodingWorkspace(Box::new((ws, queue))));
+                return self
+                    .token()
+                    .map(|t| Effect::Coding(t, Box::new(docs)))
+                    .into_iter()
+                    .collect();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_coding(&mut self, answer: CodingAnswer) -> Vec<Effect> {
+        let Some(token) = self.token() else {
+            return Vec::new();
+        };
+        match answer {
+            CodingAnswer::Queue(Ok(page)) => {
+                if let View::CodingQueue(q) = &mut self.view {
+                    q.set_page(page);
+                }
+            }
+            CodingAnswer::Backlog(Ok(b)) => {
+                if let View::CodingQueue(q) = &mut self.view {
+                    q.backlog = Some(b);
+                }
+            }
+            CodingAnswer::Claimed(encounter, open, Ok(())) => {
+                self.set_status(StatusKind::Info, format!("{encounter} claimed."));
+                if open {
+                    return vec![Effect::Coding(token, Box::new(CodingCall::Open(encounter)))];
+                }
+                return self.load_queue();
+            }
+            CodingAnswer::Record(saved, view) if view.is_ok() => {
+                if let Ok(view) = *view {
+                    return self.open_workspace(saved, view);
+                }
+            }
+            CodingAnswer::Assigned(done, Ok(())) => {
+                self.set_status(StatusKind::Info, done);
+                return self.load_queue();
+            }
+            CodingAnswer::Stepped(done, saved, view) => {
+                self.set_status(StatusKind::Info, done);
+                match *view {
+                    Ok(view) => return self.open_workspace(saved, view),
+                    Err(e) => self.on_service_error(&e, "Coding"),
+                }
+            }
+            CodingAnswer::Documents(result) => {
+                if let View::CodingWorkspace(w) = &mut self.view {
+                    w.0.set_documents(result.map_err(|e| match e {
+                        ServiceError::NotPermitted(_) => {
+                            "Documents: not permitted for your role.".to_string()
+                        }
+                        other => other.to_string(),
+                    }));
+                }
+            }
+            CodingAnswer::Document(result) => match (*result, &mut self.view) {
+                (Ok(d), View::CodingWorkspace(w)) => {
+                    let title = format!(
+                        "{} — {} — {}",
+                        d.kind,
+                        d.author,
+                        d.written.format("%Y-%m-%d")
+                    );
+                    w.0.show_document(&title, &d.text);
+                }
+                (Ok(_), _) => {}
+                (Err(e), _) => self.on_service_error(&e, "Reading documents"),
+            },
+            CodingAnswer::Queue(Err(e))
+            | CodingAnswer::Backlog(Err(e))
+            | CodingAnswer::Claimed(_, _, Err(e))
+            | CodingAnswer::Assigned(_, Err(e))
+            | CodingAnswer::StepFailed(e) => {
+                return self.coding_failed(&e);
+            }
+            CodingAnswer::Record(_, view) => {
+                if let Err(e) = *view {
+                    return self.coding_failed(&e);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// A refused or failed coding call: said in the status line; the queue is read again
+    /// (someone else may have taken the row).
+    fn coding_failed(&mut self, e: &ServiceError) -> Vec<Effect> {
+        self.on_service_error(e, "Coding");
+        if matches!(self.view, View::CodingQueue(_)) {
+            return self.load_queue();
+        }
+        Vec::new()
     }
 
     fn search_request(&mut self, request: Option<SearchRequest>) -> Vec<Effect> {
@@ -1101,8 +1423,16 @@ impl App {
         {
             return self.lookup_request(request);
         }
+        if editing
+            && self.session.is_some()
+            && let View::CodingWorkspace(w) = &mut self.view
+            && let Some(request) = w.0.handle_key(&key)
+        {
+            return self.workspace_request(request);
+        }
         if editing {
             let used = match (&mut self.view, self.session.is_some()) {
+                (View::CodingQueue(q), true) => q.handle_key(&key),
                 (_, false) => self.login.handle_key(&key),
                 (View::ChangePassword(f), true) => f.handle_key(&key),
                 (View::Users(u), true) => u.handle_key(&key),
@@ -1259,8 +1589,29 @@ impl App {
                     View::Duplicates(d) => d.back(),
                     View::Chart(c) => c.close(),
                     View::BreakGlassReview(r) => r.back(),
+                    View::CodingQueue(q) => q.back(),
+                    View::CodingWorkspace(w) => w.0.back(),
                     _ => false,
                 };
+                if !closed && let View::CodingWorkspace(w) = &mut self.view {
+                    if w.0.has_unsaved() && !w.0.leave_warned {
+                        w.0.leave_warned = true;
+                        let save = self.key_label(Action::Save);
+                        let back = self.key_label(Action::Back);
+                        self.set_status(
+                            StatusKind::Warning,
+                            format!("Unsaved codes: {save} saves the list; {back} again leaves without saving."),
+                        );
+                        return Vec::new();
+                    }
+                    let queue = w.1.clone();
+                    self.set_view(View::CodingQueue(Box::new(queue)));
+                    self.status = None;
+                    return self.load_queue();
+                }
+                if !closed && let View::CodeLookup(_) = &self.view {
+                    return vec![Effect::OpenScreen(token, Screen::Coding)];
+                }
                 if !forced && !closed {
                     self.set_view(View::Home);
                     self.status = None;
@@ -1399,6 +1750,17 @@ impl App {
                 if let View::CodeLookup(v) = &mut self.view {
                     let request = v.on_action(action, SEARCH_PAGE);
                     return self.lookup_request(request);
+                }
+                if let View::CodingQueue(q) = &mut self.view {
+                    let request = q.on_action(action, SEARCH_PAGE);
+                    if let Some(problem) = q.problem() {
+                        self.set_status(StatusKind::Warning, problem);
+                    }
+                    return self.queue_request(request);
+                }
+                if let View::CodingWorkspace(w) = &mut self.view {
+                    let request = w.0.on_action(action, SEARCH_PAGE);
+                    return self.workspace_request(request);
                 }
                 if let View::Users(u) = &mut self.view {
                     let request = u.on_action(action, USERS_PAGE);

@@ -1,7 +1,7 @@
 //! Carries out an [`Effect`] against the service and turns the answer into a [`Msg`]. The only
 //! place the UI calls the service, so the local and remote cases differ in nothing here.
 
-use super::app::{Effect, Msg};
+use super::app::{CodingAnswer, CodingCall, Effect, Msg};
 use super::screens::amendment_form::AmendmentCall;
 use super::screens::users::UserRequest;
 use crate::service::{LoginRequest, Records, SessionToken};
@@ -161,6 +161,7 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
             };
             Some(Msg::UserChanged(done, result))
         }
+        Effect::Coding(token, call) => Some(Msg::Coding(Box::new(coding(records, &token, *call)))),
         Effect::FullRedraw | Effect::Quit => None,
     }
 }
@@ -221,4 +222,93 @@ fn set_flag(
             .map(|_| format!("Encounter {id} is now {label}.")),
     };
     Msg::FlagSet(r.target.mrn().to_string(), done)
+}
+
+/// One coding call from the queue or the workspace.
+fn coding(records: &dyn Records, token: &SessionToken, call: CodingCall) -> CodingAnswer {
+    use crate::ui::screens::coding_workspace::WorkStep;
+    match call {
+        CodingCall::Queue(filter, sort) => CodingAnswer::Queue(records.coding_queue(
+            token,
+            &filter,
+            sort,
+            crate::ui::screens::coding_queue::QUEUE_ROWS,
+        )),
+        CodingCall::Backlog => CodingAnswer::Backlog(records.coding_backlog(token)),
+        CodingCall::Documents(mrn, encounter) => {
+            CodingAnswer::Documents(records.open_chart(token, &mrn).map(|c| {
+                c.documents
+                    .into_iter()
+                    .filter(|d| d.encounter_id == encounter)
+                    .collect()
+            }))
+        }
+        CodingCall::Document(mrn, id) => {
+            CodingAnswer::Document(Box::new(records.chart_document(token, &mrn, &id)))
+        }
+        CodingCall::Claim { encounter, open } => CodingAnswer::Claimed(
+            encounter.clone(),
+            open,
+            records.claim_encounter(token, &encounter).map(|_| ()),
+        ),
+        CodingCall::Open(encounter) => {
+            CodingAnswer::Record(false, Box::new(records.coding_record(token, &encounter)))
+        }
+        CodingCall::Assign {
+            encounter,
+            version,
+            coder,
+        } => CodingAnswer::Assigned(
+            format!("{encounter} assigned to {coder}."),
+            records
+                .assign_encounter(token, &encounter, version, &coder)
+                .map(|_| ()),
+        ),
+        CodingCall::Step(encounter, version, step) => {
+            let saved = matches!(step, WorkStep::Save(_));
+            let result =
+                match step {
+                    WorkStep::Save(codes) => records
+                        .save_codes(token, &encounter, version, codes)
+                        .map(|s| {
+                            let errors = s
+                                .findings
+                                .iter()
+                                .filter(|f| f.severity == crate::codes::validate::Severity::Error)
+                                .count();
+                            format!(
+                                "Saved list v{} ({} findings, {errors} errors).",
+                                s.record.code_version,
+                                s.findings.len()
+                            )
+                        }),
+                    WorkStep::MarkCoded => records
+                        .mark_coded(token, &encounter, version)
+                        .map(|_| format!("{encounter} marked coded.")),
+                    WorkStep::Release => records
+                        .release_encounter(token, &encounter, version)
+                        .map(|_| format!("{encounter} released to the queue.")),
+                    WorkStep::Hold(reason, note) => records
+                        .hold_encounter(token, &encounter, version, reason, &note)
+                        .map(|_| format!("{encounter} on hold: {}.", reason.label())),
+                    WorkStep::Resume => records
+                        .resume_encounter(token, &encounter, version)
+                        .map(|_| format!("{encounter} resumed.")),
+                    WorkStep::Validate => records
+                        .validate_coding(token, &encounter, version)
+                        .map(|_| format!("{encounter} validated.")),
+                    WorkStep::Return(note) => records
+                        .return_to_coder(token, &encounter, version, &note)
+                        .map(|_| format!("{encounter} returned to the coder.")),
+                };
+            match result {
+                Ok(done) => CodingAnswer::Stepped(
+                    done,
+                    saved,
+                    Box::new(records.coding_record(token, &encounter)),
+                ),
+                Err(e) => CodingAnswer::StepFailed(e),
+            }
+        }
+    }
 }

@@ -79,6 +79,26 @@ pub enum Action {
     AmendmentStatement,
     FlagSensitive,
     LegalHold,
+    QueueMine,
+    QueueUnassigned,
+    QueueOnHold,
+    QueueAll,
+    QueueType,
+    QueueSortNext,
+    QueueSortReverse,
+    CodeLookup,
+    Claim,
+    AssignCoder,
+    AddCode,
+    SetPoa,
+    CodeUp,
+    CodeDown,
+    DeleteCode,
+    MarkCoded,
+    HoldCoding,
+    ReleaseCoding,
+    ValidateCoding,
+    ReturnCoding,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -94,6 +114,10 @@ pub enum KeyScope {
     Reader,
     /// The chart's Amendments tab: the chart's keys and the amendment steps.
     Amendments,
+    /// F4's queue: filters, sort, claim, assign.
+    CodingQueue,
+    /// The coding workspace: the code list's keys and the document reader's find.
+    Workspace,
 }
 
 impl KeyScope {
@@ -102,6 +126,7 @@ impl KeyScope {
     pub fn parent(self) -> Option<KeyScope> {
         match self {
             KeyScope::Reader | KeyScope::Amendments => Some(KeyScope::Chart),
+            KeyScope::Workspace => Some(KeyScope::Reader),
             _ => None,
         }
     }
@@ -117,7 +142,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 58] = [
+    pub const ALL: [Action; 78] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -176,6 +201,26 @@ impl Action {
         Action::AmendmentStatement,
         Action::FlagSensitive,
         Action::LegalHold,
+        Action::QueueMine,
+        Action::QueueUnassigned,
+        Action::QueueOnHold,
+        Action::QueueAll,
+        Action::QueueType,
+        Action::QueueSortNext,
+        Action::QueueSortReverse,
+        Action::CodeLookup,
+        Action::Claim,
+        Action::AssignCoder,
+        Action::AddCode,
+        Action::SetPoa,
+        Action::CodeUp,
+        Action::CodeDown,
+        Action::DeleteCode,
+        Action::MarkCoded,
+        Action::HoldCoding,
+        Action::ReleaseCoding,
+        Action::ValidateCoding,
+        Action::ReturnCoding,
     ];
 
     /// The screen on which this action's key means it.
@@ -209,6 +254,26 @@ impl Action {
             | Action::AcceptAmendment
             | Action::DenyAmendment
             | Action::AmendmentStatement => KeyScope::Amendments,
+            Action::QueueMine
+            | Action::QueueUnassigned
+            | Action::QueueOnHold
+            | Action::QueueAll
+            | Action::QueueType
+            | Action::QueueSortNext
+            | Action::QueueSortReverse
+            | Action::CodeLookup
+            | Action::Claim
+            | Action::AssignCoder => KeyScope::CodingQueue,
+            Action::AddCode
+            | Action::SetPoa
+            | Action::CodeUp
+            | Action::CodeDown
+            | Action::DeleteCode
+            | Action::MarkCoded
+            | Action::HoldCoding
+            | Action::ReleaseCoding
+            | Action::ValidateCoding
+            | Action::ReturnCoding => KeyScope::Workspace,
             _ => KeyScope::Any,
         }
     }
@@ -255,6 +320,26 @@ impl Action {
             Action::DemographicHistory => "demographic_history",
             Action::FlagSensitive => "flag_sensitive",
             Action::LegalHold => "legal_hold",
+            Action::QueueMine => "queue_mine",
+            Action::QueueUnassigned => "queue_unassigned",
+            Action::QueueOnHold => "queue_on_hold",
+            Action::QueueAll => "queue_all",
+            Action::QueueType => "queue_type",
+            Action::QueueSortNext => "queue_sort_next",
+            Action::QueueSortReverse => "queue_sort_reverse",
+            Action::CodeLookup => "code_lookup",
+            Action::Claim => "claim",
+            Action::AssignCoder => "assign_coder",
+            Action::AddCode => "add_code",
+            Action::SetPoa => "set_poa",
+            Action::CodeUp => "code_up",
+            Action::CodeDown => "code_down",
+            Action::DeleteCode => "delete_code",
+            Action::MarkCoded => "mark_coded",
+            Action::HoldCoding => "hold_coding",
+            Action::ReleaseCoding => "release_coding",
+            Action::ValidateCoding => "validate_coding",
+            Action::ReturnCoding => "return_coding",
             Action::TabSummary => "tab_summary",
             Action::TabEncounters => "tab_encounters",
             Action::TabDocuments => "tab_documents",
@@ -319,6 +404,26 @@ impl Action {
             Action::DemographicHistory => "History",
             Action::FlagSensitive => "Flag",
             Action::LegalHold => "Legal hold",
+            Action::QueueMine => "Mine",
+            Action::QueueUnassigned => "Unassigned",
+            Action::QueueOnHold => "On hold",
+            Action::QueueAll => "All",
+            Action::QueueType => "Type",
+            Action::QueueSortNext => "Sort",
+            Action::QueueSortReverse => "Reverse",
+            Action::CodeLookup => "Look-up",
+            Action::Claim => "Claim",
+            Action::AssignCoder => "Assign",
+            Action::AddCode => "Add code",
+            Action::SetPoa => "POA",
+            Action::CodeUp => "Move up",
+            Action::CodeDown => "Move down",
+            Action::DeleteCode => "Delete",
+            Action::MarkCoded => "Coded",
+            Action::HoldCoding => "Hold",
+            Action::ReleaseCoding => "Release",
+            Action::ValidateCoding => "Validate",
+            Action::ReturnCoding => "Return",
             Action::TabSummary => "Summary",
             Action::TabEncounters => "Encounters",
             Action::TabDocuments => "Documents",
@@ -385,6 +490,32 @@ impl Action {
                 "Chart: flag the chart (or, on Encounters, the selected encounter) sensitive, or clear the flag"
             }
             Action::LegalHold => "Chart: place or release a legal hold (compliance)",
+            Action::QueueMine => "Coding queue: my work",
+            Action::QueueUnassigned => "Coding queue: work nobody has claimed",
+            Action::QueueOnHold => "Coding queue: work on hold",
+            Action::QueueAll => "Coding queue: all work not final",
+            Action::QueueType => {
+                "Coding queue: next encounter type (inpatient, outpatient, ED, observation, all)"
+            }
+            Action::QueueSortNext => "Coding queue: sort by the next column",
+            Action::QueueSortReverse => "Coding queue: reverse the sort order",
+            Action::CodeLookup => "Coding queue: look codes up without an encounter",
+            Action::Claim => "Coding queue: claim the selected uncoded encounter",
+            Action::AssignCoder => {
+                "Coding queue: assign the selected encounter to a coder (supervisor)"
+            }
+            Action::AddCode => {
+                "Coding: add a code through the look-up (Enter adds the highlighted code)"
+            }
+            Action::SetPoa => "Coding: cycle the selected code POA (Y, N, U, W, exempt)",
+            Action::CodeUp => "Coding: move the selected code up (the first is the principal)",
+            Action::CodeDown => "Coding: move the selected code down",
+            Action::DeleteCode => "Coding: remove the selected code from the list",
+            Action::MarkCoded => "Coding: mark the encounter coded (refused while errors remain)",
+            Action::HoldCoding => "Coding: put on hold with a reason, or resume one on hold",
+            Action::ReleaseCoding => "Coding: give the encounter back to the queue",
+            Action::ValidateCoding => "Coding: second-level review passed (supervisor)",
+            Action::ReturnCoding => "Coding: return to the coder with a note (supervisor)",
             Action::TabSummary => "Chart: Summary tab",
             Action::TabEncounters => "Chart: Encounters tab",
             Action::TabDocuments => "Chart: Documents tab (Enter reads one)",
@@ -596,7 +727,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 58] = [
+const DEFAULTS: [(Key, Action); 78] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -655,6 +786,26 @@ const DEFAULTS: [(Key, Action); 58] = [
     (Key::plain(KeyCode::Char('a')), Action::AcceptAmendment),
     (Key::plain(KeyCode::Char('d')), Action::DenyAmendment),
     (Key::plain(KeyCode::Char('s')), Action::AmendmentStatement),
+    (Key::plain(KeyCode::Char('m')), Action::QueueMine),
+    (Key::plain(KeyCode::Char('u')), Action::QueueUnassigned),
+    (Key::plain(KeyCode::Char('h')), Action::QueueOnHold),
+    (Key::plain(KeyCode::Char('a')), Action::QueueAll),
+    (Key::plain(KeyCode::Char('t')), Action::QueueType),
+    (Key::plain(KeyCode::Char('s')), Action::QueueSortNext),
+    (Key::plain(KeyCode::Char('S')), Action::QueueSortReverse),
+    (Key::plain(KeyCode::Char('l')), Action::CodeLookup),
+    (Key::plain(KeyCode::Char('c')), Action::Claim),
+    (Key::plain(KeyCode::Char('A')), Action::AssignCoder),
+    (Key::plain(KeyCode::Char('+')), Action::AddCode),
+    (Key::plain(KeyCode::Char('p')), Action::SetPoa),
+    (Key::plain(KeyCode::Char('[')), Action::CodeUp),
+    (Key::plain(KeyCode::Char(']')), Action::CodeDown),
+    (Key::plain(KeyCode::Delete), Action::DeleteCode),
+    (Key::plain(KeyCode::Char('k')), Action::MarkCoded),
+    (Key::plain(KeyCode::Char('o')), Action::HoldCoding),
+    (Key::plain(KeyCode::Char('r')), Action::ReleaseCoding),
+    (Key::plain(KeyCode::Char('v')), Action::ValidateCoding),
+    (Key::plain(KeyCode::Char('x')), Action::ReturnCoding),
 ];
 
 /// The function-key screens, in footer order.

@@ -9,6 +9,8 @@ pub mod chart_amendments;
 pub mod chart_codes;
 pub mod chart_summary;
 pub mod code_lookup;
+pub mod coding_queue;
+pub mod coding_workspace;
 pub mod duplicates;
 pub mod home;
 pub mod legal_hold_form;
