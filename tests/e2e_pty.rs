@@ -1,6 +1,7 @@
 //! Drives the real binary in a pseudo-terminal at 80×24: a refused screen and a clean quit, a
-//! hang-up, a search that puts a patient in context, and break-the-glass from the coder's
-//! reason and password to compliance's review, each checked in the audit log.
+//! hang-up, a search that puts a patient in context, break-the-glass from the coder's reason
+//! and password to compliance's review, and a coder coding one encounter from the F4 queue,
+//! each checked in the audit log (and the coding in the database).
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
@@ -361,6 +362,105 @@ fn a_coder_breaks_the_glass_and_compliance_reviews_it() {
         .collect();
     assert_eq!(reviewed.len(), 1, "{reviewed:?}");
     assert_eq!(reviewed[0]["event"]["user"], "compliance");
+    let verify = std::process::Command::new(BIN)
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0));
+}
+
+#[test]
+fn a_coder_codes_one_encounter_from_the_queue() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("chartroom").join("demo.redb");
+    let mut t = Pty::spawn(&["demo", "--patients", "200"], home.path());
+    t.wait_for("Sign in to chartroom", 240);
+    t.send(b"coder\tcoder-demo-password\r");
+    t.wait_for("Welcome", 30);
+    t.send(b"\x1bOS"); // F4
+    t.wait_for("Coding queue", 30);
+    t.send(b"u"); // unassigned work
+    t.wait_for("unassigned", 10);
+    t.send(b"\r"); // claims the first one and opens it
+    t.wait_for("In progress", 20);
+    let header = t
+        .screen()
+        .lines()
+        .find(|l| l.contains("Coding E"))
+        .unwrap_or_default()
+        .to_string();
+    let enc: String = header
+        .split("Coding ")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    assert!(enc.starts_with('E'), "{header}");
+    t.send(b"+");
+    t.wait_for("Code look-up", 10);
+    type_slowly(&mut t, "r69");
+    t.wait_for("Illness, unspecified", 20);
+    t.send(b"\r");
+    t.wait_for("unsaved", 10);
+    t.send(b"\x13"); // Ctrl+S
+    t.wait_for("Saved list", 20);
+    t.send(b"k");
+    t.wait_for("marked coded", 20);
+    quit(&mut t);
+
+    let events = audit_events(&db);
+    let of = |action: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["event"]["user"] == "coder" && e["event"]["action"] == action)
+            .map(|e| {
+                e["event"]["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    let saved = of("codes_saved");
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(saved[0].contains(&enc), "{saved:?}");
+    assert!(saved[0].contains("1 code(s), 0 error(s)"), "{saved:?}");
+    let changed = of("coding_changed");
+    assert!(
+        changed
+            .iter()
+            .any(|r| r.contains(&enc) && r.to_lowercase().contains("claim")),
+        "{changed:?}"
+    );
+    assert!(
+        changed
+            .iter()
+            .any(|r| r.contains(&enc) && r.to_lowercase().contains("coded")),
+        "{changed:?}"
+    );
+    // What was stored, read back through the service as a supervisor would.
+    use chartroom::service::Records;
+    let records =
+        chartroom::service::LocalRecords::new(chartroom::store::Store::open(&db).unwrap());
+    let sup = records
+        .login(chartroom::service::LoginRequest {
+            username: "supervisor".into(),
+            password: "supervisor-demo-password".into(),
+            peer: None,
+        })
+        .unwrap()
+        .token;
+    let view = records.coding_record(&sup, &enc).unwrap();
+    assert_eq!(
+        view.record.status,
+        chartroom::domain::coding::CodingStatus::Coded
+    );
+    assert_eq!(view.record.coded_by.as_deref(), Some("coder"));
+    let codes: Vec<&str> = view.record.codes.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(codes, vec!["R69"]);
+    drop(records);
     let verify = std::process::Command::new(BIN)
         .args(["audit", "verify", "--db"])
         .arg(&db)
