@@ -422,17 +422,16 @@ fn bench_clinical(
 
 /// Each run opens the file afresh, as a restarted daemon or workstation would, and stops the
 /// clock when a search can be answered.
-fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
-    use crate::domain::patient::EncounterClass;
-    use crate::service::{LoginRequest, NewUser, Records};
-    use crate::synth::{SynthDocument, SynthEncounter, SynthPatient};
-    let dir = std::env::temp_dir().join(format!("chartroom-bench-chart-{}", std::process::id()));
-    let db = dir.join("chart.redb");
+/// A new database in a temporary folder with one coder (`coder` / `bench-coder-password`).
+fn fresh_with_coder(
+    name: &str,
+) -> Result<(PathBuf, PathBuf, crate::service::LocalRecords), String> {
+    let dir = std::env::temp_dir().join(format!("chartroom-bench-{name}-{}", std::process::id()));
+    let db = dir.join(format!("{name}.redb"));
     let records = crate::service::LocalRecords::new(Store::create(&db).map_err(|e| e.to_string())?);
-    let err = |e: crate::service::ServiceError| e.to_string();
     records
         .system_add_user(
-            NewUser {
+            crate::service::NewUser {
                 username: "coder".into(),
                 full_name: "Bench Coder".into(),
                 roles: vec![crate::domain::Role::Coder],
@@ -441,7 +440,16 @@ fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
             },
             false,
         )
-        .map_err(err)?;
+        .map_err(|e| e.to_string())?;
+    Ok((dir, db, records))
+}
+
+fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
+    use crate::domain::patient::EncounterClass;
+    use crate::service::{LoginRequest, Records};
+    use crate::synth::{SynthDocument, SynthEncounter, SynthPatient};
+    let (dir, db, records) = fresh_with_coder("chart")?;
+    let err = |e: crate::service::ServiceError| e.to_string();
     let day = |i: usize| {
         NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default() + chrono::Days::new(i as u64 * 13)
     };
@@ -540,24 +548,10 @@ fn bench_chart(encounters: usize, runs: usize) -> Result<i32, String> {
 fn bench_queue(encounters: usize, runs: usize, page: usize) -> Result<i32, String> {
     use crate::domain::coding::{CoderFilter, CodingStatus, QueueColumn, QueueFilter, QueueSort};
     use crate::domain::patient::EncounterClass;
-    use crate::service::{LoginRequest, NewUser, Records};
+    use crate::service::{LoginRequest, Records};
     use crate::synth::{SynthEncounter, SynthPatient};
-    let dir = std::env::temp_dir().join(format!("chartroom-bench-queue-{}", std::process::id()));
-    let db = dir.join("queue.redb");
-    let records = crate::service::LocalRecords::new(Store::create(&db).map_err(|e| e.to_string())?);
+    let (dir, db, records) = fresh_with_coder("queue")?;
     let err = |e: crate::service::ServiceError| e.to_string();
-    records
-        .system_add_user(
-            NewUser {
-                username: "coder".into(),
-                full_name: "Bench Coder".into(),
-                roles: vec![crate::domain::Role::Coder],
-                password: "bench-coder-password".into(),
-                must_change_password: false,
-            },
-            false,
-        )
-        .map_err(err)?;
     let today = chrono::Utc::now().date_naive();
     let classes = [
         EncounterClass::Inpatient,
