@@ -266,3 +266,40 @@ fn a_supervisor_validates_coded_inpatient_work_from_the_queue() {
     assert_eq!(view.record.status, CodingStatus::Validated);
     assert_eq!(view.record.validated_by.as_deref(), Some("supervisor"));
 }
+
+#[test]
+fn the_report_shows_backlog_productivity_and_dnfb_by_role() {
+    let (mut ui, _) = queue_ui("supervisor");
+    ui.send(key(KeyCode::Char('R')));
+    let s = ui.screen80();
+    assert!(s.contains("Backlog — 2 encounters not final"), "{s}");
+    assert!(s.contains("By type: IP 1, ED 1"), "{s}");
+    assert!(s.contains("By coder: unassigned 2"), "{s}");
+    assert!(s.contains("Productivity — last 7 days"), "{s}");
+    assert!(s.contains("Discharged, not final billed (DNFB) — 2"), "{s}");
+    assert!(
+        s.contains("LOVELACE"),
+        "the oldest DNFB encounter is listed: {s}"
+    );
+    insta::assert_snapshot!("report_supervisor", s);
+    // R again (or Esc) gives the table back.
+    ui.send(key(KeyCode::Char('R')));
+    assert!(!ui.screen80().contains("Productivity — last"));
+
+    // Billing reads the DNFB part only.
+    let (mut ui, _) = queue_ui("billing");
+    ui.send(key(KeyCode::Char('R')));
+    let s = ui.screen80();
+    assert!(s.contains("(DNFB) — 2"), "{s}");
+    assert!(
+        !s.contains("Backlog —") && !s.contains("Productivity"),
+        "{s}"
+    );
+    ui.send(key(KeyCode::Esc));
+    assert!(!ui.screen80().contains("(DNFB)"));
+
+    // A coder has no report.
+    let (mut ui, _) = queue_ui("coder");
+    ui.send(key(KeyCode::Char('R')));
+    assert!(ui.screen80().contains("not permitted"), "{}", ui.screen80());
+}

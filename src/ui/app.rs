@@ -88,6 +88,10 @@ pub enum CodingCall {
         crate::domain::coding::QueueSort,
     ),
     Backlog,
+    /// Coder productivity over the last days (supervisors).
+    Productivity,
+    /// The discharged-not-final-billed list (billing, supervisors).
+    Dnfb,
     /// Claim, and open the workspace when it is ours (`open`).
     Claim {
         encounter: String,
@@ -110,6 +114,8 @@ pub enum CodingCall {
 pub enum CodingAnswer {
     Queue(Result<crate::service::QueuePage, ServiceError>),
     Backlog(Result<crate::domain::coding::Backlog, ServiceError>),
+    Productivity(Result<Vec<crate::domain::coding::CoderProductivity>, ServiceError>),
+    Dnfb(Box<Result<crate::service::DnfbReport, ServiceError>>),
     Claimed(String, bool, Result<(), ServiceError>),
     /// The record for the workspace; `.0` the list was just saved.
     Record(bool, Box<Result<crate::service::CodingView, ServiceError>>),
@@ -503,11 +509,12 @@ impl App {
                                 .session
                                 .as_ref()
                                 .map_or_else(String::new, |s| s.username.clone());
-                            let q = crate::ui::screens::coding_queue::CodingQueueView::new(
+                            let mut q = crate::ui::screens::coding_queue::CodingQueueView::new(
                                 &me,
                                 self.may(crate::policy::Permission::EditCodes),
                                 self.may(crate::policy::Permission::AssignWork),
                             );
+                            q.may_read_dnfb = self.may(crate::policy::Permission::ViewDnfb);
                             self.set_view(View::CodingQueue(Box::new(q)));
                             return self.load_queue();
                         }
@@ -997,6 +1004,19 @@ impl App {
         let call = match request {
             None => return Vec::new(),
             Some(QueueRequest::Reload) => return self.load_queue(),
+            Some(QueueRequest::Report { productivity, dnfb }) => {
+                let mut calls = Vec::new();
+                if productivity {
+                    calls.push(Effect::Coding(
+                        token.clone(),
+                        Box::new(CodingCall::Productivity),
+                    ));
+                }
+                if dnfb {
+                    calls.push(Effect::Coding(token, Box::new(CodingCall::Dnfb)));
+                }
+                return calls;
+            }
             Some(QueueRequest::Lookup) => {
                 self.set_view(View::CodeLookup(Box::new(
                     crate::ui::screens::code_lookup::CodeLookupView::new(self.today),
@@ -1118,6 +1138,22 @@ impl App {
                     q.set_page(page);
                 }
             }
+            CodingAnswer::Productivity(Ok(p)) => {
+                if let View::CodingQueue(q) = &mut self.view
+                    && let Some(r) = &mut q.report
+                {
+                    r.productivity = Some(p);
+                }
+            }
+            CodingAnswer::Dnfb(d) => match (*d, &mut self.view) {
+                (Ok(d), View::CodingQueue(q)) => {
+                    if let Some(r) = &mut q.report {
+                        r.dnfb = Some(d);
+                    }
+                }
+                (Ok(_), _) => {}
+                (Err(e), _) => return self.coding_failed(&e),
+            },
             CodingAnswer::Backlog(Ok(b)) => {
                 if let View::CodingQueue(q) = &mut self.view {
                     q.backlog = Some(b);
@@ -1171,6 +1207,7 @@ impl App {
             },
             CodingAnswer::Queue(Err(e))
             | CodingAnswer::Backlog(Err(e))
+            | CodingAnswer::Productivity(Err(e))
             | CodingAnswer::Claimed(_, _, Err(e))
             | CodingAnswer::Assigned(_, Err(e))
             | CodingAnswer::StepFailed(e) => {

@@ -235,6 +235,15 @@ fn coding(records: &dyn Records, token: &SessionToken, call: CodingCall) -> Codi
             crate::ui::screens::coding_queue::QUEUE_ROWS,
         )),
         CodingCall::Backlog => CodingAnswer::Backlog(records.coding_backlog(token)),
+        CodingCall::Productivity => {
+            let to = chrono::Utc::now();
+            let from =
+                to - chrono::Duration::days(crate::ui::screens::coding_report::PRODUCTIVITY_DAYS);
+            CodingAnswer::Productivity(records.coder_productivity(token, from, to))
+        }
+        CodingCall::Dnfb => CodingAnswer::Dnfb(Box::new(
+            records.dnfb_list(token, crate::ui::screens::coding_report::DNFB_ROWS),
+        )),
         CodingCall::Documents(mrn, encounter) => {
             CodingAnswer::Documents(records.open_chart(token, &mrn).map(|c| {
                 c.documents

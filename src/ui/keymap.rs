@@ -87,6 +87,7 @@ pub enum Action {
     QueueSortNext,
     QueueSortReverse,
     CodeLookup,
+    CodingReport,
     Claim,
     AssignCoder,
     AddCode,
@@ -142,7 +143,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 78] = [
+    pub const ALL: [Action; 79] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -209,6 +210,7 @@ impl Action {
         Action::QueueSortNext,
         Action::QueueSortReverse,
         Action::CodeLookup,
+        Action::CodingReport,
         Action::Claim,
         Action::AssignCoder,
         Action::AddCode,
@@ -262,6 +264,7 @@ impl Action {
             | Action::QueueSortNext
             | Action::QueueSortReverse
             | Action::CodeLookup
+            | Action::CodingReport
             | Action::Claim
             | Action::AssignCoder => KeyScope::CodingQueue,
             Action::AddCode
@@ -328,6 +331,7 @@ impl Action {
             Action::QueueSortNext => "queue_sort_next",
             Action::QueueSortReverse => "queue_sort_reverse",
             Action::CodeLookup => "code_lookup",
+            Action::CodingReport => "coding_report",
             Action::Claim => "claim",
             Action::AssignCoder => "assign_coder",
             Action::AddCode => "add_code",
@@ -412,6 +416,7 @@ impl Action {
             Action::QueueSortNext => "Sort",
             Action::QueueSortReverse => "Reverse",
             Action::CodeLookup => "Look-up",
+            Action::CodingReport => "Report",
             Action::Claim => "Claim",
             Action::AssignCoder => "Assign",
             Action::AddCode => "Add code",
@@ -500,6 +505,9 @@ impl Action {
             Action::QueueSortNext => "Coding queue: sort by the next column",
             Action::QueueSortReverse => "Coding queue: reverse the sort order",
             Action::CodeLookup => "Coding queue: look codes up without an encounter",
+            Action::CodingReport => {
+                "Coding queue: backlog, productivity and DNFB (supervisors; billing sees DNFB)"
+            }
             Action::Claim => "Coding queue: claim the selected uncoded encounter",
             Action::AssignCoder => {
                 "Coding queue: assign the selected encounter to a coder (supervisor)"
@@ -727,7 +735,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 78] = [
+const DEFAULTS: [(Key, Action); 79] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -794,6 +802,7 @@ const DEFAULTS: [(Key, Action); 78] = [
     (Key::plain(KeyCode::Char('s')), Action::QueueSortNext),
     (Key::plain(KeyCode::Char('S')), Action::QueueSortReverse),
     (Key::plain(KeyCode::Char('l')), Action::CodeLookup),
+    (Key::plain(KeyCode::Char('R')), Action::CodingReport),
     (Key::plain(KeyCode::Char('c')), Action::Claim),
     (Key::plain(KeyCode::Char('A')), Action::AssignCoder),
     (Key::plain(KeyCode::Char('+')), Action::AddCode),

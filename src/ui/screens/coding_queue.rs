@@ -130,6 +130,10 @@ pub struct CodingQueueView {
     /// Supervisors (AssignWork): assign, and the backlog line.
     pub may_assign: bool,
     pub backlog: Option<Backlog>,
+    /// Billing and supervisors (ViewDnfb): the DNFB part of the report.
+    pub may_read_dnfb: bool,
+    /// The report (`R`) in place of the table while it shows.
+    pub report: Option<super::coding_report::CodingReport>,
     pub assign: Option<AssignPrompt>,
     problem: Option<String>,
 }
@@ -150,6 +154,11 @@ pub enum QueueRequest {
     },
     /// The code look-up without an encounter.
     Lookup,
+    /// The report's parts this role may read: productivity (supervisors), DNFB.
+    Report {
+        productivity: bool,
+        dnfb: bool,
+    },
 }
 
 impl CodingQueueView {
@@ -168,6 +177,8 @@ impl CodingQueueView {
             may_code,
             may_assign,
             backlog: None,
+            may_read_dnfb: false,
+            report: None,
             assign: None,
             problem: None,
         }
@@ -225,9 +236,9 @@ impl CodingQueueView {
         }
     }
 
-    /// Esc closes the assign prompt first.
+    /// Esc closes the assign prompt or the report first.
     pub fn back(&mut self) -> bool {
-        self.assign.take().is_some()
+        self.assign.take().is_some() || self.report.take().is_some()
     }
 
     pub fn on_action(&mut self, action: Action, page: usize) -> Option<QueueRequest> {
@@ -260,7 +271,28 @@ impl CodingQueueView {
             self.selected = 0;
             return Some(QueueRequest::Reload);
         }
+        if self.report.is_some() && action != Action::CodingReport {
+            // The report covers the table: only R (or Esc) takes it away.
+            return None;
+        }
         match action {
+            Action::CodingReport => {
+                if self.report.take().is_some() {
+                    return None;
+                }
+                if !self.may_assign && !self.may_read_dnfb {
+                    self.problem = Some("The coding report: not permitted for your role.".into());
+                    return None;
+                }
+                self.report = Some(super::coding_report::CodingReport {
+                    backlog: self.backlog.clone().filter(|_| self.may_assign),
+                    ..Default::default()
+                });
+                Some(QueueRequest::Report {
+                    productivity: self.may_assign,
+                    dnfb: self.may_read_dnfb,
+                })
+            }
             Action::QueueType => {
                 self.class = match self.class {
                     None => Some(CLASSES[0]),
@@ -342,6 +374,9 @@ impl CodingQueueView {
         if self.may_assign {
             v.push((Action::AssignCoder, 1));
         }
+        if self.may_assign || self.may_read_dnfb {
+            v.push((Action::CodingReport, 1));
+        }
         v.extend([
             (Action::QueueMine, 1),
             (Action::QueueUnassigned, 2),
@@ -371,6 +406,9 @@ impl CodingQueueView {
             Layout::vertical([Constraint::Length(backlog_rows), Constraint::Min(0)]).areas(inner);
         if let Some(b) = &self.backlog {
             frame.render_widget(Paragraph::new(backlog_line(b, theme)), top);
+        }
+        if let Some(r) = &self.report {
+            return r.draw(frame, rest, theme);
         }
         let details = if self.assign.is_some() { 4 } else { 3 };
         let [table_area, details_area] =

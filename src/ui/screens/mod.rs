@@ -10,6 +10,7 @@ pub mod chart_codes;
 pub mod chart_summary;
 pub mod code_lookup;
 pub mod coding_queue;
+pub mod coding_report;
 pub mod coding_workspace;
 pub mod duplicates;
 pub mod home;
