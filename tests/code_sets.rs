@@ -92,8 +92,15 @@ fn each_problem_gets_a_plain_sentence() {
         ),
         (
             "ZZZ",
+            |st| matches!(st, Status::Invalid(Problem::NotACode)),
+            "ZZZ is not an ICD-10-CM code.",
+        ),
+        // FY2026 has categories with a letter second (QA0).
+        ("qa0.0101", |st| *st == Status::Valid, "QA0.0101 is valid"),
+        (
+            "1E11",
             |st| matches!(st, Status::Invalid(Problem::Malformed(_))),
-            "ZZZ is not an ICD-10-CM code",
+            "is not an ICD-10-CM code: those are a letter",
         ),
         (
             "E11.99999999",
@@ -449,5 +456,20 @@ mod properties {
             let ix = sets().index_for(CodeSystem::Icd10Cm, d("2026-03-15"));
             prop_assert!(ix.search(&q, limit).len() <= limit);
         }
+    }
+}
+
+#[test]
+fn every_billable_code_of_each_year_is_valid_in_that_year() {
+    let s = sets();
+    for (set, on) in [(&s.cm2026, d("2026-03-15")), (&s.cm2025, d("2025-03-15"))] {
+        let wrong: Vec<String> = set
+            .codes()
+            .filter(|n| n.billable)
+            .filter(|n| check_code(s, &n.code, None, on).status != Status::Valid)
+            .map(|n| n.code.clone())
+            .take(5)
+            .collect();
+        assert!(wrong.is_empty(), "{on}: {wrong:?}");
     }
 }

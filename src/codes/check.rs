@@ -239,10 +239,10 @@ fn check_cm(sets: &CodeSets, code: &str, date: NaiveDate) -> CheckResult {
             against.clone(),
         )
     };
-    let shape = code.len() >= 3
-        && code.len() <= 7
-        && code.starts_with(|c: char| c.is_ascii_uppercase())
-        && code[1..2].chars().all(|c| c.is_ascii_digit());
+    // A letter, then letters or digits: most categories are letter-digit-alphanumeric, but
+    // FY2026 added letter-letter ones (QA0.0101), so the second character is not checked.
+    let shape =
+        code.len() >= 3 && code.len() <= 7 && code.starts_with(|c: char| c.is_ascii_uppercase());
     if !shape {
         let why = if code.len() > 7 {
             format!(
@@ -251,7 +251,7 @@ fn check_cm(sets: &CodeSets, code: &str, date: NaiveDate) -> CheckResult {
             )
         } else {
             format!(
-                "{} is not an ICD-10-CM code: those are a letter, a digit, then up to 5 letters or digits (like E11.9 or S72.001A).",
+                "{} is not an ICD-10-CM code: those are a letter, then 2 to 6 letters or digits (like E11.9 or S72.001A).",
                 if code.is_empty() {
                     "An empty entry".to_string()
                 } else {

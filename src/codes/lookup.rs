@@ -371,6 +371,8 @@ impl CodeIndex {
 fn looks_like_code(c: &str) -> bool {
     let b = c.as_bytes();
     b.len() >= 2 && b[0].is_ascii_alphanumeric() && b[1].is_ascii_digit()
+        // FY2026's letter-letter categories (QA0).
+        || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1].is_ascii_alphabetic() && b[2].is_ascii_digit())
         || (b.len() >= 3 && b[0].is_ascii_digit() && b.iter().all(u8::is_ascii_alphanumeric))
 }
 
