@@ -1290,6 +1290,11 @@ impl Records for LocalRecords {
                 .filter(|(_, w)| *w)
                 .map(|(e, _)| e.id.clone())
                 .collect();
+            // Coding status per encounter, for roles that see codes (not registrars).
+            let coding = match grant(Permission::ViewCodes)? {
+                Ok(g) => tx.coding_statuses(&g.grant, &shown)?,
+                Err(_) => Vec::new(),
+            };
             let encs: Vec<Encounter> = shown.into_iter().map(|(e, _)| e).collect();
             let tabs = policy::chart_tabs(&who.subject.roles);
             let documents = if tabs.contains(&policy::ChartTab::Documents) {
@@ -1304,19 +1309,6 @@ impl Records for LocalRecords {
                 Vec::new()
             };
             // The clinical summary only for roles that see its tab (minimum necessary).
-            // Coding status per encounter, for roles that see codes (not registrars).
-            let coding = match grant(Permission::ViewCodes)? {
-                Ok(g) => tx
-                    .coding_for_patient(&g.grant, mrn)?
-                    .into_iter()
-                    .map(|(e, r)| {
-                        let status =
-                            r.map_or(crate::domain::coding::CodingStatus::Uncoded, |r| r.status);
-                        (e.id, status)
-                    })
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
             // Items of a withheld encounter stay out, as its documents do (the store decides).
             let summary = if tabs.contains(&policy::ChartTab::Summary) {
                 match grant(Permission::ViewClinicalText)? {

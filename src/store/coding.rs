@@ -218,25 +218,35 @@ impl WriteTx {
     ) -> Result<Vec<(Encounter, Option<CodingRecord>)>, StoreError> {
         require(grant, &CODE_GRANTS)?;
         require_for(grant, self.patient_sensitivity(mrn)?.flatten())?;
-        let index = self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
-        let encounters = self.tx.open_table(tables::ENCOUNTERS)?;
         let coding = self.tx.open_table(tables::CODING)?;
         let mut out = Vec::new();
-        for id in index.get(mrn)? {
-            let id = id?;
-            let key = id.value();
-            let e: Encounter = get_str(&encounters, names::ENCOUNTERS, key)?.ok_or_else(|| {
-                StoreError::Corrupt {
-                    table: "encounters_by_patient".into(),
-                    key: format!("{mrn} -> {key}"),
-                    detail: "index names an encounter that does not exist".into(),
-                }
-            })?;
+        for e in self.stored_encounters(mrn)? {
             if !covers_encounter(grant, e.sensitivity) {
                 continue;
             }
-            let r: Option<CodingRecord> = get_str(&coding, names::CODING, key)?;
+            let r: Option<CodingRecord> = get_str(&coding, names::CODING, &e.id)?;
             out.push((e, r));
+        }
+        Ok(out)
+    }
+
+    /// The coding status of the encounters a chart open just read (`encounters_shown`): the
+    /// withheld ones are skipped, the others read from the coding table alone, so the chart
+    /// does not read its encounters a second time.
+    pub fn coding_statuses(
+        &self,
+        grant: &Grant,
+        shown: &[(Encounter, bool)],
+    ) -> Result<Vec<(String, CodingStatus)>, StoreError> {
+        require(grant, &CODE_GRANTS)?;
+        let coding = self.tx.open_table(tables::CODING)?;
+        let mut out = Vec::new();
+        for (e, withheld) in shown {
+            if *withheld || !covers_encounter(grant, e.sensitivity) {
+                continue;
+            }
+            let r: Option<CodingRecord> = get_str(&coding, names::CODING, &e.id)?;
+            out.push((e.id.clone(), r.map_or(CodingStatus::Uncoded, |r| r.status)));
         }
         Ok(out)
     }

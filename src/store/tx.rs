@@ -452,7 +452,7 @@ impl WriteTx {
 
     /// A patient's encounters as stored, for the reads above to decide on; an index row
     /// naming an encounter that is not there is corruption, named.
-    fn stored_encounters(&self, mrn: &str) -> Result<Vec<Encounter>, StoreError> {
+    pub(super) fn stored_encounters(&self, mrn: &str) -> Result<Vec<Encounter>, StoreError> {
         let index = self.tx.open_multimap_table(tables::ENCOUNTERS_BY_PATIENT)?;
         let table = self.tx.open_table(tables::ENCOUNTERS)?;
         let mut out = Vec::new();
