@@ -175,17 +175,6 @@ impl CmCodeSet {
         }
         out
     }
-
-    /// Codes starting with `prefix`, in order.
-    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        let start = self
-            .by_code
-            .partition_point(|&i| self.nodes[i as usize].code.as_str() < prefix);
-        self.by_code[start..]
-            .iter()
-            .map(|&i| &self.nodes[i as usize])
-            .take_while(move |n| n.code.starts_with(prefix))
-    }
 }
 
 /// What the parser is inside of.

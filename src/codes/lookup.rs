@@ -49,10 +49,10 @@ const SHORTHAND: &[(&str, &[&str])] = &[
 
 /// One listed code.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
-    pub code: String,
-    pub title: String,
-    pub billable: bool,
+struct Entry {
+    code: String,
+    title: String,
+    billable: bool,
     /// Words in the title (for a code grown by a 7th character, in the title it grew from, so
     /// "initial encounter" does not rank below "sequela"): fewer is a closer match.
     words: u16,
@@ -239,10 +239,6 @@ impl CodeIndex {
             rank_title: None,
             extra: Vec::new(),
         }))
-    }
-
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
     }
 
     /// Entries containing a word that starts with `prefix`.

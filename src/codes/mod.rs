@@ -164,38 +164,40 @@ impl CodeSets {
     /// The ICD-10-CM in force on a date of service, and whether the date is covered by a
     /// shipped year at all (a date after FY2026 uses FY2026 until next year's files are in).
     pub fn cm_for(&self, date: NaiveDate) -> (&icd10cm::CmCodeSet, FiscalYear, Coverage) {
-        let fy = FiscalYear::of(date);
-        match fy.0 {
-            ..=2025 => (
-                &self.cm2025,
-                FiscalYear(2025),
-                if fy.0 < 2025 {
-                    Coverage::Before
-                } else {
-                    Coverage::Covered
-                },
-            ),
-            2026 => (&self.cm2026, fy, Coverage::Covered),
-            _ => (&self.cm2026, FiscalYear(2026), Coverage::After),
-        }
+        let (fy, coverage) = shipped_year(date);
+        (self.cm(fy), fy, coverage)
     }
 
     /// The look-up for a system on a date of service.
     pub fn index_for(&self, system: CodeSystem, date: NaiveDate) -> &lookup::CodeIndex {
         match system {
-            CodeSystem::Icd10Cm if FiscalYear::of(date).0 <= 2025 => &self.cm2025_index,
+            CodeSystem::Icd10Cm if shipped_year(date).0.0 <= 2025 => &self.cm2025_index,
             CodeSystem::Icd10Cm => &self.cm2026_index,
             CodeSystem::Icd10Pcs => &self.pcs_index,
             CodeSystem::Hcpcs => &self.hcpcs_index,
         }
     }
 
+    /// A shipped year's ICD-10-CM (`CM_YEARS`).
     pub fn cm(&self, fy: FiscalYear) -> &icd10cm::CmCodeSet {
         if fy.0 <= 2025 {
             &self.cm2025
         } else {
             &self.cm2026
         }
+    }
+}
+
+/// The shipped ICD-10-CM year that answers for a date, and whether it really covers it.
+pub fn shipped_year(date: NaiveDate) -> (FiscalYear, Coverage) {
+    let fy = FiscalYear::of(date);
+    let (oldest, newest) = (CM_YEARS[0], CM_YEARS[CM_YEARS.len() - 1]);
+    if fy < oldest {
+        (oldest, Coverage::Before)
+    } else if fy > newest {
+        (newest, Coverage::After)
+    } else {
+        (fy, Coverage::Covered)
     }
 }
 

@@ -26,13 +26,6 @@ impl PcsCodeSet {
             .ok()
             .map(|i| &self.codes[i])
     }
-
-    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a PcsCode> + 'a {
-        let start = self.codes.partition_point(|c| c.code.as_str() < prefix);
-        self.codes[start..]
-            .iter()
-            .take_while(move |c| c.code.starts_with(prefix))
-    }
 }
 
 pub fn parse(input: impl BufRead) -> Result<PcsCodeSet, CodeSetError> {
