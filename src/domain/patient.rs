@@ -78,6 +78,16 @@ impl LegalHold {
 
     /// A hold for `matter`, checked: a matter is named, on one line, not too long.
     pub fn new(matter: &str, by: &str, at: DateTime<Utc>) -> Result<LegalHold, String> {
+        Ok(LegalHold {
+            matter: Self::check_matter(matter)?.to_string(),
+            placed_by: by.to_string(),
+            placed_at: at,
+        })
+    }
+
+    /// The matter as it will be kept (trimmed), or why it cannot be: named, one line, not
+    /// too long. The form asks the same before it sends.
+    pub fn check_matter(matter: &str) -> Result<&str, String> {
         let matter = matter.trim();
         if matter.is_empty() {
             return Err("name the matter the records are held for (a case name or number)".into());
@@ -92,11 +102,7 @@ impl LegalHold {
         if matter.chars().any(char::is_control) {
             return Err("the matter must be one line of text".into());
         }
-        Ok(LegalHold {
-            matter: matter.to_string(),
-            placed_by: by.to_string(),
-            placed_at: at,
-        })
+        Ok(matter)
     }
 }
 

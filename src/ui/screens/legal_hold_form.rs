@@ -86,10 +86,7 @@ impl LegalHoldForm {
             Action::Submit if self.focus == 0 => self.focus = 1,
             Action::Submit | Action::Save => {
                 let matter = placing.then(|| self.matter.value().trim().to_string());
-                if let Some(Err(why)) = matter
-                    .as_deref()
-                    .map(|m| LegalHold::new(m, "", chrono::DateTime::UNIX_EPOCH))
-                {
+                if let Some(Err(why)) = matter.as_deref().map(LegalHold::check_matter) {
                     self.problem = Some(format!("Matter: {why}."));
                     self.focus = 0;
                 } else if self.reason.value().trim().is_empty() {
