@@ -45,6 +45,9 @@ pub enum Permission {
     /// The discharged-not-final-billed list: which discharged encounters are not final-coded
     /// and how long they have waited (billing, supervisors). No clinical content.
     ViewDnfb,
+    /// Answer the physician queries addressed to oneself (clinicians). Reading a query's
+    /// encounter still needs `ViewClinicalText` on it.
+    AnswerQueries,
     // Oversight and administration
     ViewAuditTrail,
     ViewReports,
@@ -56,7 +59,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 30] = [
         Permission::UseSearch,
         Permission::UseChart,
         Permission::UseCoding,
@@ -79,6 +82,7 @@ impl Permission {
         Permission::ManageLegalHolds,
         Permission::ValidateCoding,
         Permission::ViewDnfb,
+        Permission::AnswerQueries,
         Permission::ViewAuditTrail,
         Permission::ViewReports,
         Permission::AssignWork,
@@ -223,6 +227,7 @@ fn role_allows(role: Role, p: Permission) -> bool {
                 | ViewEncounters
                 | ViewClinicalText
                 | ViewCodes
+                | AnswerQueries
         ),
         Role::Compliance => matches!(
             p,
@@ -510,6 +515,7 @@ mod tests {
                 ViewEncounters,
                 ViewClinicalText,
                 ViewCodes,
+                AnswerQueries,
             ],
             Role::Compliance => vec![
                 UseSearch,

@@ -64,6 +64,11 @@ pub enum AuditAction {
     CodingQueueViewed,
     /// Backlog, productivity or the DNFB list.
     CodingReportViewed,
+    /// A physician query sent, answered, withdrawn; the lists of them read.
+    QuerySent,
+    QueryAnswered,
+    QueryWithdrawn,
+    QueriesViewed,
 }
 
 impl AuditAction {
@@ -117,6 +122,10 @@ impl AuditAction {
             AuditAction::CodingViewed => "coding_viewed",
             AuditAction::CodingQueueViewed => "coding_queue_viewed",
             AuditAction::CodingReportViewed => "coding_report_viewed",
+            AuditAction::QuerySent => "query_sent",
+            AuditAction::QueryAnswered => "query_answered",
+            AuditAction::QueryWithdrawn => "query_withdrawn",
+            AuditAction::QueriesViewed => "queries_viewed",
         }
     }
 }

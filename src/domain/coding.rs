@@ -91,15 +91,29 @@ impl HoldReason {
 pub enum CodingAction {
     Claim,
     Release,
-    Hold { reason: HoldReason, note: String },
+    Hold {
+        reason: HoldReason,
+        note: String,
+    },
     Resume,
     SaveCodes,
     MarkCoded,
     Validate,
-    ReturnToCoder { note: String },
+    ReturnToCoder {
+        note: String,
+    },
     Finalize,
-    Assign { coder: String },
-    Reopen { reason: String },
+    Assign {
+        coder: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    /// The last open physician query on the encounter was answered (or withdrawn): a hold
+    /// for "query pending" ends by itself and the encounter goes back to its coder.
+    QueryClosed {
+        query: String,
+    },
 }
 
 impl CodingAction {
@@ -116,6 +130,7 @@ impl CodingAction {
             CodingAction::Finalize => "finalize",
             CodingAction::Assign { .. } => "assign",
             CodingAction::Reopen { .. } => "reopen",
+            CodingAction::QueryClosed { .. } => "query closed",
         }
     }
 }
@@ -316,6 +331,12 @@ pub fn transition(state: State, action: &CodingAction, who: Who) -> Result<Next,
                 _ => not_in("reopen it"),
             }
         }
+        // Whoever closed the query (the clinician answering it) is not the coder; the
+        // service vouches for the query, and `apply` checks the hold is the query's.
+        CodingAction::QueryClosed { .. } => match state.status {
+            OnHold => keep(InProgress),
+            _ => not_in("take it off hold for the query"),
+        },
     }
 }
 
@@ -394,6 +415,18 @@ pub struct CodingRecord {
 }
 
 impl CodingRecord {
+    /// The day the current hold began; `None` unless the encounter is on hold.
+    pub fn held_since(&self) -> Option<NaiveDate> {
+        if self.status != CodingStatus::OnHold {
+            return None;
+        }
+        self.history
+            .iter()
+            .rev()
+            .find(|e| e.to == CodingStatus::OnHold && e.from != CodingStatus::OnHold)
+            .map(|e| e.at.date_naive())
+    }
+
     /// The record of a discharged encounter nobody has touched: uncoded, version 0.
     pub fn new(
         encounter_id: &str,
@@ -440,6 +473,11 @@ impl CodingRecord {
     ) -> Result<&CodingEvent, String> {
         if action == CodingAction::SaveCodes {
             return Err("codes are saved with save_codes".into());
+        }
+        if matches!(action, CodingAction::QueryClosed { .. })
+            && self.hold != Some(HoldReason::QueryPending)
+        {
+            return Err("the encounter is not on hold for a query".into());
         }
         let next = transition(self.state(validation_required), &action, who)?;
         let from = self.status;
@@ -618,6 +656,9 @@ pub struct QueueRow {
     /// Days since discharge, on the day the queue was read.
     #[serde(default)]
     pub age_days: u32,
+    /// The day it went on hold, while it is on hold (the age of a pending query).
+    #[serde(default)]
+    pub held_since: Option<NaiveDate>,
 }
 
 /// Whose work a queue filter shows.
@@ -949,6 +990,12 @@ mod tests {
         supervisor: true,
         validator: true,
     };
+    const CLINICIAN: Who = Who {
+        username: "osei",
+        coder: false,
+        supervisor: false,
+        validator: false,
+    };
     const BILLING: Who = Who {
         username: "bill",
         coder: false,
@@ -979,6 +1026,9 @@ mod tests {
         let assign = |c: &str| CodingAction::Assign { coder: c.into() };
         let ret = |n: &str| CodingAction::ReturnToCoder { note: n.into() };
         let reopen = |n: &str| CodingAction::Reopen { reason: n.into() };
+        let closed = || CodingAction::QueryClosed {
+            query: "Q-000001".into(),
+        };
         type Want = Result<(CodingStatus, Option<&'static str>), &'static str>;
         let cases: Vec<(State, CodingAction, Who, Want)> = vec![
             // claim
@@ -1288,6 +1338,19 @@ mod tests {
                 Err("only a supervisor"),
             ),
             (st(Coded, ana, false), reopen("x"), SUPER, Err("is coded")),
+            // a query answered: back to the coder, whoever answered
+            (
+                st(OnHold, ana, false),
+                closed(),
+                CLINICIAN,
+                Ok((InProgress, ana)),
+            ),
+            (
+                st(InProgress, ana, false),
+                closed(),
+                CLINICIAN,
+                Err("is in progress"),
+            ),
         ];
         for (state, action, who, want) in cases {
             let got = transition(state, &action, who);
@@ -1385,6 +1448,40 @@ mod tests {
     }
 
     #[test]
+    fn only_a_query_hold_ends_when_the_query_closes() {
+        let closed = || CodingAction::QueryClosed {
+            query: "Q-000001".into(),
+        };
+        let mut r = CodingRecord::new("E1", "M1", EncounterClass::Inpatient, d("2026-11-20"));
+        r.apply(CodingAction::Claim, CODER, true, at(9, 0)).unwrap();
+        r.apply(
+            hold(HoldReason::WaitingOnPathology, ""),
+            CODER,
+            true,
+            at(9, 5),
+        )
+        .unwrap();
+        let refused = r.apply(closed(), CLINICIAN, true, at(9, 6)).unwrap_err();
+        assert!(refused.contains("not on hold for a query"), "{refused}");
+        assert_eq!(r.status, OnHold);
+        r.apply(CodingAction::Resume, CODER, true, at(9, 7))
+            .unwrap();
+        r.apply(
+            hold(HoldReason::QueryPending, "Q-000001"),
+            CODER,
+            true,
+            at(9, 8),
+        )
+        .unwrap();
+        r.apply(closed(), CLINICIAN, true, at(11, 0)).unwrap();
+        assert_eq!(
+            (r.status, r.assigned.as_deref(), r.hold),
+            (InProgress, Some("ana"), None)
+        );
+        assert_eq!(r.history.last().map(|e| e.by.as_str()), Some("osei"));
+    }
+
+    #[test]
     fn validation_setting_by_class() {
         let classes = default_validation_classes();
         assert!(requires_validation(&classes, EncounterClass::Inpatient));
@@ -1461,6 +1558,7 @@ mod tests {
             version: 0,
             restricted: false,
             age_days: 0,
+            held_since: None,
         }
     }
 

@@ -12,6 +12,13 @@ use serde::{Deserialize, Serialize};
 pub const OTHER: &str = "Other (please specify)";
 pub const UNDETERMINED: &str = "Clinically undetermined";
 
+/// Most indicators, options and characters a query holds: a query is a short question, not
+/// a copy of the record.
+pub const MAX_INDICATORS: usize = 12;
+pub const MAX_OPTIONS: usize = 10;
+pub const MAX_QUOTE_CHARS: usize = 600;
+pub const MAX_TEXT_CHARS: usize = 2_000;
+
 /// Words that tie a query to money or to the coder's wish, which a compliant query never uses.
 const FORBIDDEN: &[&str] = &[
     "payment",
@@ -133,6 +140,9 @@ pub struct PhysicianQuery {
     pub sent_at: DateTime<Utc>,
     #[serde(default)]
     pub answer: Option<QueryAnswer>,
+    /// Why the coder (or a supervisor) withdrew it, by whom, when.
+    #[serde(default)]
+    pub withdrawn: Option<QueryAnswer>,
     pub version: u64,
 }
 
@@ -148,6 +158,52 @@ impl PhysicianQuery {
     /// Days the query has been waiting (its age in the coder's and the clinician's lists).
     pub fn age_days(&self, today: NaiveDate) -> i64 {
         (today - self.sent_at.date_naive()).num_days().max(0)
+    }
+}
+
+/// The choices a clinician answers from: the options of a multiple-choice query, yes/no
+/// with the two fixed options, nothing for an open question (they write the answer).
+pub fn choices(form: &QueryForm) -> Vec<String> {
+    match form {
+        QueryForm::MultipleChoice(options) => options.clone(),
+        QueryForm::YesNo => ["Yes", "No", OTHER, UNDETERMINED]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        QueryForm::Open => Vec::new(),
+    }
+}
+
+/// The answer as recorded: the choice (one of [`choices`]), with the clinician's words —
+/// required for "other" and for an open question, kept as a comment otherwise.
+pub fn answer_text(form: &QueryForm, choice: Option<&str>, words: &str) -> Result<String, String> {
+    let words = words.trim();
+    if words.chars().count() > MAX_TEXT_CHARS {
+        return Err(format!(
+            "the answer is longer than {MAX_TEXT_CHARS} characters"
+        ));
+    }
+    let options = choices(form);
+    match (options.is_empty(), choice.map(str::trim)) {
+        (true, _) if words.is_empty() => Err("write the answer to the question".into()),
+        (true, _) => Ok(words.to_string()),
+        (false, None) => Err("choose one of the answers".into()),
+        (false, Some(c)) => {
+            let Some(chosen) = options.iter().find(|o| o.eq_ignore_ascii_case(c)) else {
+                return Err(format!("\"{c}\" is not one of this query's answers"));
+            };
+            if chosen == OTHER && words.is_empty() {
+                return Err("say what the other answer is".into());
+            }
+            if chosen == OTHER {
+                return Ok(format!("Other: {words}"));
+            }
+            if words.is_empty() {
+                Ok(chosen.clone())
+            } else {
+                Ok(format!("{chosen} — {words}"))
+            }
+        }
     }
 }
 
@@ -192,6 +248,23 @@ pub fn check(draft: &QueryDraft, record: &dyn RecordText) -> Vec<String> {
     if draft.question.trim().is_empty() {
         problems.push("Write the question.".to_string());
     }
+    if draft.question.chars().count() > MAX_TEXT_CHARS {
+        problems.push(format!(
+            "Shorten the question to {MAX_TEXT_CHARS} characters or fewer."
+        ));
+    }
+    if draft.indicators.len() > MAX_INDICATORS {
+        problems.push(format!(
+            "Quote at most {MAX_INDICATORS} indicators: the ones that matter to the question."
+        ));
+    }
+    if let QueryForm::MultipleChoice(o) = &draft.form
+        && (o.len() > MAX_OPTIONS || o.iter().any(|x| x.chars().count() > MAX_QUOTE_CHARS))
+    {
+        problems.push(format!(
+            "Offer at most {MAX_OPTIONS} options of at most {MAX_QUOTE_CHARS} characters each."
+        ));
+    }
     if draft.indicators.is_empty() {
         problems.push(
             "Quote at least one clinical indicator from the record: a query rests on the documentation."
@@ -205,10 +278,13 @@ pub fn check(draft: &QueryDraft, record: &dyn RecordText) -> Vec<String> {
                 n + 1,
                 i.document_id
             )),
-            Some(text) if i.quote.trim().is_empty() => {
-                let _ = text;
+            Some(_) if i.quote.trim().is_empty() => {
                 problems.push(format!("Indicator {}: the quote is empty.", n + 1));
             }
+            Some(_) if i.quote.chars().count() > MAX_QUOTE_CHARS => problems.push(format!(
+                "Indicator {}: quote at most {MAX_QUOTE_CHARS} characters.",
+                n + 1
+            )),
             Some(text) if !squeeze(text).contains(&squeeze(&i.quote)) => problems.push(format!(
                 "Indicator {}: \"{}\" is not in document {} as written; quote the record exactly.",
                 n + 1,
@@ -259,6 +335,32 @@ pub fn check(draft: &QueryDraft, record: &dyn RecordText) -> Vec<String> {
 
 fn has_word(option: &str, fixed: &str) -> bool {
     option.trim().eq_ignore_ascii_case(fixed)
+}
+
+/// The question a template starts with; the coder edits it. Each is open-ended and names
+/// no diagnosis the coder wants.
+pub fn template_question(kind: QueryKind) -> String {
+    match kind {
+        QueryKind::Specificity => {
+            "Based on the clinical indicators above, can the diagnosis be further specified?"
+        }
+        QueryKind::ClinicalValidity => {
+            "Based on the clinical indicators above, please clarify whether the documented diagnosis is supported."
+        }
+        QueryKind::PresentOnAdmission => {
+            "Based on the clinical indicators above, was this condition present at the time of admission?"
+        }
+        QueryKind::CauseAndEffect => {
+            "Based on the clinical indicators above, please clarify the relationship, if any, between the documented conditions."
+        }
+        QueryKind::ConflictingDocumentation => {
+            "The record documents this condition differently in the notes quoted above. Please clarify."
+        }
+        QueryKind::UndocumentedDiagnosis => {
+            "Based on the clinical indicators above, please document the condition being evaluated, monitored or treated, if any."
+        }
+    }
+    .to_string()
 }
 
 /// The options a multiple-choice query starts with for common templates; the coder edits
@@ -459,6 +561,80 @@ mod tests {
     }
 
     #[test]
+    fn answers_as_recorded() {
+        let mc = QueryForm::MultipleChoice(template_options(QueryKind::ClinicalValidity));
+        type Case<'a> = (&'a QueryForm, Option<&'a str>, &'a str, Result<&'a str, &'a str>);
+        let cases: Vec<Case> = vec![
+            (
+                &mc,
+                Some("The diagnosis is confirmed"),
+                "",
+                Ok("The diagnosis is confirmed"),
+            ),
+            (
+                &mc,
+                Some("the diagnosis is ruled out"),
+                "cultures negative",
+                Ok("The diagnosis is ruled out — cultures negative"),
+            ),
+            (
+                &mc,
+                Some(OTHER),
+                "viral syndrome",
+                Ok("Other: viral syndrome"),
+            ),
+            (&mc, Some(OTHER), "  ", Err("say what the other answer is")),
+            (&mc, Some(UNDETERMINED), "", Ok(UNDETERMINED)),
+            (&mc, None, "confirmed", Err("choose one of the answers")),
+            (
+                &mc,
+                Some("Sepsis"),
+                "",
+                Err("is not one of this query's answers"),
+            ),
+            (&QueryForm::YesNo, Some("yes"), "", Ok("Yes")),
+            (&QueryForm::YesNo, Some("Maybe"), "", Err("is not one of")),
+            (
+                &QueryForm::Open,
+                None,
+                "Acute on chronic systolic",
+                Ok("Acute on chronic systolic"),
+            ),
+            (&QueryForm::Open, None, "", Err("write the answer")),
+        ];
+        for (form, choice, words, want) in cases {
+            let got = answer_text(form, choice, words);
+            match (&got, want) {
+                (Ok(g), Ok(w)) => assert_eq!(g, w, "{choice:?} {words:?}"),
+                (Err(g), Err(w)) => assert!(g.contains(w), "{g:?} should say {w:?}"),
+                _ => panic!("{choice:?} {words:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn templates_never_mention_payment_or_lead() {
+        for kind in QueryKind::ALL {
+            let q = template_question(kind);
+            assert_eq!(mentions_money(&q), None, "{kind:?}");
+            assert!(
+                q.contains("clinical indicators") || q.contains("notes quoted"),
+                "{kind:?}"
+            );
+        }
+        let mut d = draft(
+            QueryKind::Specificity,
+            QueryForm::MultipleChoice(template_options(QueryKind::Specificity)),
+        );
+        d.indicators = vec![d.indicators[0].clone(); MAX_INDICATORS + 1];
+        let got = check(&d, &record());
+        assert!(
+            got.iter().any(|p| p.contains("at most 12 indicators")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn age_in_days() {
         let q = PhysicianQuery {
             id: "Q1".into(),
@@ -468,6 +644,7 @@ mod tests {
             sent_by: "coder".into(),
             sent_at: chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 2, 27, 23, 0, 0).unwrap(),
             answer: None,
+            withdrawn: None,
             version: 1,
         };
         for (today, want) in [((2026, 2, 27), 0), ((2026, 3, 1), 2), ((2026, 2, 1), 0)] {

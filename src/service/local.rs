@@ -12,6 +12,7 @@ mod grants;
 mod index_load;
 mod legal_hold;
 mod mpi;
+mod query;
 
 pub use index_load::IndexLoadReport;
 
@@ -1624,6 +1625,44 @@ impl Records for LocalRecords {
         encounter_id: &str,
     ) -> ServiceResult<CodingRecord> {
         self.claim_as(token, encounter_id)
+    }
+
+    fn query_recipients(&self, token: &SessionToken) -> ServiceResult<Vec<super::QueryRecipient>> {
+        self.query_recipients_as(token)
+    }
+
+    fn send_query(
+        &self,
+        token: &SessionToken,
+        draft: crate::domain::query::QueryDraft,
+        coding_version: u64,
+    ) -> ServiceResult<crate::domain::query::PhysicianQuery> {
+        self.send_query_as(token, draft, coding_version)
+    }
+
+    fn answer_query(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        choice: Option<&str>,
+        words: &str,
+    ) -> ServiceResult<crate::domain::query::PhysicianQuery> {
+        self.answer_query_as(token, id, expected_version, choice, words)
+    }
+
+    fn withdraw_query(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        reason: &str,
+    ) -> ServiceResult<crate::domain::query::PhysicianQuery> {
+        self.withdraw_query_as(token, id, expected_version, reason)
+    }
+
+    fn my_queries(&self, token: &SessionToken) -> ServiceResult<super::MyQueries> {
+        self.my_queries_as(token)
     }
 
     fn release_encounter(

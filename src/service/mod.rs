@@ -299,6 +299,43 @@ pub struct CodingView {
     pub findings: Vec<Finding>,
     /// Whether this encounter's type needs second-level validation (the department setting).
     pub validation_required: bool,
+    /// The physician queries on the encounter, oldest first (empty for roles that may not
+    /// read its clinical text).
+    #[serde(default)]
+    pub queries: Vec<crate::domain::query::PhysicianQuery>,
+}
+
+/// A clinician a physician query can be addressed to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryRecipient {
+    pub username: String,
+    pub full_name: String,
+}
+
+/// A query with what a work queue shows beside it: the patient and the encounter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryItem {
+    pub query: crate::domain::query::PhysicianQuery,
+    /// The chart the encounter is on now (after a merge, the surviving one).
+    pub mrn: String,
+    pub patient: String,
+    pub class: crate::domain::EncounterClass,
+    pub admitted: NaiveDate,
+    pub discharged: Option<NaiveDate>,
+}
+
+/// The physician queries on one user's work queue (F6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyQueries {
+    /// Open queries addressed to this clinician, oldest first.
+    pub to_answer: Vec<QueryItem>,
+    /// Queries this coder sent: open ones first (oldest first), then those answered or
+    /// withdrawn in the last 30 days.
+    pub sent: Vec<QueryItem>,
+    /// Queries on restricted records this user may not read without break-the-glass:
+    /// (query id, MRN, age in days).
+    pub withheld: Vec<(String, String, i64)>,
+    pub today: NaiveDate,
 }
 
 /// A code list saved as a new version, and what validation found in it.
@@ -700,6 +737,39 @@ pub trait Records: Send + Sync {
         expected_version: u64,
         reason: &str,
     ) -> ServiceResult<CodingRecord>;
+    /// Clinicians a query can be sent to (EditCodes), by name.
+    fn query_recipients(&self, session: &SessionToken) -> ServiceResult<Vec<QueryRecipient>>;
+    /// Sends a physician query on an encounter the coder has in progress (at the coding
+    /// record version they saw). Refused with every problem `domain::query::check` finds
+    /// (indicators quoted from the encounter's documents, the fixed options, no payment
+    /// words). The encounter goes on hold, "query pending", in the same transaction.
+    fn send_query(
+        &self,
+        session: &SessionToken,
+        draft: crate::domain::query::QueryDraft,
+        coding_version: u64,
+    ) -> ServiceResult<crate::domain::query::PhysicianQuery>;
+    /// The clinician answers a query addressed to them: one of its choices, with their
+    /// words (required for "other" and open questions). When it was the encounter's last
+    /// open query, the hold ends and the encounter is back with its coder.
+    fn answer_query(
+        &self,
+        session: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        choice: Option<&str>,
+        words: &str,
+    ) -> ServiceResult<crate::domain::query::PhysicianQuery>;
+    /// The coder who sent it (or a supervisor) withdraws an open query, with the reason.
+    fn withdraw_query(
+        &self,
+        session: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        reason: &str,
+    ) -> ServiceResult<crate::domain::query::PhysicianQuery>;
+    /// The queries on this user's work queue (clinicians: to answer; coders: sent).
+    fn my_queries(&self, session: &SessionToken) -> ServiceResult<MyQueries>;
     /// The backlog by age band, type, coder and status (supervisors).
     fn coding_backlog(&self, session: &SessionToken) -> ServiceResult<Backlog>;
     /// Encounters marked coded per coder in `[from, to)`, per hour of coding time and by

@@ -70,6 +70,7 @@ fn queue_row(
         version: record.map_or(0, |r| r.version),
         restricted: e.sensitivity.is_some() || patient.is_some_and(|p| p.sensitivity.is_some()),
         age_days: 0,
+        held_since: record.and_then(CodingRecord::held_since),
     })
 }
 

@@ -10,8 +10,9 @@ use redb::ReadTransaction;
 /// log (new tables only). 5: break-the-glass accesses and amendment requests with their
 /// patient and document indexes (new tables only). 6: the clinical summary's items and their
 /// patient index (new tables only). 7: coding (records, code-list versions, the queue and its
-/// change log, coded steps); the queue is built from the discharged encounters.
-pub const SCHEMA_VERSION: u32 = 7;
+/// change log, coded steps); the queue is built from the discharged encounters. 8: physician
+/// queries and their encounter and user indexes (new tables only).
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The stored schema version, or None when this is not a chartroom database.
 pub fn read_schema_version(rtx: &ReadTransaction) -> Result<Option<u32>, StoreError> {

@@ -14,6 +14,7 @@ pub mod codec;
 mod coding;
 mod migrate;
 mod mpi;
+mod query;
 mod search_snapshot;
 mod tables;
 mod tx;

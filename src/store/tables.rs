@@ -63,6 +63,14 @@ pub const CODING_QUEUE: TableDefinition<&str, &[u8]> = TableDefinition::new("cod
 pub const CODING_QUEUE_LOG: TableDefinition<u64, &str> = TableDefinition::new("coding_queue_log");
 /// "Marked coded" steps by time, for productivity: (unix ms, encounter id) -> `CodedEvent`.
 pub const CODING_CODED: TableDefinition<(i64, &str), &[u8]> = TableDefinition::new("coding_coded");
+/// Physician queries by id (`Q-000001`).
+pub const QUERIES: TableDefinition<&str, &[u8]> = TableDefinition::new("queries");
+/// encounter id -> query ids.
+pub const QUERIES_BY_ENCOUNTER: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("queries_by_encounter");
+/// user name -> ids of the queries they sent or were asked.
+pub const QUERIES_BY_USER: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("queries_by_user");
 pub const DUPLICATE_CASES_BY_PATIENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("duplicate_cases_by_patient");
 pub const ENCOUNTERS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
@@ -95,6 +103,7 @@ pub mod names {
     pub const CODING_VERSIONS: &str = "coding_versions";
     pub const CODING_QUEUE: &str = "coding_queue";
     pub const CODING_CODED: &str = "coding_coded";
+    pub const QUERIES: &str = "queries";
 }
 
 /// Meta keys.
@@ -110,6 +119,7 @@ pub mod meta {
     pub const BREAK_GLASS_SEQ: &str = "break_glass_seq";
     pub const AMENDMENT_SEQ: &str = "amendment_seq";
     pub const CLINICAL_SEQ: &str = "clinical_seq";
+    pub const QUERY_SEQ: &str = "query_seq";
     /// The last change number in `coding_queue_log`.
     pub const CODING_QUEUE_GEN: &str = "coding_queue_gen";
     /// The last change number in `search_changes`; absent until a snapshot is first made.

@@ -205,6 +205,9 @@ impl WriteTx {
         self.tx.open_table(tables::CODING_QUEUE)?;
         self.tx.open_table(tables::CODING_QUEUE_LOG)?;
         self.tx.open_table(tables::CODING_CODED)?;
+        self.tx.open_table(tables::QUERIES)?;
+        self.tx.open_multimap_table(tables::QUERIES_BY_ENCOUNTER)?;
+        self.tx.open_multimap_table(tables::QUERIES_BY_USER)?;
         Ok(())
     }
 

@@ -266,6 +266,7 @@ impl LocalRecords {
             };
             let required = requires_validation(&tx.settings()?.coding_validation, record.class);
             let findings = findings_of(sets, &record);
+            let queries = self.encounter_queries(tx, &who, now, encounter_id)?;
             let mut ev = self.event(
                 &who,
                 AuditAction::CodingViewed,
@@ -284,6 +285,7 @@ impl LocalRecords {
                 versions,
                 findings,
                 validation_required: required,
+                queries,
             }))
         })?;
         outcome.map_err(|r| self.refused(&who, r))
@@ -317,6 +319,11 @@ impl LocalRecords {
             let required = requires_validation(&tx.settings()?.coding_validation, r.class);
             let w = rules_who(&who.subject);
             let worked = r.worked_seconds(&who.subject.username, now);
+            if action == CodingAction::Resume && tx.open_query_count(encounter_id)? > 0 {
+                return Err(rule(format!(
+                    "a physician query on {encounter_id} is still open; it comes off hold when the query is answered, or withdraw the query (w)"
+                )));
+            }
             match (&extra, &action) {
                 (Extra::MarkCoded(sets), _) => {
                     // The rules first, so "claim it first" is said before "no codes".

@@ -15,6 +15,7 @@ use crate::service::QueuePage;
 use crate::ui::input::{TextInput, draw_form};
 use crate::ui::keymap::Action;
 use crate::ui::theme::Theme;
+use chrono::NaiveDate;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -97,6 +98,19 @@ fn status_abbrev(s: CodingStatus) -> &'static str {
         CodingStatus::Coded => "Coded",
         CodingStatus::Validated => "Valid'd",
         CodingStatus::Final => "Final",
+    }
+}
+
+/// The hold column: the reason and how long it has waited ("Query 3d").
+fn hold_cell(r: &QueueRow, today: Option<NaiveDate>) -> String {
+    let Some(h) = r.hold else {
+        return String::new();
+    };
+    match (r.held_since, today) {
+        (Some(since), Some(today)) => {
+            format!("{} {}d", hold_abbrev(h), (today - since).num_days().max(0))
+        }
+        _ => hold_abbrev(h).to_string(),
     }
 }
 
@@ -452,7 +466,7 @@ impl CodingQueueView {
                         .map_or_else(String::new, |a| sanitize(a).into_owned()),
                 ),
                 Cell::from(status_abbrev(r.status)),
-                Cell::from(r.hold.map_or("", hold_abbrev)),
+                Cell::from(hold_cell(r, self.page.as_ref().map(|p| p.today))),
             ])
             .style(style)
         });
@@ -515,8 +529,18 @@ impl CodingQueueView {
             theme.text,
         )];
         if let Some(h) = r.hold {
+            let waited = match (r.held_since, self.page.as_ref().map(|p| p.today)) {
+                (Some(since), Some(today)) => {
+                    format!(
+                        " since {} ({}d)",
+                        since.format("%Y-%m-%d"),
+                        (today - since).num_days().max(0)
+                    )
+                }
+                _ => String::new(),
+            };
             spans.push(Span::styled(
-                format!(" · {}", h.label()),
+                format!(" · {}{waited}", h.label()),
                 theme.status_warning,
             ));
         }
@@ -587,6 +611,7 @@ mod tests {
             version: 3,
             restricted: id == "E9",
             age_days: age,
+            held_since: (status == CodingStatus::OnHold).then(|| d(1, 7)),
         }
     }
 

@@ -766,6 +766,7 @@ mod tests {
                 message: "E11.9 and \u{1b}[31mthing are Excludes1".into(),
             }],
             validation_required: true,
+            queries: Vec::new(),
         };
         CodingWorkspace::new(view, me, supervisor)
     }
