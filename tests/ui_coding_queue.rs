@@ -303,3 +303,45 @@ fn the_report_shows_backlog_productivity_and_dnfb_by_role() {
     ui.send(key(KeyCode::Char('R')));
     assert!(ui.screen80().contains("not permitted"), "{}", ui.screen80());
 }
+
+#[test]
+fn a_coder_quotes_the_record_and_sends_a_query() {
+    let (mut ui, enc) = queue_ui("coder");
+    ui.send(key(KeyCode::Char('u')));
+    ui.send(key(KeyCode::Enter));
+    // Read the summary, find the line to quote, and quote it with i.
+    ui.send(key(KeyCode::Tab));
+    ui.send(key(KeyCode::Enter));
+    ui.send(key(KeyCode::Char('/')));
+    ui.type_text("consolidation");
+    ui.send(key(KeyCode::Enter));
+    ui.send(key(KeyCode::Char('i')));
+    // q opens the composer with the quote as its first indicator.
+    ui.send(key(KeyCode::Char('q')));
+    let s = ui.screen80();
+    assert!(s.contains("Physician query"), "{s}");
+    assert!(
+        s.contains("Chest X-ray: right lower lobe consolidation"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Clinician Tester"),
+        "the clinician is offered: {s}"
+    );
+    insta::assert_snapshot!("query_composer_coder", s);
+    // Ctrl+S sends it; the workspace lists it and the encounter is on hold.
+    ui.send(ctrl('s'));
+    let s = ui.screen80();
+    assert!(s.contains("Q-000001"), "{s}");
+    let view =
+        ui.f.records
+            .coding_record(&ui.f.login("supervisor"), &enc)
+            .unwrap();
+    assert_eq!(view.record.status, CodingStatus::OnHold);
+    assert_eq!(view.queries.len(), 1);
+    assert_eq!(view.queries[0].draft.to, "clinician");
+    assert_eq!(
+        view.queries[0].draft.indicators[0].quote,
+        "Chest X-ray: right lower lobe consolidation."
+    );
+}

@@ -563,7 +563,12 @@ mod tests {
     #[test]
     fn answers_as_recorded() {
         let mc = QueryForm::MultipleChoice(template_options(QueryKind::ClinicalValidity));
-        type Case<'a> = (&'a QueryForm, Option<&'a str>, &'a str, Result<&'a str, &'a str>);
+        type Case<'a> = (
+            &'a QueryForm,
+            Option<&'a str>,
+            &'a str,
+            Result<&'a str, &'a str>,
+        );
         let cases: Vec<Case> = vec![
             (
                 &mc,

@@ -303,6 +303,9 @@ pub struct CodingView {
     /// read its clinical text).
     #[serde(default)]
     pub queries: Vec<crate::domain::query::PhysicianQuery>,
+    /// The day the record was read (queries' ages are counted to it).
+    #[serde(default)]
+    pub today: Option<NaiveDate>,
 }
 
 /// A clinician a physician query can be addressed to.

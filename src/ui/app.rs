@@ -108,6 +108,8 @@ pub enum CodingCall {
     Documents(String, String),
     /// One document's text (MRN, document id), audited.
     Document(String, String),
+    /// The clinicians a physician query can go to.
+    Recipients,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -129,6 +131,7 @@ pub enum CodingAnswer {
     StepFailed(ServiceError),
     Documents(Result<Vec<crate::domain::patient::DocumentInfo>, ServiceError>),
     Document(Box<Result<crate::domain::Document, ServiceError>>),
+    Recipients(Result<Vec<crate::service::QueryRecipient>, ServiceError>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1074,6 +1077,9 @@ impl App {
                     Box::new(CodingCall::Document(mrn, id)),
                 )]
             }
+            Some(WorkspaceRequest::Recipients) => {
+                vec![Effect::Coding(token, Box::new(CodingCall::Recipients))]
+            }
             Some(WorkspaceRequest::Step(encounter, version, step)) => vec![Effect::Coding(
                 token,
                 Box::new(CodingCall::Step(encounter, version, step)),
@@ -1192,6 +1198,11 @@ impl App {
                     }));
                 }
             }
+            CodingAnswer::Recipients(result) => match (result, &mut self.view) {
+                (Ok(list), View::CodingWorkspace(w)) => w.0.set_recipients(list),
+                (Ok(_), _) => {}
+                (Err(e), _) => self.on_service_error(&e, "Physician queries"),
+            },
             CodingAnswer::Document(result) => match (*result, &mut self.view) {
                 (Ok(d), View::CodingWorkspace(w)) => {
                     let title = format!(
@@ -1200,7 +1211,7 @@ impl App {
                         d.author,
                         d.written.format("%Y-%m-%d")
                     );
-                    w.0.show_document(&title, &d.text);
+                    w.0.show_document(&d.id, &title, &d.text);
                 }
                 (Ok(_), _) => {}
                 (Err(e), _) => self.on_service_error(&e, "Reading documents"),

@@ -201,6 +201,25 @@ impl DocumentViewer {
         self.find.as_ref().map_or(&[], |f| f.matches.as_slice())
     }
 
+    /// The logical line a quote takes (`i` in the coding workspace): the current find
+    /// match's line, else the first line in view. `None` for an empty document.
+    pub fn focus_line(&self) -> Option<usize> {
+        if self.blank {
+            return None;
+        }
+        if let Some(f) = &self.find
+            && let Some((line, _)) = f.current.and_then(|i| f.matches.get(i))
+        {
+            return Some(*line);
+        }
+        let rows = self.rows();
+        let top = self.clamped_top(&rows);
+        rows.get(top)
+            .map(|r| r.line)
+            .or(Some(0))
+            .map(|l| l.min(self.lines.len().saturating_sub(1)))
+    }
+
     /// "3 of 17", "not found", or `None` when no find is in progress.
     pub fn match_status(&self) -> Option<String> {
         let f = self.find.as_ref()?;

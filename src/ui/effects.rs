@@ -252,6 +252,7 @@ fn coding(records: &dyn Records, token: &SessionToken, call: CodingCall) -> Codi
                     .collect()
             }))
         }
+        CodingCall::Recipients => CodingAnswer::Recipients(records.query_recipients(token)),
         CodingCall::Document(mrn, id) => {
             CodingAnswer::Document(Box::new(records.chart_document(token, &mrn, &id)))
         }
@@ -275,9 +276,9 @@ fn coding(records: &dyn Records, token: &SessionToken, call: CodingCall) -> Codi
         ),
         CodingCall::Step(encounter, version, step) => {
             let saved = matches!(step, WorkStep::Save(_));
-            let result =
-                match step {
-                    WorkStep::Save(codes) => records
+            let result = match step {
+                WorkStep::Save(codes) => {
+                    records
                         .save_codes(token, &encounter, version, codes)
                         .map(|s| {
                             let errors = s
@@ -290,26 +291,36 @@ fn coding(records: &dyn Records, token: &SessionToken, call: CodingCall) -> Codi
                                 s.record.code_version,
                                 s.findings.len()
                             )
-                        }),
-                    WorkStep::MarkCoded => records
-                        .mark_coded(token, &encounter, version)
-                        .map(|_| format!("{encounter} marked coded.")),
-                    WorkStep::Release => records
-                        .release_encounter(token, &encounter, version)
-                        .map(|_| format!("{encounter} released to the queue.")),
-                    WorkStep::Hold(reason, note) => records
-                        .hold_encounter(token, &encounter, version, reason, &note)
-                        .map(|_| format!("{encounter} on hold: {}.", reason.label())),
-                    WorkStep::Resume => records
-                        .resume_encounter(token, &encounter, version)
-                        .map(|_| format!("{encounter} resumed.")),
-                    WorkStep::Validate => records
-                        .validate_coding(token, &encounter, version)
-                        .map(|_| format!("{encounter} validated.")),
-                    WorkStep::Return(note) => records
-                        .return_to_coder(token, &encounter, version, &note)
-                        .map(|_| format!("{encounter} returned to the coder.")),
-                };
+                        })
+                }
+                WorkStep::MarkCoded => records
+                    .mark_coded(token, &encounter, version)
+                    .map(|_| format!("{encounter} marked coded.")),
+                WorkStep::Release => records
+                    .release_encounter(token, &encounter, version)
+                    .map(|_| format!("{encounter} released to the queue.")),
+                WorkStep::Hold(reason, note) => records
+                    .hold_encounter(token, &encounter, version, reason, &note)
+                    .map(|_| format!("{encounter} on hold: {}.", reason.label())),
+                WorkStep::Resume => records
+                    .resume_encounter(token, &encounter, version)
+                    .map(|_| format!("{encounter} resumed.")),
+                WorkStep::Validate => records
+                    .validate_coding(token, &encounter, version)
+                    .map(|_| format!("{encounter} validated.")),
+                WorkStep::Return(note) => records
+                    .return_to_coder(token, &encounter, version, &note)
+                    .map(|_| format!("{encounter} returned to the coder.")),
+                WorkStep::SendQuery(draft) => records.send_query(token, draft, version).map(|q| {
+                    format!(
+                        "{} sent to {}; {encounter} on hold until it is answered.",
+                        q.id, q.draft.to
+                    )
+                }),
+                WorkStep::WithdrawQuery(id, query_version, reason) => records
+                    .withdraw_query(token, &id, query_version, &reason)
+                    .map(|_| format!("{id} withdrawn.")),
+            };
             match result {
                 Ok(done) => CodingAnswer::Stepped(
                     done,

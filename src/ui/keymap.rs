@@ -100,6 +100,9 @@ pub enum Action {
     ReleaseCoding,
     ValidateCoding,
     ReturnCoding,
+    ComposeQuery,
+    QuoteLine,
+    WithdrawQuery,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -143,7 +146,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 79] = [
+    pub const ALL: [Action; 82] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -223,6 +226,9 @@ impl Action {
         Action::ReleaseCoding,
         Action::ValidateCoding,
         Action::ReturnCoding,
+        Action::ComposeQuery,
+        Action::QuoteLine,
+        Action::WithdrawQuery,
     ];
 
     /// The screen on which this action's key means it.
@@ -276,7 +282,10 @@ impl Action {
             | Action::HoldCoding
             | Action::ReleaseCoding
             | Action::ValidateCoding
-            | Action::ReturnCoding => KeyScope::Workspace,
+            | Action::ReturnCoding
+            | Action::ComposeQuery
+            | Action::QuoteLine
+            | Action::WithdrawQuery => KeyScope::Workspace,
             _ => KeyScope::Any,
         }
     }
@@ -344,6 +353,9 @@ impl Action {
             Action::ReleaseCoding => "release_coding",
             Action::ValidateCoding => "validate_coding",
             Action::ReturnCoding => "return_coding",
+            Action::ComposeQuery => "compose_query",
+            Action::QuoteLine => "quote_line",
+            Action::WithdrawQuery => "withdraw_query",
             Action::TabSummary => "tab_summary",
             Action::TabEncounters => "tab_encounters",
             Action::TabDocuments => "tab_documents",
@@ -429,6 +441,9 @@ impl Action {
             Action::ReleaseCoding => "Release",
             Action::ValidateCoding => "Validate",
             Action::ReturnCoding => "Return",
+            Action::ComposeQuery => "Query",
+            Action::QuoteLine => "Quote",
+            Action::WithdrawQuery => "Withdraw",
             Action::TabSummary => "Summary",
             Action::TabEncounters => "Encounters",
             Action::TabDocuments => "Documents",
@@ -524,6 +539,13 @@ impl Action {
             Action::ReleaseCoding => "Coding: give the encounter back to the queue",
             Action::ValidateCoding => "Coding: second-level review passed (supervisor)",
             Action::ReturnCoding => "Coding: return to the coder with a note (supervisor)",
+            Action::ComposeQuery => {
+                "Coding: write a physician query (compliant templates; Ctrl+S sends it)"
+            }
+            Action::QuoteLine => {
+                "Coding: quote the reader's line (the found one, else the top) as a clinical indicator"
+            }
+            Action::WithdrawQuery => "Coding: withdraw your open physician query, with the reason",
             Action::TabSummary => "Chart: Summary tab",
             Action::TabEncounters => "Chart: Encounters tab",
             Action::TabDocuments => "Chart: Documents tab (Enter reads one)",
@@ -735,7 +757,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 79] = [
+const DEFAULTS: [(Key, Action); 82] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -815,6 +837,9 @@ const DEFAULTS: [(Key, Action); 79] = [
     (Key::plain(KeyCode::Char('r')), Action::ReleaseCoding),
     (Key::plain(KeyCode::Char('v')), Action::ValidateCoding),
     (Key::plain(KeyCode::Char('x')), Action::ReturnCoding),
+    (Key::plain(KeyCode::Char('q')), Action::ComposeQuery),
+    (Key::plain(KeyCode::Char('i')), Action::QuoteLine),
+    (Key::plain(KeyCode::Char('w')), Action::WithdrawQuery),
 ];
 
 /// The function-key screens, in footer order.

@@ -286,6 +286,7 @@ impl LocalRecords {
                 findings,
                 validation_required: required,
                 queries,
+                today: Some(now.date_naive()),
             }))
         })?;
         outcome.map_err(|r| self.refused(&who, r))

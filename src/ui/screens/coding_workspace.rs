@@ -13,12 +13,14 @@ use crate::codes::validate::{AssignedCode, Finding, Poa, Severity};
 use crate::domain::EncounterClass;
 use crate::domain::coding::{CodingStatus, HoldReason};
 use crate::domain::patient::DocumentInfo;
+use crate::domain::query::{PhysicianQuery, QueryDraft, QueryStatus};
 use crate::sanitize::sanitize;
-use crate::service::CodingView;
+use crate::service::{CodingView, QueryRecipient};
 use crate::ui::doc_viewer::DocumentViewer;
 use crate::ui::input::{TextInput, draw_form};
 use crate::ui::keymap::Action;
 use crate::ui::screens::code_lookup::{CodeLookupView, LookupRequest};
+use crate::ui::screens::query_composer::{ComposerOutcome, QueryComposer};
 use crate::ui::theme::Theme;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -38,8 +40,19 @@ const POA_CYCLE: [Option<Poa>; 6] = [
 /// A step that needs a few words first.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NotePrompt {
-    Hold { reason: HoldReason, note: TextInput },
-    Return { note: TextInput },
+    Hold {
+        reason: HoldReason,
+        note: TextInput,
+    },
+    Return {
+        note: TextInput,
+    },
+    /// Withdraw this open query (id, version): the reason.
+    Withdraw {
+        query: String,
+        version: u64,
+        note: TextInput,
+    },
 }
 
 /// A coding step the workspace asks for, on the record version it shows.
@@ -52,6 +65,9 @@ pub enum WorkStep {
     Resume,
     Validate,
     Return(String),
+    SendQuery(QueryDraft),
+    /// Withdraw query (id, version) with the reason.
+    WithdrawQuery(String, u64, String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +76,8 @@ pub enum WorkspaceRequest {
     Lookup(LookupRequest),
     /// Read this document of the chart (MRN, document id).
     Document(String, String),
+    /// The clinicians a query can go to, for the composer.
+    Recipients,
 }
 
 /// The left side: the encounter's documents and the one being read.
@@ -69,6 +87,8 @@ pub struct DocumentsPane {
     pub list: Option<Vec<DocumentInfo>>,
     pub selected: usize,
     pub viewer: Option<DocumentViewer>,
+    /// The id of the document in the viewer (quotes name it).
+    pub shown: Option<String>,
     pub find: Option<TextInput>,
     /// Why the documents cannot be shown (billing never reads note text).
     pub problem: Option<String>,
@@ -90,6 +110,10 @@ pub struct CodingWorkspace {
     pub on_docs: bool,
     /// Esc was pressed once with unsaved codes: the next one leaves.
     pub leave_warned: bool,
+    /// The physician query being written, kept while the coder reads and quotes.
+    pub composer: Option<Box<QueryComposer>>,
+    /// The composer is on screen (Esc hides it; `q` shows it again).
+    pub composing: bool,
     problem: Option<String>,
 }
 
@@ -107,6 +131,8 @@ impl CodingWorkspace {
             leave_warned: false,
             docs: DocumentsPane::default(),
             on_docs: false,
+            composer: None,
+            composing: false,
             problem: None,
         }
     }
@@ -121,8 +147,37 @@ impl CodingWorkspace {
             && self.view.record.assigned.as_deref() == Some(self.me.as_str())
     }
 
+    /// The coder may write a query: the encounter is theirs, in progress or already on
+    /// hold for a query.
+    pub fn may_query(&self) -> bool {
+        let r = &self.view.record;
+        r.assigned.as_deref() == Some(self.me.as_str())
+            && (r.status == CodingStatus::InProgress
+                || (r.status == CodingStatus::OnHold && r.hold == Some(HoldReason::QueryPending)))
+    }
+
+    /// The open query `w` withdraws: the newest one this coder sent (a supervisor: any).
+    fn open_query(&self) -> Option<&PhysicianQuery> {
+        self.view
+            .queries
+            .iter()
+            .rev()
+            .filter(|q| q.status == QueryStatus::Open)
+            .find(|q| q.sent_by == self.me || self.may_validate)
+    }
+
+    pub fn set_recipients(&mut self, list: Vec<QueryRecipient>) {
+        let attending = self.view.encounter.attending.clone();
+        self.composer
+            .get_or_insert_with(|| Box::new(QueryComposer::new(&self.view.record.encounter_id)))
+            .set_recipients(list, &attending);
+    }
+
     pub fn has_unsaved(&self) -> bool {
-        self.codes != self.view.record.codes
+        self.composer
+            .as_ref()
+            .is_some_and(|c| !c.indicators.is_empty())
+            || self.codes != self.view.record.codes
             || self
                 .prompt
                 .as_ref()
@@ -130,7 +185,8 @@ impl CodingWorkspace {
     }
 
     pub fn typing(&self) -> bool {
-        self.prompt.is_some()
+        (self.composing && self.composer.as_ref().is_some_and(|c| c.typing()))
+            || self.prompt.is_some()
             || self.docs.find.is_some()
             || self.lookup.as_ref().is_some_and(|l| l.typing())
     }
@@ -139,6 +195,7 @@ impl CodingWorkspace {
         self.problem
             .take()
             .or_else(|| self.lookup.as_mut().and_then(|l| l.problem()))
+            .or_else(|| self.composer.as_mut().and_then(|c| c.problem()))
     }
 
     fn inpatient(&self) -> bool {
@@ -151,28 +208,42 @@ impl CodingWorkspace {
             self.codes = view.record.codes.clone();
         }
         self.findings = view.findings.clone();
+        // The query was sent: the draft is done with.
+        if let Some(c) = &self.composer
+            && view.queries.iter().any(|q| q.draft == c.draft())
+        {
+            self.composer = None;
+            self.composing = false;
+        }
         self.view = view;
         self.selected = self.selected.min(self.codes.len().saturating_sub(1));
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> Option<Option<WorkspaceRequest>> {
+        if self.composing
+            && let Some(c) = &mut self.composer
+        {
+            return c.handle_key(key).then_some(None);
+        }
         if let Some(f) = &mut self.docs.find {
             return f.handle_key(key).then_some(None);
         }
         if let Some(p) = &mut self.prompt {
-            let note = match p {
-                NotePrompt::Hold { note, .. } | NotePrompt::Return { note } => note,
-            };
-            return note.handle_key(key).then_some(None);
+            return prompt_note_mut(p).handle_key(key).then_some(None);
         }
         let l = self.lookup.as_mut()?;
         l.handle_key(key).map(|r| r.map(WorkspaceRequest::Lookup))
     }
 
     pub fn paste(&mut self, text: &str) -> Option<WorkspaceRequest> {
-        if let Some(NotePrompt::Hold { note, .. } | NotePrompt::Return { note }) = &mut self.prompt
+        if self.composing
+            && let Some(c) = &mut self.composer
         {
-            note.insert_str(text);
+            c.paste(text);
+            return None;
+        }
+        if let Some(p) = &mut self.prompt {
+            prompt_note_mut(p).insert_str(text);
             return None;
         }
         self.lookup
@@ -183,6 +254,10 @@ impl CodingWorkspace {
 
     /// Esc closes the popup, the prompt, the find or the document first.
     pub fn back(&mut self) -> bool {
+        if self.composing {
+            self.composing = false;
+            return true;
+        }
         if self.lookup.take().is_some()
             || self.prompt.take().is_some()
             || self.docs.find.take().is_some()
@@ -212,9 +287,35 @@ impl CodingWorkspace {
         }
     }
 
-    pub fn show_document(&mut self, title: &str, text: &str) {
+    pub fn show_document(&mut self, id: &str, title: &str, text: &str) {
         self.docs.viewer = Some(DocumentViewer::new(title, text));
+        self.docs.shown = Some(id.to_string());
         self.docs.find = None;
+    }
+
+    /// `i`: the reader's line in focus (the current find match, else the top line) becomes
+    /// a clinical indicator of the query being written.
+    fn quote_line(&mut self) {
+        let (Some(v), Some(id)) = (&self.docs.viewer, &self.docs.shown) else {
+            self.problem = Some("Read a document first, then i quotes its line.".into());
+            return;
+        };
+        if !self.may_query() {
+            self.problem = Some("Queries are sent on an encounter you are coding.".into());
+            return;
+        }
+        let Some(line) = v.focus_line().and_then(|l| v.lines().get(l)) else {
+            self.problem = Some("This document has no text to quote.".into());
+            return;
+        };
+        let text = v.lines().join("\n");
+        let encounter = self.view.record.encounter_id.clone();
+        let c = self
+            .composer
+            .get_or_insert_with(|| Box::new(QueryComposer::new(&encounter)));
+        if !c.quote(id, &text, line) {
+            self.problem = Some("That line is blank or already quoted.".into());
+        }
     }
 
     /// Keys of the reader: find, next/previous match, scrolling; None when not one of them.
@@ -268,6 +369,17 @@ impl CodingWorkspace {
     pub fn on_action(&mut self, action: Action, page: usize) -> Option<WorkspaceRequest> {
         // Any other key after the unsaved warning: the next Esc warns again.
         self.leave_warned = false;
+        if self.composing
+            && let Some(c) = &mut self.composer
+        {
+            return match c.on_action(action)? {
+                ComposerOutcome::Send(draft) => self.step(WorkStep::SendQuery(draft)),
+                ComposerOutcome::Close => {
+                    self.composing = false;
+                    None
+                }
+            };
+        }
         if let Some(l) = &mut self.lookup {
             if action == Action::Submit {
                 let hit = l.hits.get(l.selected)?.clone();
@@ -302,6 +414,23 @@ impl CodingWorkspace {
                     self.prompt = None;
                     return self.step(step);
                 }
+                (
+                    Action::Submit,
+                    NotePrompt::Withdraw {
+                        query,
+                        version,
+                        note,
+                    },
+                ) => {
+                    let text = note.value().trim().to_string();
+                    if text.is_empty() {
+                        self.problem = Some("Say why the query is withdrawn.".into());
+                        return None;
+                    }
+                    let step = WorkStep::WithdrawQuery(query.clone(), *version, text);
+                    self.prompt = None;
+                    return self.step(step);
+                }
                 (Action::Submit, NotePrompt::Return { note }) => {
                     let text = note.value().trim().to_string();
                     if text.is_empty() {
@@ -316,6 +445,45 @@ impl CodingWorkspace {
         }
         if let Some(r) = self.reader_action(action) {
             return r;
+        }
+        match action {
+            Action::QuoteLine => {
+                self.quote_line();
+                return None;
+            }
+            Action::ComposeQuery if !self.may_query() => {
+                self.problem = Some(format!(
+                    "Queries are sent on an encounter you are coding; {} is {}.",
+                    self.encounter_id(),
+                    self.view.record.status.label().to_lowercase()
+                ));
+                return None;
+            }
+            Action::ComposeQuery => {
+                let encounter = self.view.record.encounter_id.clone();
+                let c = self
+                    .composer
+                    .get_or_insert_with(|| Box::new(QueryComposer::new(&encounter)));
+                self.composing = true;
+                return c
+                    .recipients
+                    .is_none()
+                    .then_some(WorkspaceRequest::Recipients);
+            }
+            Action::WithdrawQuery => {
+                match self.open_query() {
+                    Some(q) => {
+                        self.prompt = Some(NotePrompt::Withdraw {
+                            query: q.id.clone(),
+                            version: q.version,
+                            note: TextInput::new(200),
+                        });
+                    }
+                    None => self.problem = Some("No open query of yours to withdraw.".into()),
+                }
+                return None;
+            }
+            _ => {}
         }
         if action == Action::NextField || action == Action::PrevField {
             self.on_docs = !self.on_docs;
@@ -419,6 +587,11 @@ impl CodingWorkspace {
     }
 
     pub fn footer_actions(&self) -> Vec<(Action, u8)> {
+        if self.composing
+            && let Some(c) = &self.composer
+        {
+            return c.footer_actions();
+        }
         if self.lookup.is_some() || self.prompt.is_some() {
             return vec![(Action::Submit, 0), (Action::NextField, 1)];
         }
@@ -445,6 +618,15 @@ impl CodingWorkspace {
             ]);
         } else if self.view.record.status == CodingStatus::OnHold {
             v.push((Action::HoldCoding, 0));
+        }
+        if self.may_query() {
+            v.push((Action::ComposeQuery, 1));
+            if self.docs.viewer.is_some() {
+                v.push((Action::QuoteLine, 2));
+            }
+        }
+        if self.open_query().is_some() {
+            v.push((Action::WithdrawQuery, 1));
         }
         if self.may_validate
             && self.view.record.status == CodingStatus::Coded
@@ -522,6 +704,11 @@ impl CodingWorkspace {
                     "Note",
                 ),
                 NotePrompt::Return { note } => ("Return to the coder:".to_string(), note, "Note"),
+                NotePrompt::Withdraw { query, note, .. } => (
+                    format!("Withdraw query {}:", sanitize(query)),
+                    note,
+                    "Reason",
+                ),
             };
             frame.render_widget(Paragraph::new(Line::styled(text, theme.title)), title);
             draw_form(frame, &[(field, note, label)], 0, theme);
@@ -530,6 +717,12 @@ impl CodingWorkspace {
             let popup = inner;
             frame.render_widget(Clear, popup);
             l.draw(frame, popup, theme);
+        }
+        if self.composing
+            && let Some(c) = &self.composer
+        {
+            frame.render_widget(Clear, inner);
+            c.draw(frame, inner, theme);
         }
     }
 
@@ -685,28 +878,69 @@ impl CodingWorkspace {
                 self.findings.len() - errors
             ),
         );
-        let lines: Vec<Line> = self
-            .findings
+        let today = self.view.today;
+        let mut lines: Vec<Line> = self
+            .view
+            .queries
             .iter()
-            .map(|f| {
-                let (tag, style) = match f.severity {
-                    Severity::Error => ("error", theme.status_error),
-                    Severity::Warning => ("warning", theme.status_warning),
-                    _ => ("note", theme.muted),
-                };
-                Line::from(vec![
-                    Span::styled(format!("{tag}: "), style),
-                    Span::styled(sanitize(&f.message).into_owned(), theme.text),
-                ])
-            })
+            .map(|q| query_line(q, today, theme))
             .collect();
+        lines.extend(self.findings.iter().map(|f| {
+            let (tag, style) = match f.severity {
+                Severity::Error => ("error", theme.status_error),
+                Severity::Warning => ("warning", theme.status_warning),
+                _ => ("note", theme.muted),
+            };
+            Line::from(vec![
+                Span::styled(format!("{tag}: "), style),
+                Span::styled(sanitize(&f.message).into_owned(), theme.text),
+            ])
+        }));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text);
     }
 }
 
+/// One query as the workspace lists it: who was asked, how old, and the answer.
+fn query_line(
+    q: &PhysicianQuery,
+    today: Option<chrono::NaiveDate>,
+    theme: &Theme,
+) -> Line<'static> {
+    let head = format!("{} to {}: ", sanitize(&q.id), sanitize(&q.draft.to));
+    let (what, style) = match (&q.status, &q.answer, &q.withdrawn) {
+        (QueryStatus::Answered, Some(a), _) => {
+            (format!("answered \"{}\"", sanitize(&a.text)), theme.text)
+        }
+        (QueryStatus::Withdrawn, _, Some(w)) => {
+            (format!("withdrawn: {}", sanitize(&w.text)), theme.muted)
+        }
+        _ => (
+            match today {
+                Some(t) => format!("open {}d", q.age_days(t)),
+                None => format!("open since {}", q.sent_at.format("%Y-%m-%d")),
+            },
+            theme.status_warning,
+        ),
+    };
+    Line::from(vec![
+        Span::styled(format!("query {head}"), theme.title),
+        Span::styled(what, style),
+    ])
+}
+
 fn prompt_note(p: &NotePrompt) -> &TextInput {
     match p {
-        NotePrompt::Hold { note, .. } | NotePrompt::Return { note } => note,
+        NotePrompt::Hold { note, .. }
+        | NotePrompt::Return { note }
+        | NotePrompt::Withdraw { note, .. } => note,
+    }
+}
+
+fn prompt_note_mut(p: &mut NotePrompt) -> &mut TextInput {
+    match p {
+        NotePrompt::Hold { note, .. }
+        | NotePrompt::Return { note }
+        | NotePrompt::Withdraw { note, .. } => note,
     }
 }
 
@@ -767,6 +1001,7 @@ mod tests {
             }],
             validation_required: true,
             queries: Vec::new(),
+            today: Some(day),
         };
         CodingWorkspace::new(view, me, supervisor)
     }

@@ -18,6 +18,7 @@ pub mod legal_hold_form;
 pub mod login;
 pub mod password;
 pub mod placeholder;
+pub mod query_composer;
 pub mod register;
 pub mod search;
 pub mod sensitivity_form;
