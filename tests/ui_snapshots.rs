@@ -89,6 +89,10 @@ fn every_function_key_for_every_role_opens_or_says_not_permitted() {
                     assert!(matches!(ui.app.view, View::CodingQueue(_)), "{role} F{n}");
                     assert!(s.contains("Coding queue"), "{role} F{n}\n{s}");
                 }
+                Screen::WorkQueue => {
+                    assert!(matches!(ui.app.view, View::WorkQueue(_)), "{role} F{n}");
+                    assert!(s.contains("My work queue"), "{role} F{n}\n{s}");
+                }
                 _ => {
                     assert_eq!(ui.app.view, View::Screen(screen), "{role} F{n}");
                     assert!(s.contains("not yet available"), "{role} F{n}\n{s}");
@@ -107,11 +111,24 @@ fn coder_pressing_f5_is_told_not_permitted() {
 }
 
 #[test]
-fn placeholder_screen_for_coder() {
+fn placeholder_screen_for_roi() {
+    let mut ui = Ui::new(true);
+    ui.log_in("roi");
+    ui.send(key(KeyCode::F(5)));
+    insta::assert_snapshot!(ui.screen80());
+}
+
+#[test]
+fn empty_work_queue_for_coder() {
     let mut ui = Ui::new(true);
     ui.log_in("coder");
     ui.send(key(KeyCode::F(6)));
-    insta::assert_snapshot!(ui.screen80());
+    let s = ui.screen80();
+    assert!(
+        s.contains("You have sent no queries in the last 30 days"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
 }
 
 #[test]

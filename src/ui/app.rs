@@ -76,6 +76,8 @@ pub enum Msg {
     CodeDetails(Box<Result<crate::service::CodeDetails, ServiceError>>),
     /// The answer to a coding call.
     Coding(Box<CodingAnswer>),
+    /// The answer to a work queue call (F6).
+    Work(crate::ui::screens::work_queue::WorkAnswer),
     /// A background call (keep-alive) failed.
     ServiceFailed(ServiceError),
 }
@@ -233,6 +235,8 @@ pub enum Effect {
     LoadHistory(SessionToken, String),
     /// The coding queue and workspace.
     Coding(SessionToken, Box<CodingCall>),
+    /// My work queue (F6): its list, an answer to a physician query.
+    Work(SessionToken, Box<crate::ui::screens::work_queue::WorkCall>),
     /// Clear the terminal and draw everything again (Ctrl+L).
     FullRedraw,
     Quit,
@@ -255,6 +259,8 @@ pub enum View {
     CodeLookup(Box<crate::ui::screens::code_lookup::CodeLookupView>),
     /// F4: the coding queue.
     CodingQueue(Box<crate::ui::screens::coding_queue::CodingQueueView>),
+    /// F6: my work queue.
+    WorkQueue(Box<crate::ui::screens::work_queue::WorkQueueView>),
     /// The coding workspace on one encounter (the queue kept to go back to).
     CodingWorkspace(
         Box<(
@@ -370,6 +376,7 @@ impl App {
             View::Chart(_) => Some(Screen::Chart),
             View::Duplicates(_) => Some(Screen::Duplicates),
             View::BreakGlassReview(_) => Some(Screen::BreakGlassReview),
+            View::WorkQueue(_) => Some(Screen::WorkQueue),
             View::CodeLookup(_) | View::CodingQueue(_) | View::CodingWorkspace(_) => {
                 Some(Screen::Coding)
             }
@@ -392,6 +399,7 @@ impl App {
             View::CodeLookup(v) => v.typing(),
             View::CodingQueue(q) => q.typing(),
             View::CodingWorkspace(w) => w.0.typing(),
+            View::WorkQueue(w) => w.typing(),
             _ => false,
         }
     }
@@ -406,6 +414,7 @@ impl App {
             View::BreakGlassReview(_) => KeyScope::Review,
             View::CodingQueue(q) if !q.typing() => KeyScope::CodingQueue,
             View::CodingWorkspace(w) if !w.0.typing() => KeyScope::Workspace,
+            View::WorkQueue(w) if !w.typing() => KeyScope::WorkQueue,
             _ => KeyScope::Any,
         }
     }
@@ -435,6 +444,7 @@ impl App {
             View::Chart(c) if self.session.is_some() => c.has_unsaved(),
             View::CodingQueue(q) if self.session.is_some() => q.has_input(),
             View::CodingWorkspace(w) if self.session.is_some() => w.0.has_unsaved(),
+            View::WorkQueue(w) if self.session.is_some() => w.has_input(),
             _ => self.session.is_none() && self.login.has_input(),
         }
     }
@@ -467,6 +477,7 @@ impl App {
                         (View::Duplicates(d), true) => d.paste(&text),
                         (View::Chart(c), true) => c.paste(&text),
                         (View::CodingQueue(q), true) => q.paste(&text),
+                        (View::WorkQueue(w), true) => w.paste(&text),
                         (View::CodingWorkspace(w), true) => {
                             let request = w.0.paste(&text);
                             return effects
@@ -520,6 +531,15 @@ impl App {
                             q.may_read_dnfb = self.may(crate::policy::Permission::ViewDnfb);
                             self.set_view(View::CodingQueue(Box::new(q)));
                             return self.load_queue();
+                        }
+                        if screen == Screen::WorkQueue {
+                            let w = crate::ui::screens::work_queue::WorkQueueView::new(
+                                self.may(crate::policy::Permission::AnswerQueries),
+                                self.may(crate::policy::Permission::EditCodes),
+                            );
+                            let load = w.has_lists();
+                            self.set_view(View::WorkQueue(Box::new(w)));
+                            return if load { self.load_work() } else { Vec::new() };
                         }
                         if screen == Screen::Users {
                             self.set_view(View::Users(UsersView::default()));
@@ -941,6 +961,10 @@ impl App {
                 self.dirty = true;
                 self.on_coding(*answer)
             }
+            Msg::Work(answer) => {
+                self.dirty = true;
+                self.on_work(answer)
+            }
             Msg::ServiceFailed(e) => {
                 self.dirty = true;
                 self.on_service_error(&e, "");
@@ -1290,6 +1314,50 @@ impl App {
         self.session.as_ref().map(|s| s.token.clone())
     }
 
+    fn load_work(&self) -> Vec<Effect> {
+        use crate::ui::screens::work_queue::WorkCall;
+        self.token()
+            .map(|t| Effect::Work(t, Box::new(WorkCall::Load)))
+            .into_iter()
+            .collect()
+    }
+
+    /// The work queue's answers: the list, or an answer recorded (the list is read again:
+    /// the query has left it) or refused (the form stays as typed).
+    fn on_work(&mut self, answer: crate::ui::screens::work_queue::WorkAnswer) -> Vec<Effect> {
+        use crate::ui::screens::work_queue::WorkAnswer;
+        match answer {
+            WorkAnswer::Loaded(result) => match (*result, &mut self.view) {
+                (Ok(q), View::WorkQueue(w)) => w.set_queries(q),
+                (Ok(_), _) => {}
+                (Err(e), _) => self.on_service_error(&e, "My work queue"),
+            },
+            WorkAnswer::Answered(result) => match *result {
+                Ok(q) => {
+                    if let View::WorkQueue(w) = &mut self.view {
+                        w.answered();
+                    }
+                    self.set_status(
+                        StatusKind::Info,
+                        format!(
+                            "{} answered; {} has it back to code.",
+                            q.id,
+                            crate::sanitize::sanitize(&q.sent_by)
+                        ),
+                    );
+                    return self.load_work();
+                }
+                Err(e) => {
+                    if let View::WorkQueue(w) = &mut self.view {
+                        w.answer_failed();
+                    }
+                    self.on_service_error(&e, "Answering the query");
+                }
+            },
+        }
+        Vec::new()
+    }
+
     fn on_service_error(&mut self, e: &ServiceError, what: &str) {
         match e {
             ServiceError::SessionExpired => {
@@ -1489,6 +1557,7 @@ impl App {
                 (View::Chart(c), true) => c.handle_key(&key),
                 (View::BreakGlass(f), true) => f.handle_key(&key),
                 (View::BreakGlassReview(r), true) => r.handle_key(&key),
+                (View::WorkQueue(w), true) => w.handle_key(&key),
                 _ => false,
             };
             if used {
@@ -1637,6 +1706,7 @@ impl App {
                     View::Duplicates(d) => d.back(),
                     View::Chart(c) => c.close(),
                     View::BreakGlassReview(r) => r.back(),
+                    View::WorkQueue(w) => w.back(),
                     View::CodingQueue(q) => q.back(),
                     View::CodingWorkspace(w) => w.0.back(),
                     _ => false,
@@ -1744,6 +1814,21 @@ impl App {
                             verdict,
                             comment,
                         }],
+                        None => Vec::new(),
+                    };
+                }
+                if let View::WorkQueue(w) = &mut self.view {
+                    use crate::ui::screens::work_queue::WorkRequest;
+                    let request = w.on_action(action, SEARCH_PAGE);
+                    if let Some(problem) = w.problem() {
+                        self.set_status(StatusKind::Warning, problem);
+                    } else if w.answering.is_some() {
+                        // The form changed: an earlier "not answered" no longer holds.
+                        self.status = None;
+                    }
+                    return match request {
+                        Some(WorkRequest::Call(call)) => vec![Effect::Work(token, Box::new(call))],
+                        Some(WorkRequest::OpenChart(mrn)) => vec![Effect::OpenChart(token, mrn)],
                         None => Vec::new(),
                     };
                 }

@@ -162,7 +162,32 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
             Some(Msg::UserChanged(done, result))
         }
         Effect::Coding(token, call) => Some(Msg::Coding(Box::new(coding(records, &token, *call)))),
+        Effect::Work(token, call) => Some(Msg::Work(work(records, &token, *call))),
         Effect::FullRedraw | Effect::Quit => None,
+    }
+}
+
+/// One call of the work queue (F6).
+fn work(
+    records: &dyn Records,
+    token: &SessionToken,
+    call: crate::ui::screens::work_queue::WorkCall,
+) -> crate::ui::screens::work_queue::WorkAnswer {
+    use crate::ui::screens::work_queue::{WorkAnswer, WorkCall};
+    match call {
+        WorkCall::Load => WorkAnswer::Loaded(Box::new(records.my_queries(token))),
+        WorkCall::Answer {
+            id,
+            version,
+            choice,
+            words,
+        } => WorkAnswer::Answered(Box::new(records.answer_query(
+            token,
+            &id,
+            version,
+            choice.as_deref(),
+            &words,
+        ))),
     }
 }
 

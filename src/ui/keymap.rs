@@ -103,6 +103,8 @@ pub enum Action {
     ComposeQuery,
     QuoteLine,
     WithdrawQuery,
+    PickAnswer,
+    ReloadWork,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -122,6 +124,8 @@ pub enum KeyScope {
     CodingQueue,
     /// The coding workspace: the code list's keys and the document reader's find.
     Workspace,
+    /// F6, my work queue and its answer form.
+    WorkQueue,
 }
 
 impl KeyScope {
@@ -146,7 +150,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 82] = [
+    pub const ALL: [Action; 84] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -229,6 +233,8 @@ impl Action {
         Action::ComposeQuery,
         Action::QuoteLine,
         Action::WithdrawQuery,
+        Action::PickAnswer,
+        Action::ReloadWork,
     ];
 
     /// The screen on which this action's key means it.
@@ -286,6 +292,7 @@ impl Action {
             | Action::ComposeQuery
             | Action::QuoteLine
             | Action::WithdrawQuery => KeyScope::Workspace,
+            Action::PickAnswer | Action::ReloadWork => KeyScope::WorkQueue,
             _ => KeyScope::Any,
         }
     }
@@ -354,6 +361,8 @@ impl Action {
             Action::ValidateCoding => "validate_coding",
             Action::ReturnCoding => "return_coding",
             Action::ComposeQuery => "compose_query",
+            Action::PickAnswer => "pick_answer",
+            Action::ReloadWork => "reload_work",
             Action::QuoteLine => "quote_line",
             Action::WithdrawQuery => "withdraw_query",
             Action::TabSummary => "tab_summary",
@@ -442,6 +451,8 @@ impl Action {
             Action::ValidateCoding => "Validate",
             Action::ReturnCoding => "Return",
             Action::ComposeQuery => "Query",
+            Action::PickAnswer => "Pick",
+            Action::ReloadWork => "Reload",
             Action::QuoteLine => "Quote",
             Action::WithdrawQuery => "Withdraw",
             Action::TabSummary => "Summary",
@@ -539,6 +550,8 @@ impl Action {
             Action::ReleaseCoding => "Coding: give the encounter back to the queue",
             Action::ValidateCoding => "Coding: second-level review passed (supervisor)",
             Action::ReturnCoding => "Coding: return to the coder with a note (supervisor)",
+            Action::PickAnswer => "Work queue: pick the highlighted answer to a query",
+            Action::ReloadWork => "Work queue: read the list again",
             Action::ComposeQuery => {
                 "Coding: write a physician query (compliant templates; Ctrl+S sends it)"
             }
@@ -757,7 +770,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 82] = [
+const DEFAULTS: [(Key, Action); 84] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -840,6 +853,8 @@ const DEFAULTS: [(Key, Action); 82] = [
     (Key::plain(KeyCode::Char('q')), Action::ComposeQuery),
     (Key::plain(KeyCode::Char('i')), Action::QuoteLine),
     (Key::plain(KeyCode::Char('w')), Action::WithdrawQuery),
+    (Key::plain(KeyCode::Char(' ')), Action::PickAnswer),
+    (Key::plain(KeyCode::Char('r')), Action::ReloadWork),
 ];
 
 /// The function-key screens, in footer order.

@@ -97,6 +97,7 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
         View::CodeLookup(_) => v.push((Action::NextField, 0)),
         View::CodingQueue(q) => v.extend(q.footer_actions()),
         View::CodingWorkspace(w) => v.extend(w.0.footer_actions()),
+        View::WorkQueue(w) => v.extend(w.footer_actions()),
         View::Duplicates(d) => v.extend(d.footer_actions()),
         View::Chart(c) if c.amendment_form().is_some() => {
             v.extend([(Action::Save, 0), (Action::NextField, 1)]);

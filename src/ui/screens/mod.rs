@@ -23,3 +23,4 @@ pub mod register;
 pub mod search;
 pub mod sensitivity_form;
 pub mod users;
+pub mod work_queue;
