@@ -426,3 +426,60 @@ fn a_query_on_a_restricted_encounter_is_withheld_until_the_glass_is_broken() {
         .answer_query(&clinician, &q.id, q.version, Some(UNDETERMINED), "")
         .unwrap();
 }
+
+#[test]
+fn the_demo_holds_for_a_query_wait_on_real_queries() {
+    use chartroom::domain::coding::{QueueFilter, QueueSort};
+    use chartroom::synth::{SynthConfig, generate};
+    let f = fixture();
+    let today = date(2026, 11, 23);
+    let patients: Vec<_> = generate(&SynthConfig {
+        seed: 11,
+        patients: 2000,
+        today,
+    })
+    .collect();
+    f.records.system_load_synthetic(&patients).unwrap();
+    f.records.system_seed_coding(today).unwrap();
+    let sent = f.records.system_seed_queries().unwrap();
+
+    let supervisor = f.login("supervisor");
+    let filter = QueueFilter {
+        hold: Some(HoldReason::QueryPending),
+        ..Default::default()
+    };
+    let held = f
+        .records
+        .coding_queue(&supervisor, &filter, QueueSort::oldest_first(), 10_000)
+        .unwrap()
+        .rows;
+    assert!(sent > 0, "the demo has queries to answer");
+    // Every hold "query pending" on an ordinary chart waits on exactly one open query, sent
+    // on the day the hold began; none is older than the recent holds the seed makes.
+    let ordinary: Vec<_> = held.iter().filter(|r| !r.restricted).collect();
+    assert_eq!(sent, ordinary.len());
+    let clinician = f.login("clinician");
+    let mine = f.records.my_queries(&clinician).unwrap();
+    assert_eq!(mine.to_answer.len(), sent);
+    for item in &mine.to_answer {
+        let row = ordinary
+            .iter()
+            .find(|r| r.encounter_id == item.query.draft.encounter_id)
+            .expect("the query's encounter is on hold for it");
+        assert_eq!(Some(item.query.sent_at.date_naive()), row.held_since);
+        assert!(item.query.age_days(today) <= 20, "{:?}", item.query);
+        assert!(!item.query.draft.indicators.is_empty());
+    }
+    // Answering one gives the encounter back to the coder.
+    let q = &mine.to_answer[0].query;
+    f.records
+        .answer_query(&clinician, &q.id, q.version, Some(UNDETERMINED), "")
+        .unwrap();
+    let view = f
+        .records
+        .coding_record(&supervisor, &q.draft.encounter_id)
+        .unwrap();
+    assert_eq!(view.record.status, CodingStatus::InProgress);
+    // Seeding again adds nothing: each hold already has its query.
+    assert_eq!(f.records.system_seed_queries().unwrap(), 0);
+}

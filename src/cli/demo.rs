@@ -73,6 +73,8 @@ pub fn build(path: &Path, patients: usize) -> Result<(), String> {
     records
         .system_seed_coding(chrono::Utc::now().date_naive())
         .map_err(err)?;
+    // The holds "query pending" wait on real queries the demo clinician answers in F6.
+    records.system_seed_queries().map_err(err)?;
     // The duplicate work list (F8) starts filled, as after a department's nightly scan.
     records.system_duplicate_scan().map_err(err)?;
     drop(records);

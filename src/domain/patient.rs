@@ -439,6 +439,16 @@ impl EncounterClass {
             EncounterClass::Observation => "Observation",
         }
     }
+
+    /// Two or three letters, for narrow columns (the coding queue, reports, the work queue).
+    pub fn abbrev(self) -> &'static str {
+        match self {
+            EncounterClass::Inpatient => "IP",
+            EncounterClass::Outpatient => "OP",
+            EncounterClass::Emergency => "ED",
+            EncounterClass::Observation => "OBS",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -760,7 +760,10 @@ impl LocalRecords {
                     })?;
                 }
                 if target == CodingStatus::OnHold {
-                    let reason = HoldReason::ALL[(spread(id, 5) % 3) as usize];
+                    // A query is answered within days or withdrawn: only recent holds wait
+                    // on one (`system_seed_queries` sends it); old ones wait on paper.
+                    let pick = (spread(id, 5) % 3) as usize;
+                    let reason = HoldReason::ALL[if age > 20 { 1 + pick % 2 } else { pick }];
                     let note = match reason {
                         HoldReason::QueryPending => "query sent to the attending about specificity",
                         HoldReason::DocumentationMissing => "discharge summary not yet signed",

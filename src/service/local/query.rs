@@ -483,3 +483,143 @@ impl LocalRecords {
         Ok(out)
     }
 }
+
+/// Sentences of a note a demo query quotes: the first with a measurement (a digit) after
+/// the opening sentence (which gives the age), then the assessment; each short enough to be
+/// an indicator; the opening sentence when neither is there.
+fn demo_quotes(text: &str) -> Vec<String> {
+    let sentences: Vec<String> = text
+        .split_inclusive(". ")
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.len() > 12 && s.chars().count() <= query::MAX_QUOTE_CHARS)
+        .collect();
+    let mut picked: Vec<String> = sentences
+        .iter()
+        .skip(1)
+        .filter(|s| s.chars().any(|c| c.is_ascii_digit()))
+        .take(1)
+        .cloned()
+        .collect();
+    if let Some(a) = sentences.iter().find(|s| s.contains("Assessment")) {
+        picked.push(a.clone());
+    }
+    if picked.is_empty()
+        && let Some(s) = sentences.first()
+    {
+        picked.push(s.clone());
+    }
+    picked.dedup();
+    picked
+}
+
+impl LocalRecords {
+    /// Demo only: every encounter the coding seed left on hold "query pending" with the
+    /// demo coder gets the query that hold waits for, sent to the demo clinician on the day
+    /// the hold began (so F6 shows queries of different ages), quoting the encounter's first
+    /// note. Encounters on restricted charts are left without one (their text needs
+    /// break-the-glass). Returns the number of queries written.
+    pub fn system_seed_queries(&self) -> ServiceResult<usize> {
+        let coder = Actor {
+            subject: Subject {
+                username: "coder".into(),
+                roles: vec![crate::domain::Role::Coder],
+            },
+            peer: None,
+        };
+        let now = self.now();
+        let system = Self::system();
+        let written = self.store.write(|tx| {
+            if tx.user("clinician")?.is_none() {
+                return Ok(0);
+            }
+            let mut rows = tx.coding_queue_rows()?;
+            rows.sort_by(|a, b| a.encounter_id.cmp(&b.encounter_id));
+            let mut written = 0;
+            for row in rows {
+                if row.status != CodingStatus::OnHold
+                    || row.hold != Some(HoldReason::QueryPending)
+                    || row.assigned.as_deref() != Some("coder")
+                    || row.restricted
+                    || tx.open_query_count(&row.encounter_id)? > 0
+                {
+                    continue;
+                }
+                let Ok((mrn, grant)) = text_grant(tx, &coder, now, &row.encounter_id)? else {
+                    continue;
+                };
+                let docs = tx.documents_for_encounter(&grant, &row.encounter_id)?;
+                let Some(first) = docs.first() else {
+                    continue;
+                };
+                let kind = query::QueryKind::ClinicalValidity;
+                let draft = QueryDraft {
+                    encounter_id: row.encounter_id.clone(),
+                    kind,
+                    to: "clinician".into(),
+                    indicators: demo_quotes(&first.text)
+                        .into_iter()
+                        .map(|quote| query::Indicator {
+                            document_id: first.id.clone(),
+                            quote,
+                        })
+                        .collect(),
+                    question: query::template_question(kind),
+                    form: query::QueryForm::MultipleChoice(query::template_options(kind)),
+                };
+                let record: Vec<(String, String)> =
+                    docs.into_iter().map(|d: Document| (d.id, d.text)).collect();
+                if !query::check(&draft, &record).is_empty() {
+                    continue;
+                }
+                let sent_at = row
+                    .held_since
+                    .and_then(|d| d.and_hms_opt(10, 0, 0))
+                    .map_or(now, |t| t.and_utc());
+                let mut q = PhysicianQuery {
+                    id: String::new(),
+                    mrn,
+                    draft,
+                    status: QueryStatus::Open,
+                    sent_by: "coder".into(),
+                    sent_at,
+                    answer: None,
+                    withdrawn: None,
+                    version: 0,
+                };
+                tx.add_query(&mut q)?;
+                written += 1;
+            }
+            tx.append_audit(self.event(
+                &system,
+                AuditAction::DataSeeded,
+                Outcome::Success,
+                format!("demo physician queries: {written}"),
+            ))?;
+            Ok(written)
+        })?;
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demo_quotes;
+
+    #[test]
+    fn demo_quotes_take_a_measurement_and_the_assessment() {
+        let note = "The patient is a 71-year-old woman admitted with cough. Temperature 38.4 C, SpO2 91% on room air. Assessment is community-acquired pneumonia. The plan is to start antibiotics.";
+        assert_eq!(
+            demo_quotes(note),
+            vec![
+                "Temperature 38.4 C, SpO2 91% on room air.".to_string(),
+                "Assessment is community-acquired pneumonia.".to_string()
+            ]
+        );
+        // Nothing measured, no assessment: the opening sentence.
+        assert_eq!(
+            demo_quotes("Seen in clinic today. Doing well at home."),
+            vec!["Seen in clinic today.".to_string()]
+        );
+        assert!(demo_quotes("").is_empty());
+    }
+}

@@ -80,16 +80,6 @@ fn column_label(c: QueueColumn) -> &'static str {
     }
 }
 
-/// Three letters for the type column.
-pub fn class_abbrev(c: EncounterClass) -> &'static str {
-    match c {
-        EncounterClass::Inpatient => "IP",
-        EncounterClass::Outpatient => "OP",
-        EncounterClass::Emergency => "ED",
-        EncounterClass::Observation => "OBS",
-    }
-}
-
 fn status_abbrev(s: CodingStatus) -> &'static str {
     match s {
         CodingStatus::Uncoded => "Uncoded",
@@ -455,7 +445,7 @@ impl CodingQueueView {
             };
             Row::new(vec![
                 Cell::from(format!("{:>3}", r.age_days)),
-                Cell::from(class_abbrev(r.class)),
+                Cell::from(r.class.abbrev()),
                 Cell::from(r.discharged.format("%m-%d").to_string()),
                 Cell::from(patient),
                 Cell::from(sanitize(&r.mrn).into_owned()),

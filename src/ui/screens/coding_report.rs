@@ -3,7 +3,6 @@
 //! (encounters coded per hour, by type); and the discharged-not-final-billed (DNFB) list with
 //! its oldest encounters. Each part shows when the role may read it and its answer is in.
 
-use crate::domain::EncounterClass;
 use crate::domain::coding::{AgeBand, Backlog, CoderProductivity, Count};
 use crate::sanitize::sanitize;
 use crate::service::DnfbReport;
@@ -33,15 +32,6 @@ fn counts<K>(label: &str, items: &[Count<K>], name: impl Fn(&K) -> String) -> St
     format!("{label}: {}", parts.join(", "))
 }
 
-fn class_short(c: EncounterClass) -> &'static str {
-    match c {
-        EncounterClass::Inpatient => "IP",
-        EncounterClass::Outpatient => "OP",
-        EncounterClass::Emergency => "ED",
-        EncounterClass::Observation => "OBS",
-    }
-}
-
 impl CodingReport {
     pub fn lines(&self, theme: &Theme) -> Vec<Line<'static>> {
         let mut lines = Vec::new();
@@ -66,7 +56,7 @@ impl CodingReport {
                 ),
             ]));
             lines.push(Line::styled(
-                counts("  By type", &b.by_class, |k| class_short(*k).to_string()),
+                counts("  By type", &b.by_class, |k| k.abbrev().to_string()),
                 theme.text,
             ));
             lines.push(Line::styled(
@@ -93,7 +83,7 @@ impl CodingReport {
                 let by_type: Vec<String> = c
                     .per_hour_by_class
                     .iter()
-                    .map(|(k, r)| format!("{} {r:.1}/h", class_short(*k)))
+                    .map(|(k, r)| format!("{} {r:.1}/h", k.abbrev()))
                     .collect();
                 lines.push(Line::styled(
                     format!(
@@ -127,7 +117,7 @@ impl CodingReport {
                     format!(
                         "  {:>4}d {:<3} {} {:<22} {}",
                         r.age_days,
-                        class_short(r.class),
+                        r.class.abbrev(),
                         r.mrn,
                         crate::ui::doc_viewer::truncate(&sanitize(&r.patient), 22, theme.ascii),
                         r.status.label()

@@ -23,7 +23,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 /// Column widths: age, query, MRN, patient, encounter, kind (to answer) or status (sent).
 /// With the gaps and the selection marker they fill the 78 columns inside the panel.
-const WIDTHS: [u16; 6] = [4, 8, 8, 18, 13, 20];
+const WIDTHS: [u16; 6] = [5, 8, 8, 16, 14, 20];
 /// Rows kept under the table for the selected query.
 const DETAILS_ROWS: u16 = 6;
 
@@ -139,14 +139,9 @@ fn age_style(days: i64, theme: &Theme) -> Style {
 }
 
 fn encounter_label(item: &QueryItem) -> String {
-    let class = match item.class {
-        crate::domain::EncounterClass::Inpatient => "IP",
-        crate::domain::EncounterClass::Outpatient => "OP",
-        crate::domain::EncounterClass::Emergency => "ED",
-        crate::domain::EncounterClass::Observation => "OBS",
-    };
     format!(
-        "{class} {}",
+        "{} {}",
+        item.class.abbrev(),
         item.discharged.unwrap_or(item.admitted).format("%Y-%m-%d")
     )
 }
