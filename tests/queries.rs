@@ -9,59 +9,22 @@ mod common;
 use chartroom::domain::Sensitivity;
 use chartroom::domain::audit::{AuditAction, Outcome};
 use chartroom::domain::coding::{CodingStatus, HoldReason};
-use chartroom::domain::patient::{EncounterClass, NewPatient, Sex};
 use chartroom::domain::query::{
     self, Indicator, OTHER, QueryDraft, QueryForm, QueryKind, QueryStatus, UNDETERMINED,
 };
 use chartroom::service::{Records, ServiceError};
-use chartroom::synth::{SynthDocument, SynthEncounter, SynthPatient};
 use chrono::{Duration, NaiveDate};
-use common::{Fixture, fixture};
-
-const NOTE: &str = "Progress note.\nBNP 1,250 pg/mL. Ejection fraction 30%.\nIV furosemide started; bilateral crackles.\nAssessment: CHF exacerbation.";
+use common::{Fixture, chf_patient, fixture};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn patient(family: &str, sensitivity: Option<Sensitivity>) -> SynthPatient {
-    SynthPatient {
-        patient: NewPatient {
-            family_name: family.into(),
-            given_names: vec!["Ada".into()],
-            dob: date(1950, 2, 3),
-            sex: Sex::Female,
-            address: None,
-            phone: None,
-            ssn: None,
-            details: Default::default(),
-        },
-        deceased: None,
-        sensitivity,
-        near_duplicate_of: None,
-        encounters: vec![SynthEncounter {
-            class: EncounterClass::Inpatient,
-            admitted: date(2026, 11, 15),
-            discharged: Some(date(2026, 11, 18)),
-            location: "4 West".into(),
-            attending: "Dr. R. Okafor".into(),
-            discharge_status: Some("Home".into()),
-            documents: vec![SynthDocument {
-                kind: "Progress note".into(),
-                author: "Dr. R. Okafor".into(),
-                written: date(2026, 11, 16),
-                text: NOTE.into(),
-            }],
-        }],
-        clinical: vec![],
-    }
 }
 
 /// One inpatient encounter with one note; returns (mrn, encounter id, document id).
 fn load(f: &Fixture, sensitivity: Option<Sensitivity>) -> (String, String, String) {
     let mrn = f
         .records
-        .system_load_synthetic(&[patient("Quill", sensitivity)])
+        .system_load_synthetic(&[chf_patient("Quill", sensitivity)])
         .unwrap()
         .remove(0);
     let chart = f.records.open_chart(&f.login("compliance"), &mrn).unwrap();

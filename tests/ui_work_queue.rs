@@ -7,53 +7,13 @@ mod common;
 
 use chartroom::domain::Sensitivity;
 use chartroom::domain::coding::CodingStatus;
-use chartroom::domain::patient::{EncounterClass, NewPatient, Sex};
 use chartroom::domain::query::{self, Indicator, QueryDraft, QueryForm, QueryKind, QueryStatus};
 use chartroom::service::Records;
-use chartroom::synth::{SynthDocument, SynthEncounter, SynthPatient};
 use chartroom::ui::app::View;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
+use common::chf_patient;
 use common::ui::{Ui, ctrl, key};
 use crossterm::event::KeyCode;
-
-const NOTE: &str = "Progress note.\nBNP 1,250 pg/mL. Ejection fraction 30%.\nIV furosemide started; bilateral crackles.\nAssessment: CHF exacerbation.";
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn patient(family: &str, sensitivity: Option<Sensitivity>) -> SynthPatient {
-    SynthPatient {
-        patient: NewPatient {
-            family_name: family.into(),
-            given_names: vec!["Ada".into()],
-            dob: date(1950, 2, 3),
-            sex: Sex::Female,
-            address: None,
-            phone: None,
-            ssn: None,
-            details: Default::default(),
-        },
-        deceased: None,
-        sensitivity,
-        near_duplicate_of: None,
-        encounters: vec![SynthEncounter {
-            class: EncounterClass::Inpatient,
-            admitted: date(2026, 11, 15),
-            discharged: Some(date(2026, 11, 18)),
-            location: "4 West".into(),
-            attending: "Dr. R. Okafor".into(),
-            discharge_status: Some("Home".into()),
-            documents: vec![SynthDocument {
-                kind: "Progress note".into(),
-                author: "Dr. R. Okafor".into(),
-                written: date(2026, 11, 16),
-                text: NOTE.into(),
-            }],
-        }],
-        clinical: vec![],
-    }
-}
 
 /// Two queries from the coder to the clinician: on an ordinary chart and on a restricted
 /// one. Returns the UI (nobody logged in) and the ordinary encounter's id.
@@ -63,8 +23,8 @@ fn two_queries() -> (Ui, String) {
     let mrns = f
         .records
         .system_load_synthetic(&[
-            patient("Quill", None),
-            patient("Marsh", Some(Sensitivity::BehavioralHealth)),
+            chf_patient("Quill", None),
+            chf_patient("Marsh", Some(Sensitivity::BehavioralHealth)),
         ])
         .unwrap();
     let mut first = String::new();

@@ -33,6 +33,16 @@ pub fn details_rule(frame: &mut Frame, area: Rect, theme: &Theme, title: String)
     }
 }
 
+/// The style of a waiting item's age in days (break-the-glass reviews, physician queries):
+/// a day or so is normal, from 2 days a warning, from a week an error.
+pub fn age_style(days: i64, theme: &Theme) -> ratatui::style::Style {
+    match days {
+        i64::MIN..=1 => theme.text,
+        2..=6 => theme.status_warning,
+        _ => theme.status_error,
+    }
+}
+
 /// Moves `selected` in a list of `len` rows for a movement key; false for any other action.
 pub fn move_selection(selected: &mut usize, len: usize, action: Action, page: usize) -> bool {
     let last = len.saturating_sub(1);

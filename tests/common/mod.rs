@@ -87,3 +87,47 @@ pub fn tamper_audit(path: &std::path::Path, seq: u64, f: impl FnOnce(Vec<u8>) ->
     }
     tx.commit().unwrap();
 }
+
+/// A progress note with clinical indicators a physician query can quote.
+pub const CHF_NOTE: &str = "Progress note.\nBNP 1,250 pg/mL. Ejection fraction 30%.\nIV furosemide started; bilateral crackles.\nAssessment: CHF exacerbation.";
+
+/// Ada `family`, with one inpatient stay (2026-11-15 to 18) and one progress note
+/// ([`CHF_NOTE`]); the chart flagged `sensitivity` when given.
+pub fn chf_patient(
+    family: &str,
+    sensitivity: Option<chartroom::domain::Sensitivity>,
+) -> chartroom::synth::SynthPatient {
+    use chartroom::domain::patient::{EncounterClass, NewPatient, Sex};
+    use chartroom::synth::{SynthDocument, SynthEncounter, SynthPatient};
+    let date = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    SynthPatient {
+        patient: NewPatient {
+            family_name: family.into(),
+            given_names: vec!["Ada".into()],
+            dob: chrono::NaiveDate::from_ymd_opt(1950, 2, 3).unwrap(),
+            sex: Sex::Female,
+            address: None,
+            phone: None,
+            ssn: None,
+            details: Default::default(),
+        },
+        deceased: None,
+        sensitivity,
+        near_duplicate_of: None,
+        encounters: vec![SynthEncounter {
+            class: EncounterClass::Inpatient,
+            admitted: date(11, 15),
+            discharged: Some(date(11, 18)),
+            location: "4 West".into(),
+            attending: "Dr. R. Okafor".into(),
+            discharge_status: Some("Home".into()),
+            documents: vec![SynthDocument {
+                kind: "Progress note".into(),
+                author: "Dr. R. Okafor".into(),
+                written: date(11, 16),
+                text: CHF_NOTE.into(),
+            }],
+        }],
+        clinical: vec![],
+    }
+}

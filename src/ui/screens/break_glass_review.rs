@@ -31,15 +31,6 @@ pub struct BreakGlassReviewView {
     pub show_reviewed: bool,
 }
 
-/// The age style: a day or so is normal, from 2 days a warning, from a week an error.
-fn age_style(days: i64, theme: &Theme) -> Style {
-    match days {
-        i64::MIN..=1 => theme.text,
-        2..=6 => theme.status_warning,
-        _ => theme.status_error,
-    }
-}
-
 fn verdict_style(v: Verdict, theme: &Theme) -> Style {
     match v {
         Verdict::Appropriate => theme.status_info,
@@ -129,7 +120,7 @@ impl BreakGlassReviewView {
         let cut = |s: &str, w: u16| truncate(&sanitize(s), usize::from(w), ascii);
         let rows = visible.iter().map(|a| {
             let age = match a.days_unreviewed(now) {
-                Some(d) => Span::styled(format!("{d}d"), age_style(d, theme)),
+                Some(d) => Span::styled(format!("{d}d"), crate::ui::list::age_style(d, theme)),
                 None => Span::raw(""),
             };
             let verdict = match &a.review {
@@ -214,7 +205,7 @@ fn draw_details(
             let d = a.days_unreviewed(now).unwrap_or(0);
             lines.push(Line::styled(
                 format!("Not reviewed yet: waiting {}.", days(d)),
-                age_style(d, theme),
+                crate::ui::list::age_style(d, theme),
             ));
         }
     }
@@ -402,9 +393,9 @@ mod tests {
             }
         }
         assert_ne!(theme.status_error, theme.status_warning);
-        assert_eq!(age_style(7, &theme), theme.status_error);
-        assert_eq!(age_style(2, &theme), theme.status_warning);
-        assert_eq!(age_style(1, &theme), theme.text);
+        assert_eq!(crate::ui::list::age_style(7, &theme), theme.status_error);
+        assert_eq!(crate::ui::list::age_style(2, &theme), theme.status_warning);
+        assert_eq!(crate::ui::list::age_style(1, &theme), theme.text);
     }
 }
 

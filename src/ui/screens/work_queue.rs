@@ -17,7 +17,6 @@ use chrono::NaiveDate;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
@@ -128,14 +127,6 @@ pub struct WorkQueueView {
     pub answers: bool,
     pub sends: bool,
     problem: Option<String>,
-}
-
-fn age_style(days: i64, theme: &Theme) -> Style {
-    match days {
-        i64::MIN..=1 => theme.text,
-        2..=6 => theme.status_warning,
-        _ => theme.status_error,
-    }
 }
 
 fn encounter_label(item: &QueryItem) -> String {
@@ -428,7 +419,7 @@ impl WorkQueueView {
                     WorkList::Sent => format!("{} {}", status_label(&i.query), i.query.draft.to),
                 };
                 let age_cell = if i.query.status == QueryStatus::Open {
-                    Span::styled(format!("{age}d"), age_style(age, theme))
+                    Span::styled(format!("{age}d"), crate::ui::list::age_style(age, theme))
                 } else {
                     Span::styled("", theme.muted)
                 };
@@ -445,7 +436,10 @@ impl WorkQueueView {
             .collect();
         rows.extend(self.withheld().iter().map(|(id, mrn, age)| {
             Row::new(vec![
-                Cell::from(Span::styled(format!("{age}d"), age_style(*age, theme))),
+                Cell::from(Span::styled(
+                    format!("{age}d"),
+                    crate::ui::list::age_style(*age, theme),
+                )),
                 Cell::from(cut(id, WIDTHS[1])),
                 Cell::from(cut(mrn, WIDTHS[2])),
                 Cell::from(Span::styled("restricted chart", theme.status_warning)),
