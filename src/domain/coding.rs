@@ -415,6 +415,15 @@ pub struct CodingRecord {
 }
 
 impl CodingRecord {
+    /// Whether `coder` may send a physician query on this encounter: it is assigned to them
+    /// and in progress, or already on hold waiting for a query (a second one may follow).
+    pub fn open_to_query_by(&self, coder: &str) -> bool {
+        self.assigned.as_deref() == Some(coder)
+            && (self.status == CodingStatus::InProgress
+                || (self.status == CodingStatus::OnHold
+                    && self.hold == Some(HoldReason::QueryPending)))
+    }
+
     /// The day the current hold began; `None` unless the encounter is on hold.
     pub fn held_since(&self) -> Option<NaiveDate> {
         if self.status != CodingStatus::OnHold {
@@ -1479,6 +1488,33 @@ mod tests {
             (InProgress, Some("ana"), None)
         );
         assert_eq!(r.history.last().map(|e| e.by.as_str()), Some("osei"));
+    }
+
+    #[test]
+    fn a_query_is_sent_only_on_an_encounter_in_the_coders_hands() {
+        let mut r = CodingRecord::new("E1", "M1", EncounterClass::Inpatient, d("2026-11-20"));
+        assert!(!r.open_to_query_by("ana"), "uncoded: nobody's yet");
+        r.apply(CodingAction::Claim, CODER, true, at(9, 0)).unwrap();
+        assert!(r.open_to_query_by("ana"));
+        assert!(!r.open_to_query_by("bea"), "another coder's encounter");
+        r.apply(
+            hold(HoldReason::WaitingOnPathology, ""),
+            CODER,
+            true,
+            at(9, 5),
+        )
+        .unwrap();
+        assert!(!r.open_to_query_by("ana"), "on hold for something else");
+        r.apply(CodingAction::Resume, CODER, true, at(9, 7))
+            .unwrap();
+        r.apply(
+            hold(HoldReason::QueryPending, "Q-000001"),
+            CODER,
+            true,
+            at(9, 8),
+        )
+        .unwrap();
+        assert!(r.open_to_query_by("ana"), "a second query may follow");
     }
 
     #[test]

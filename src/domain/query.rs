@@ -129,6 +129,26 @@ pub struct QueryDraft {
     pub form: QueryForm,
 }
 
+impl QueryForm {
+    pub fn label(&self) -> &'static str {
+        match self {
+            QueryForm::MultipleChoice(_) => "multiple choice",
+            QueryForm::YesNo => "yes / no",
+            QueryForm::Open => "open question",
+        }
+    }
+}
+
+impl QueryStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            QueryStatus::Open => "open",
+            QueryStatus::Answered => "answered",
+            QueryStatus::Withdrawn => "withdrawn",
+        }
+    }
+}
+
 /// A query sent to a clinician and what became of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhysicianQuery {

@@ -159,11 +159,7 @@ impl LocalRecords {
                 tx.put_coding(&mut r, coding_version)?;
             }
             let me = who.subject.username.as_str();
-            let in_hand = r.assigned.as_deref() == Some(me)
-                && (r.status == CodingStatus::InProgress
-                    || (r.status == CodingStatus::OnHold
-                        && r.hold == Some(HoldReason::QueryPending)));
-            if !in_hand {
+            if !r.open_to_query_by(me) {
                 return Err(rule(format!(
                     "send a query on an encounter you are coding: {encounter} is {}{}",
                     r.status.label().to_lowercase(),

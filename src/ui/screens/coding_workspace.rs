@@ -150,10 +150,7 @@ impl CodingWorkspace {
     /// The coder may write a query: the encounter is theirs, in progress or already on
     /// hold for a query.
     pub fn may_query(&self) -> bool {
-        let r = &self.view.record;
-        r.assigned.as_deref() == Some(self.me.as_str())
-            && (r.status == CodingStatus::InProgress
-                || (r.status == CodingStatus::OnHold && r.hold == Some(HoldReason::QueryPending)))
+        self.view.record.open_to_query_by(&self.me)
     }
 
     /// The open query `w` withdraws: the newest one this coder sent (a supervisor: any).
@@ -166,11 +163,16 @@ impl CodingWorkspace {
             .find(|q| q.sent_by == self.me || self.may_validate)
     }
 
+    /// The query being written, started on first use (`q`, `i`, or the clinicians arriving).
+    fn draft_composer(&mut self) -> &mut QueryComposer {
+        let encounter = &self.view.record.encounter_id;
+        self.composer
+            .get_or_insert_with(|| Box::new(QueryComposer::new(encounter)))
+    }
+
     pub fn set_recipients(&mut self, list: Vec<QueryRecipient>) {
         let attending = self.view.encounter.attending.clone();
-        self.composer
-            .get_or_insert_with(|| Box::new(QueryComposer::new(&self.view.record.encounter_id)))
-            .set_recipients(list, &attending);
+        self.draft_composer().set_recipients(list, &attending);
     }
 
     pub fn has_unsaved(&self) -> bool {
@@ -308,12 +310,8 @@ impl CodingWorkspace {
             self.problem = Some("This document has no text to quote.".into());
             return;
         };
-        let text = v.lines().join("\n");
-        let encounter = self.view.record.encounter_id.clone();
-        let c = self
-            .composer
-            .get_or_insert_with(|| Box::new(QueryComposer::new(&encounter)));
-        if !c.quote(id, &text, line) {
+        let (id, line, text) = (id.clone(), line.clone(), v.lines().join("\n"));
+        if !self.draft_composer().quote(&id, &text, &line) {
             self.problem = Some("That line is blank or already quoted.".into());
         }
     }
@@ -460,12 +458,9 @@ impl CodingWorkspace {
                 return None;
             }
             Action::ComposeQuery => {
-                let encounter = self.view.record.encounter_id.clone();
-                let c = self
-                    .composer
-                    .get_or_insert_with(|| Box::new(QueryComposer::new(&encounter)));
                 self.composing = true;
-                return c
+                return self
+                    .draft_composer()
                     .recipients
                     .is_none()
                     .then_some(WorkspaceRequest::Recipients);

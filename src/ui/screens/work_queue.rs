@@ -137,14 +137,6 @@ fn encounter_label(item: &QueryItem) -> String {
     )
 }
 
-fn status_label(q: &PhysicianQuery) -> &'static str {
-    match q.status {
-        QueryStatus::Open => "open",
-        QueryStatus::Answered => "answered",
-        QueryStatus::Withdrawn => "withdrawn",
-    }
-}
-
 impl WorkQueueView {
     pub fn new(answers: bool, sends: bool) -> WorkQueueView {
         WorkQueueView {
@@ -416,7 +408,7 @@ impl WorkQueueView {
                 let age = i.query.age_days(q.today);
                 let last = match self.list {
                     WorkList::ToAnswer => i.query.draft.kind.label().to_string(),
-                    WorkList::Sent => format!("{} {}", status_label(&i.query), i.query.draft.to),
+                    WorkList::Sent => format!("{} {}", i.query.status.label(), i.query.draft.to),
                 };
                 let age_cell = if i.query.status == QueryStatus::Open {
                     Span::styled(format!("{age}d"), crate::ui::list::age_style(age, theme))
@@ -491,11 +483,7 @@ fn draw_details(frame: &mut Frame, area: Rect, theme: &Theme, i: &QueryItem) {
     );
     let text_area = crate::ui::list::details_rule(frame, area, theme, title);
     let n = q.draft.indicators.len();
-    let form = match q.draft.form {
-        query::QueryForm::MultipleChoice(_) => "multiple choice",
-        query::QueryForm::YesNo => "yes / no",
-        query::QueryForm::Open => "open question",
-    };
+    let form = q.draft.form.label();
     let mut lines = vec![
         Line::styled(
             format!(
