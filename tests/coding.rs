@@ -1004,7 +1004,7 @@ fn a_schema_6_database_opens_and_builds_its_queue() {
     )
     .unwrap();
     assert_eq!(v, chartroom::store::SCHEMA_VERSION);
-    assert_eq!(v, 8);
+    assert_eq!(v, 9);
     drop(dir);
 }
 

@@ -186,13 +186,13 @@ pub const WITHHELD: &str = "restricted chart: text withheld";
 
 /// `date` plus `days`, or the last representable date: a deadline that cannot be written down
 /// is never reached, rather than a panic.
-fn add_days(date: NaiveDate, days: u64) -> NaiveDate {
+pub(crate) fn add_days(date: NaiveDate, days: u64) -> NaiveDate {
     date.checked_add_days(Days::new(days))
         .unwrap_or(NaiveDate::MAX)
 }
 
 /// `text` trimmed, or why it cannot be used.
-fn required(what: &str, text: &str, max: usize) -> Result<String, String> {
+pub(crate) fn required(what: &str, text: &str, max: usize) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err(format!("{what} is required"));

@@ -69,6 +69,18 @@ pub enum AuditAction {
     QueryAnswered,
     QueryWithdrawn,
     QueriesViewed,
+    /// Release of information: a request logged, a step on it, its release (packet written,
+    /// disclosure recorded), the desk's list or one request read.
+    RoiLogged,
+    RoiChanged,
+    RoiReleased,
+    RoiViewed,
+    /// The accounting of disclosures: an entry recorded by hand, a correction (a new
+    /// version), the chart's list read, an accounting given to the patient.
+    DisclosureRecorded,
+    DisclosureCorrected,
+    DisclosuresViewed,
+    AccountingProvided,
 }
 
 impl AuditAction {
@@ -126,6 +138,14 @@ impl AuditAction {
             AuditAction::QueryAnswered => "query_answered",
             AuditAction::QueryWithdrawn => "query_withdrawn",
             AuditAction::QueriesViewed => "queries_viewed",
+            AuditAction::RoiLogged => "roi_logged",
+            AuditAction::RoiChanged => "roi_changed",
+            AuditAction::RoiReleased => "roi_released",
+            AuditAction::RoiViewed => "roi_viewed",
+            AuditAction::DisclosureRecorded => "disclosure_recorded",
+            AuditAction::DisclosureCorrected => "disclosure_corrected",
+            AuditAction::DisclosuresViewed => "disclosures_viewed",
+            AuditAction::AccountingProvided => "accounting_provided",
         }
     }
 }

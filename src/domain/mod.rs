@@ -12,6 +12,7 @@ pub mod password;
 pub mod patient;
 pub mod query;
 pub mod registration;
+pub mod roi;
 pub mod role;
 pub mod search;
 pub mod secret;

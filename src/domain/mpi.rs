@@ -321,6 +321,14 @@ pub struct MergeRecord {
     /// it again (unless compliance changed it since).
     #[serde(default)]
     pub survivor_flagged: Option<Sensitivity>,
+    /// Release-of-information requests, disclosures and accountings of the retired chart
+    /// that moved with it.
+    #[serde(default)]
+    pub roi_requests: Vec<String>,
+    #[serde(default)]
+    pub disclosures: Vec<String>,
+    #[serde(default)]
+    pub accountings: Vec<String>,
 }
 
 /// What a merge does with the retired chart's sensitivity.

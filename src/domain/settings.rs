@@ -24,6 +24,17 @@ pub struct Settings {
     pub break_glass_minutes: u32,
     /// Encounter classes whose coding needs second-level validation before it is final.
     pub coding_validation: Vec<super::patient::EncounterClass>,
+    /// Days to answer a release-of-information request, per requester type other than the
+    /// patient (a patient's own request is always 30 days, 45 CFR 164.524).
+    pub roi_due_days: Vec<super::roi::DueDays>,
+    /// Copy fees per requester type other than the patient (state law sets most of these).
+    pub roi_fees: Vec<super::roi::FeeSchedule>,
+    /// Hourly rate for the labour of copying in an actual-cost patient fee.
+    pub roi_labor_cents_per_hour: u32,
+    /// Reasonable cost-based fee for a second accounting of disclosures within 12 months.
+    pub accounting_fee_cents: u32,
+    /// Where release packets are written; empty = a `releases` folder beside the database.
+    pub roi_output_dir: String,
 }
 
 impl Default for Settings {
@@ -37,6 +48,11 @@ impl Default for Settings {
             duplicate_very_likely_weight: 16,
             break_glass_minutes: 60,
             coding_validation: super::coding::default_validation_classes(),
+            roi_due_days: super::roi::default_due_days(),
+            roi_fees: super::roi::default_fee_schedules(),
+            roi_labor_cents_per_hour: super::roi::DEFAULT_LABOR_CENTS_PER_HOUR,
+            accounting_fee_cents: 1_500,
+            roi_output_dir: String::new(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod index_load;
 mod legal_hold;
 mod mpi;
 mod query;
+mod roi;
 
 pub use index_load::IndexLoadReport;
 
@@ -1603,6 +1604,87 @@ impl Records for LocalRecords {
         token: &SessionToken,
     ) -> ServiceResult<Vec<crate::domain::amendment::AmendmentRequest>> {
         self.amendment_worklist_as(token)
+    }
+
+    fn roi_desk(&self, token: &SessionToken) -> ServiceResult<super::RoiDesk> {
+        self.roi_desk_as(token)
+    }
+
+    fn log_roi_request(
+        &self,
+        token: &SessionToken,
+        request: crate::domain::roi::NewRoiRequest,
+    ) -> ServiceResult<crate::domain::roi::RoiRequest> {
+        self.log_roi_request_as(token, request)
+    }
+
+    fn roi_request(&self, token: &SessionToken, id: &str) -> ServiceResult<super::RoiView> {
+        self.roi_request_as(token, id)
+    }
+
+    fn roi_step(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        step: super::RoiStep,
+    ) -> ServiceResult<crate::domain::roi::RoiRequest> {
+        self.roi_step_as(token, id, expected_version, step)
+    }
+
+    fn release_roi(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        input: super::ReleaseInput,
+    ) -> ServiceResult<crate::domain::roi::RoiRequest> {
+        self.release_roi_as(token, id, expected_version, input)
+    }
+
+    fn chart_disclosures(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+    ) -> ServiceResult<super::ChartDisclosures> {
+        self.chart_disclosures_as(token, mrn)
+    }
+
+    fn record_disclosure(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        fields: crate::domain::roi::DisclosureFields,
+    ) -> ServiceResult<crate::domain::roi::Disclosure> {
+        self.record_disclosure_as(token, mrn, fields)
+    }
+
+    fn correct_disclosure(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        fields: crate::domain::roi::DisclosureFields,
+        entered_in_error: bool,
+        reason: &str,
+    ) -> ServiceResult<crate::domain::roi::Disclosure> {
+        self.correct_disclosure_as(
+            token,
+            id,
+            expected_version,
+            fields,
+            entered_in_error,
+            reason,
+        )
+    }
+
+    fn provide_accounting(
+        &self,
+        token: &SessionToken,
+        mrn: &str,
+        requested_on: chrono::NaiveDate,
+    ) -> ServiceResult<crate::domain::roi::AccountingRecord> {
+        self.provide_accounting_as(token, mrn, requested_on)
     }
 
     fn coding_queue(

@@ -5,6 +5,7 @@
 
 mod clock;
 mod local;
+pub mod packet;
 mod session;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -276,6 +277,93 @@ pub struct ChartAmendments {
     /// The documents the requests name and the amendment documents appended for accepted
     /// ones, in id order, so the chart shows each amended document beside its amendment.
     pub documents: Vec<Document>,
+}
+
+/// One row of the release-of-information desk (F5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoiRow {
+    pub request: crate::domain::roi::RoiRequest,
+    /// "Family, Given" of the chart the request is on.
+    pub patient_name: String,
+}
+
+/// The desk's list: open requests by days left (overdue first), then closed ones.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoiDesk {
+    pub rows: Vec<RoiRow>,
+    /// The department's date the days left were worked out on.
+    pub today: NaiveDate,
+}
+
+/// A document of the chart as the release step offers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoiCandidate {
+    pub info: crate::domain::patient::DocumentInfo,
+    /// Empty for a restricted document (the user has not broken the glass): what it is stays
+    /// hidden until they do.
+    pub categories: Vec<crate::domain::roi::SensitiveCategory>,
+    /// Inside what the request asked for (dates, kinds, encounters).
+    pub wanted: bool,
+    pub pages: u32,
+}
+
+/// One request with what the specialist needs to work it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoiView {
+    pub request: crate::domain::roi::RoiRequest,
+    pub patient_name: String,
+    pub birth_date: NaiveDate,
+    /// The chart is on legal hold: the matter, so the release is weighed with it.
+    pub legal_hold: Option<String>,
+    /// The checker on the documents the request wants.
+    pub check: crate::domain::roi::AuthCheck,
+    pub documents: Vec<RoiCandidate>,
+    pub today: NaiveDate,
+}
+
+/// A step on a request other than its release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoiStep {
+    Move {
+        to: crate::domain::roi::RequestStatus,
+        note: String,
+    },
+    Extend {
+        reason: String,
+        patient_told: NaiveDate,
+    },
+    Deny {
+        ground: crate::domain::roi::DenialGround,
+        explanation: String,
+    },
+    Authorization(Box<crate::domain::roi::Authorization>),
+    Papers {
+        legal: crate::domain::roi::LegalProcess,
+        representative_authority: String,
+    },
+}
+
+/// What is released: the documents picked and how the patient's copy is charged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseInput {
+    pub documents: Vec<String>,
+    pub access_fee: crate::domain::roi::AccessFee,
+}
+
+/// The chart's Disclosures tab.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartDisclosures {
+    /// Each disclosure with every version, oldest first; newest disclosure first.
+    pub disclosures: Vec<Vec<crate::domain::roi::Disclosure>>,
+    pub accountings: Vec<crate::domain::roi::AccountingRecord>,
+    /// What an accounting asked for today would list (ids).
+    pub accounting_today: Vec<String>,
+    /// What an accounting asked for today would cost (0 when it is the first in 12 months).
+    pub next_accounting_fee_cents: u32,
+    pub today: NaiveDate,
+    /// The user may record and correct disclosures.
+    pub can_manage: bool,
 }
 
 /// One page of the coding queue (F4) and how many rows passed the filter in all.
@@ -625,6 +713,66 @@ pub trait Records: Send + Sync {
     ) -> ServiceResult<AmendmentRequest>;
     /// The department's pending requests, soonest due first (overdue ones lead).
     fn amendment_worklist(&self, session: &SessionToken) -> ServiceResult<Vec<AmendmentRequest>>;
+    /// The release-of-information desk (ManageDisclosures, or ViewAuditTrail to read).
+    fn roi_desk(&self, session: &SessionToken) -> ServiceResult<RoiDesk>;
+    /// Logs a request (ManageDisclosures). Refused for a merged chart (log it on the
+    /// survivor) and for a received date in the future.
+    fn log_roi_request(
+        &self,
+        session: &SessionToken,
+        request: crate::domain::roi::NewRoiRequest,
+    ) -> ServiceResult<crate::domain::roi::RoiRequest>;
+    /// One request with its checker and the chart's documents. Audited `roi_viewed`.
+    fn roi_request(&self, session: &SessionToken, id: &str) -> ServiceResult<RoiView>;
+    /// A step on a request at the version the clerk saw.
+    fn roi_step(
+        &self,
+        session: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        step: RoiStep,
+    ) -> ServiceResult<crate::domain::roi::RoiRequest>;
+    /// Releases a request in processing: checks the papers on the documents picked, writes the
+    /// packet completely, then records the release (and its accounting entry when one is
+    /// due) in one transaction. Nothing is recorded unless the packet was written.
+    fn release_roi(
+        &self,
+        session: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        input: ReleaseInput,
+    ) -> ServiceResult<crate::domain::roi::RoiRequest>;
+    /// The chart's Disclosures tab (ManageDisclosures or ViewAuditTrail).
+    fn chart_disclosures(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+    ) -> ServiceResult<ChartDisclosures>;
+    /// Records a disclosure made outside chartroom (ManageDisclosures).
+    fn record_disclosure(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+        fields: crate::domain::roi::DisclosureFields,
+    ) -> ServiceResult<crate::domain::roi::Disclosure>;
+    /// Corrects a disclosure by a new version with the reason (or marks it entered in error).
+    fn correct_disclosure(
+        &self,
+        session: &SessionToken,
+        id: &str,
+        expected_version: u64,
+        fields: crate::domain::roi::DisclosureFields,
+        entered_in_error: bool,
+        reason: &str,
+    ) -> ServiceResult<crate::domain::roi::Disclosure>;
+    /// Gives the patient their accounting of disclosures: writes it to the output folder and
+    /// records it (with its fee: the first in 12 months is free).
+    fn provide_accounting(
+        &self,
+        session: &SessionToken,
+        mrn: &str,
+        requested_on: NaiveDate,
+    ) -> ServiceResult<crate::domain::roi::AccountingRecord>;
     /// The code look-up (code prefix or title words) in the code set in force on `on`.
     fn lookup_codes(
         &self,

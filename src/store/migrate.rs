@@ -12,7 +12,7 @@ use redb::ReadTransaction;
 /// patient index (new tables only). 7: coding (records, code-list versions, the queue and its
 /// change log, coded steps); the queue is built from the discharged encounters. 8: physician
 /// queries and their encounter and user indexes (new tables only).
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The stored schema version, or None when this is not a chartroom database.
 pub fn read_schema_version(rtx: &ReadTransaction) -> Result<Option<u32>, StoreError> {

@@ -15,6 +15,7 @@ mod coding;
 mod migrate;
 mod mpi;
 mod query;
+mod roi;
 mod search_snapshot;
 mod tables;
 mod tx;

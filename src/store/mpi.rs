@@ -317,6 +317,8 @@ impl WriteTx {
             rule.survivor
         };
         let amendments = self.move_amendments(retired, survivor, true, None)?;
+        let (roi_requests, disclosures, accountings) =
+            self.move_roi(retired, survivor, true, None)?;
         let version = r.version;
         r.merged_into = Some(survivor.to_string());
         r.updated_by = who.by.to_string();
@@ -338,6 +340,9 @@ impl WriteTx {
             amendments,
             flagged_encounters,
             survivor_flagged,
+            roi_requests,
+            disclosures,
+            accountings,
         };
         self.put_merge(&record)?;
         for mut other in self.cases_of(retired)? {
@@ -420,6 +425,16 @@ impl WriteTx {
             changed.push(self.put_patient(&mut s, Some(version))?);
         }
         self.move_amendments(&survivor, &retired, false, Some(&record.amendments))?;
+        self.move_roi(
+            &survivor,
+            &retired,
+            false,
+            Some((
+                &record.roi_requests,
+                &record.disclosures,
+                &record.accountings,
+            )),
+        )?;
         let version = r.version;
         r.merged_into = None;
         r.updated_by = who.by.to_string();

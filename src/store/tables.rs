@@ -71,6 +71,21 @@ pub const QUERIES_BY_ENCOUNTER: MultimapTableDefinition<&str, &str> =
 /// user name -> ids of the queries they sent or were asked.
 pub const QUERIES_BY_USER: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("queries_by_user");
+/// Release-of-information requests by id (`ROI-000001`).
+pub const ROI_REQUESTS: TableDefinition<&str, &[u8]> = TableDefinition::new("roi_requests");
+/// MRN -> request ids.
+pub const ROI_BY_PATIENT: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("roi_by_patient");
+/// The accounting of disclosures: (id `DSC-000001`, version) -> `Disclosure`. Insert only: a
+/// correction is a new version, the old ones stay.
+pub const DISCLOSURES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("disclosures");
+/// MRN -> disclosure ids.
+pub const DISCLOSURES_BY_PATIENT: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("disclosures_by_patient");
+/// Accountings given to patients: id (`ACC-000001`) -> `AccountingRecord`.
+pub const ACCOUNTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("accountings");
+pub const ACCOUNTINGS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("accountings_by_patient");
 pub const DUPLICATE_CASES_BY_PATIENT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("duplicate_cases_by_patient");
 pub const ENCOUNTERS_BY_PATIENT: MultimapTableDefinition<&str, &str> =
@@ -104,6 +119,9 @@ pub mod names {
     pub const CODING_QUEUE: &str = "coding_queue";
     pub const CODING_CODED: &str = "coding_coded";
     pub const QUERIES: &str = "queries";
+    pub const ROI_REQUESTS: &str = "roi_requests";
+    pub const DISCLOSURES: &str = "disclosures";
+    pub const ACCOUNTINGS: &str = "accountings";
 }
 
 /// Meta keys.
@@ -120,6 +138,9 @@ pub mod meta {
     pub const AMENDMENT_SEQ: &str = "amendment_seq";
     pub const CLINICAL_SEQ: &str = "clinical_seq";
     pub const QUERY_SEQ: &str = "query_seq";
+    pub const ROI_SEQ: &str = "roi_seq";
+    pub const DISCLOSURE_SEQ: &str = "disclosure_seq";
+    pub const ACCOUNTING_SEQ: &str = "accounting_seq";
     /// The last change number in `coding_queue_log`.
     pub const CODING_QUEUE_GEN: &str = "coding_queue_gen";
     /// The last change number in `search_changes`; absent until a snapshot is first made.

@@ -208,6 +208,14 @@ impl WriteTx {
         self.tx.open_table(tables::QUERIES)?;
         self.tx.open_multimap_table(tables::QUERIES_BY_ENCOUNTER)?;
         self.tx.open_multimap_table(tables::QUERIES_BY_USER)?;
+        self.tx.open_table(tables::ROI_REQUESTS)?;
+        self.tx.open_multimap_table(tables::ROI_BY_PATIENT)?;
+        self.tx.open_table(tables::DISCLOSURES)?;
+        self.tx
+            .open_multimap_table(tables::DISCLOSURES_BY_PATIENT)?;
+        self.tx.open_table(tables::ACCOUNTINGS)?;
+        self.tx
+            .open_multimap_table(tables::ACCOUNTINGS_BY_PATIENT)?;
         Ok(())
     }
 
