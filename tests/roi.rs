@@ -9,7 +9,6 @@ mod common;
 use chartroom::domain::audit::{AuditAction, Outcome};
 use chartroom::domain::break_glass::BreakGlassReason;
 use chartroom::domain::mpi::CaseDecision;
-use chartroom::domain::patient::{EncounterClass, NewPatient, Sensitivity, Sex};
 use chartroom::domain::roi::{
     AccessFee, Authorization, Basis, Delivery, DenialGround, DisclosureFields, Format,
     LegalProcess, NewRoiRequest, Purpose, RecordsWanted, RequestStatus, RequesterType,
@@ -17,83 +16,12 @@ use chartroom::domain::roi::{
 };
 use chartroom::service::packet::verify_packet;
 use chartroom::service::{Records, ReleaseInput, RoiStep, ServiceError, SessionToken};
-use chartroom::synth::{SynthDocument, SynthEncounter, SynthPatient};
 use chrono::NaiveDate;
-use common::{Fixture, fixture, password_of};
+use common::{Fixture, fixture, password_of, roi_patient as patient};
 use std::path::PathBuf;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-/// A patient with a 2025 clinic visit (progress note), a 2026 stay (discharge summary) and a
-/// 2026 substance-use visit whose encounter compliance flags (Part 2).
-fn patient(f: &Fixture, family: &str) -> String {
-    let visit = |y, m, d, kind: &str, text: &str| SynthEncounter {
-        class: EncounterClass::Outpatient,
-        admitted: date(y, m, d),
-        discharged: Some(date(y, m, d)),
-        location: "Clinic".into(),
-        attending: "Dr. Test".into(),
-        discharge_status: None,
-        documents: vec![SynthDocument {
-            kind: kind.into(),
-            author: "Dr. Test".into(),
-            written: date(y, m, d),
-            text: text.into(),
-        }],
-    };
-    let mrn = f
-        .records
-        .system_load_synthetic(&[SynthPatient {
-            patient: NewPatient {
-                family_name: family.into(),
-                given_names: vec!["Rosa".into()],
-                dob: date(1971, 5, 9),
-                sex: Sex::Female,
-                address: None,
-                phone: None,
-                ssn: None,
-                details: Default::default(),
-            },
-            deceased: None,
-            sensitivity: None,
-            near_duplicate_of: None,
-            encounters: vec![
-                visit(2025, 6, 2, "Progress note", "Follow-up. BP 128/82."),
-                visit(
-                    2026,
-                    3,
-                    4,
-                    "Discharge summary",
-                    "Admitted for pneumonia.\nHome.",
-                ),
-                visit(2026, 9, 9, "Progress note", "SUD counselling session."),
-            ],
-            clinical: vec![],
-        }])
-        .unwrap()
-        .remove(0);
-    // Compliance flags the third visit as Part 2.
-    let c = f.login("compliance");
-    let chart = f.records.open_chart(&c, &mrn).unwrap();
-    let sud = chart
-        .encounters
-        .iter()
-        .find(|e| e.admitted == date(2026, 9, 9))
-        .unwrap()
-        .clone();
-    f.records
-        .set_encounter_sensitivity(
-            &c,
-            &mrn,
-            &sud.id,
-            sud.version,
-            Some(Sensitivity::SubstanceUseDisorder),
-            "SUD program visit",
-        )
-        .unwrap();
-    mrn
 }
 
 fn out_dir(f: &Fixture) -> PathBuf {

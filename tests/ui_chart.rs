@@ -10,7 +10,7 @@ use chartroom::domain::patient::{EncounterClass, NewPatient, Sex};
 use chartroom::service::Records;
 use chartroom::synth::{SynthDocument, SynthEncounter, SynthPatient};
 use chrono::NaiveDate;
-use common::ui::{Ui, key};
+use common::ui::{Ui, ctrl, key};
 use crossterm::event::KeyCode;
 use std::time::Duration;
 
@@ -413,7 +413,7 @@ fn billing_reads_the_codes_tab_with_titles_and_poa() {
 }
 
 #[test]
-fn roi_sees_the_disclosures_tab_empty_until_release_of_information_records_one() {
+fn roi_records_corrects_and_accounts_for_disclosures_on_the_disclosures_tab() {
     let (mut ui, _) = open_chart("roi", None);
     ui.send(key(KeyCode::Char('5')));
     let s = ui.screen80();
@@ -421,7 +421,50 @@ fn roi_sees_the_disclosures_tab_empty_until_release_of_information_records_one()
         s.contains("No disclosures recorded for this patient."),
         "{s}"
     );
+    assert!(s.contains("fee $0.00 (first in 12 months)"), "{s}");
     insta::assert_snapshot!("disclosures_tab_roi", s);
+    // A disclosure made outside chartroom, by hand.
+    ui.send(key(KeyCode::Char('m')));
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("County Health Department");
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("2 Court St, Astoria OR");
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("communicable disease report");
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("public health reporting");
+    ui.send(ctrl('s'));
+    let s = ui.screen80();
+    assert!(s.contains("DSC-000001 recorded in the accounting."), "{s}");
+    assert!(
+        s.contains("County Health Department") && s.contains("v1"),
+        "{s}"
+    );
+    assert!(s.contains("Accounting today: 1 listed"), "{s}");
+    // Corrected as entered in error: a second version, gone from the accounting, kept.
+    ui.send(key(KeyCode::Char('c')));
+    for _ in 0..5 {
+        ui.send(key(KeyCode::Tab));
+    }
+    ui.type_text(" ");
+    ui.send(key(KeyCode::Tab));
+    ui.type_text("wrong patient");
+    ui.send(ctrl('s'));
+    let s = ui.screen80();
+    assert!(
+        s.contains("DSC-000001 corrected: version 2, entered in error."),
+        "{s}"
+    );
+    assert!(s.contains("(entered in error)") && s.contains("v2"), "{s}");
+    assert!(s.contains("Accounting today: 0 listed"), "{s}");
+    assert!(s.contains("Version 2 by roi"), "{s}");
+    insta::assert_snapshot!("disclosures_tab_corrected", s);
+    // The accounting given to the patient: the first in 12 months is free.
+    ui.send(key(KeyCode::Char('A')));
+    ui.send(ctrl('s'));
+    let s = ui.screen80();
+    assert!(s.contains("ACC-000001: 0 disclosure(s), fee $0.00"), "{s}");
+    assert!(s.contains("1 accounting(s) given"), "{s}");
     // Registrars have no Disclosures tab.
     let (mut ui, _) = open_chart("registrar", None);
     ui.send(key(KeyCode::Char('5')));

@@ -89,6 +89,10 @@ fn every_function_key_for_every_role_opens_or_says_not_permitted() {
                     assert!(matches!(ui.app.view, View::CodingQueue(_)), "{role} F{n}");
                     assert!(s.contains("Coding queue"), "{role} F{n}\n{s}");
                 }
+                Screen::Roi => {
+                    assert!(matches!(ui.app.view, View::Roi(_)), "{role} F{n}");
+                    assert!(s.contains("Release of information"), "{role} F{n}\n{s}");
+                }
                 Screen::WorkQueue => {
                     assert!(matches!(ui.app.view, View::WorkQueue(_)), "{role} F{n}");
                     assert!(s.contains("My work queue"), "{role} F{n}\n{s}");
@@ -111,11 +115,16 @@ fn coder_pressing_f5_is_told_not_permitted() {
 }
 
 #[test]
-fn placeholder_screen_for_roi() {
+fn empty_roi_desk() {
     let mut ui = Ui::new(true);
     ui.log_in("roi");
     ui.send(key(KeyCode::F(5)));
-    insta::assert_snapshot!(ui.screen80());
+    let s = ui.screen80();
+    assert!(
+        s.contains("0 open, 0 overdue") && s.contains("n logs one"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
 }
 
 #[test]

@@ -1177,8 +1177,9 @@ impl Release {
         } else {
             String::new()
         };
+        let noun = if sent == 1 { "document" } else { "documents" };
         format!(
-            "{sent} documents{held} to {} by {} on {}",
+            "{sent} {noun}{held} to {} by {} on {}",
             self.recipient,
             self.delivery.label(),
             self.on

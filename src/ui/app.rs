@@ -78,6 +78,12 @@ pub enum Msg {
     Coding(Box<CodingAnswer>),
     /// The answer to a work queue call (F6).
     Work(crate::ui::screens::work_queue::WorkAnswer),
+    /// The chart's Disclosures tab read (or read again).
+    DisclosuresLoaded(Box<Result<crate::service::ChartDisclosures, ServiceError>>),
+    /// A disclosure recorded or corrected, an accounting given: what was done, in words.
+    DisclosureDone(Box<Result<String, ServiceError>>),
+    /// The answer to a release-of-information call (F5).
+    Roi(crate::ui::screens::roi::RoiAnswer),
     /// A background call (keep-alive) failed.
     ServiceFailed(ServiceError),
 }
@@ -237,6 +243,14 @@ pub enum Effect {
     Coding(SessionToken, Box<CodingCall>),
     /// My work queue (F6): its list, an answer to a physician query.
     Work(SessionToken, Box<crate::ui::screens::work_queue::WorkCall>),
+    /// The chart's Disclosures tab: read it, or send one of its forms.
+    Disclosures(
+        SessionToken,
+        String,
+        Box<crate::ui::screens::chart_disclosures::DisclosureCall>,
+    ),
+    /// The release-of-information desk (F5).
+    Roi(SessionToken, Box<crate::ui::screens::roi::RoiCall>),
     /// Clear the terminal and draw everything again (Ctrl+L).
     FullRedraw,
     Quit,
@@ -261,6 +275,8 @@ pub enum View {
     CodingQueue(Box<crate::ui::screens::coding_queue::CodingQueueView>),
     /// F6: my work queue.
     WorkQueue(Box<crate::ui::screens::work_queue::WorkQueueView>),
+    /// F5: the release-of-information desk.
+    Roi(Box<crate::ui::screens::roi::RoiScreen>),
     /// The coding workspace on one encounter (the queue kept to go back to).
     CodingWorkspace(
         Box<(
@@ -377,6 +393,7 @@ impl App {
             View::Duplicates(_) => Some(Screen::Duplicates),
             View::BreakGlassReview(_) => Some(Screen::BreakGlassReview),
             View::WorkQueue(_) => Some(Screen::WorkQueue),
+            View::Roi(_) => Some(Screen::Roi),
             View::CodeLookup(_) | View::CodingQueue(_) | View::CodingWorkspace(_) => {
                 Some(Screen::Coding)
             }
@@ -400,6 +417,7 @@ impl App {
             View::CodingQueue(q) => q.typing(),
             View::CodingWorkspace(w) => w.0.typing(),
             View::WorkQueue(w) => w.typing(),
+            View::Roi(r) => r.typing(),
             _ => false,
         }
     }
@@ -415,6 +433,7 @@ impl App {
             View::CodingQueue(q) if !q.typing() => KeyScope::CodingQueue,
             View::CodingWorkspace(w) if !w.0.typing() => KeyScope::Workspace,
             View::WorkQueue(w) if !w.typing() => KeyScope::WorkQueue,
+            View::Roi(r) if !r.typing() => KeyScope::Roi,
             _ => KeyScope::Any,
         }
     }
@@ -445,6 +464,7 @@ impl App {
             View::CodingQueue(q) if self.session.is_some() => q.has_input(),
             View::CodingWorkspace(w) if self.session.is_some() => w.0.has_unsaved(),
             View::WorkQueue(w) if self.session.is_some() => w.has_input(),
+            View::Roi(r) if self.session.is_some() => r.has_input(),
             _ => self.session.is_none() && self.login.has_input(),
         }
     }
@@ -478,6 +498,7 @@ impl App {
                         (View::Chart(c), true) => c.paste(&text),
                         (View::CodingQueue(q), true) => q.paste(&text),
                         (View::WorkQueue(w), true) => w.paste(&text),
+                        (View::Roi(r), true) => r.paste(&text),
                         (View::CodingWorkspace(w), true) => {
                             let request = w.0.paste(&text);
                             return effects
@@ -531,6 +552,14 @@ impl App {
                             q.may_read_dnfb = self.may(crate::policy::Permission::ViewDnfb);
                             self.set_view(View::CodingQueue(Box::new(q)));
                             return self.load_queue();
+                        }
+                        if screen == Screen::Roi {
+                            let r = crate::ui::screens::roi::RoiScreen::new(
+                                self.may(crate::policy::Permission::ManageDisclosures),
+                                self.context_mrn.clone(),
+                            );
+                            self.set_view(View::Roi(Box::new(r)));
+                            return self.roi_call(crate::ui::screens::roi::RoiCall::Desk);
                         }
                         if screen == Screen::WorkQueue {
                             let w = crate::ui::screens::work_queue::WorkQueueView::new(
@@ -961,6 +990,61 @@ impl App {
                 self.dirty = true;
                 self.on_coding(*answer)
             }
+            Msg::DisclosuresLoaded(result) => {
+                self.dirty = true;
+                match (*result, &mut self.view) {
+                    (Ok(d), View::Chart(c)) => match &mut c.disclosures {
+                        Some(t) => t.reload(d),
+                        None => {
+                            c.disclosures = Some(
+                                crate::ui::screens::chart_disclosures::DisclosuresTab::new(d),
+                            )
+                        }
+                    },
+                    (Ok(_), _) => {}
+                    (Err(e), _) => self.on_service_error(&e, "Disclosures"),
+                }
+                Vec::new()
+            }
+            Msg::DisclosureDone(result) => {
+                self.dirty = true;
+                let mrn = match &self.view {
+                    View::Chart(c) => c.chart.patient.mrn.clone(),
+                    _ => return Vec::new(),
+                };
+                match *result {
+                    Ok(done) => {
+                        self.set_status(StatusKind::Info, crate::sanitize::sanitize(&done));
+                        return self
+                            .token()
+                            .map(|t| {
+                                Effect::Disclosures(
+                                    t,
+                                    mrn,
+                                    Box::new(
+                                        crate::ui::screens::chart_disclosures::DisclosureCall::Load,
+                                    ),
+                                )
+                            })
+                            .into_iter()
+                            .collect();
+                    }
+                    Err(e) => {
+                        if let View::Chart(c) = &mut self.view
+                            && let Some(t) = &mut c.disclosures
+                        {
+                            t.refused(e.to_string());
+                        }
+                        self.on_service_error(&e, "Disclosures");
+                    }
+                }
+                Vec::new()
+            }
+            Msg::Roi(answer) => {
+                let effects = self.on_roi(answer);
+                self.dirty = true;
+                effects
+            }
             Msg::Work(answer) => {
                 self.dirty = true;
                 self.on_work(answer)
@@ -1322,6 +1406,68 @@ impl App {
             .collect()
     }
 
+    fn roi_call(&self, call: crate::ui::screens::roi::RoiCall) -> Vec<Effect> {
+        self.token()
+            .map(|t| Effect::Roi(t, Box::new(call)))
+            .into_iter()
+            .collect()
+    }
+
+    /// The desk's answers: the list, a request's page, or a request changed (its page is
+    /// read again, so the checker and documents are the service's).
+    fn on_roi(&mut self, answer: crate::ui::screens::roi::RoiAnswer) -> Vec<Effect> {
+        use crate::ui::screens::roi::{RoiAnswer, RoiCall, RoiScreen};
+        match answer {
+            RoiAnswer::Desk(result) => match (*result, &mut self.view) {
+                (Ok(d), View::Roi(r)) => r.set_desk(d),
+                (Ok(_), _) => {}
+                (Err(e), _) => self.on_service_error(&e, "Release of information"),
+            },
+            RoiAnswer::Opened(result) => match (*result, &mut self.view) {
+                (Ok(v), View::Roi(r)) => {
+                    self.context_mrn = Some(v.request.mrn.clone());
+                    r.set_page(v);
+                }
+                (Ok(_), _) => {}
+                (Err(e), _) => self.on_roi_error(&e),
+            },
+            RoiAnswer::Changed(result) => match (*result, &mut self.view) {
+                (Ok(req), View::Roi(r)) => {
+                    r.changed();
+                    self.set_status(
+                        StatusKind::Info,
+                        crate::sanitize::sanitize(&RoiScreen::done_message(&req)),
+                    );
+                    let mut calls = self.roi_call(RoiCall::Open(req.id.clone()));
+                    calls.extend(self.roi_call(RoiCall::Desk));
+                    return calls;
+                }
+                (Ok(_), _) => {}
+                (Err(e), _) => self.on_roi_error(&e),
+            },
+        }
+        Vec::new()
+    }
+
+    /// A refusal: the open form keeps what was typed and shows why; the status line says it.
+    fn on_roi_error(&mut self, e: &ServiceError) {
+        if let View::Roi(r) = &mut self.view {
+            r.refused(e.to_string());
+            let _ = r.problem();
+        }
+        let what = match e {
+            ServiceError::NeedsBreakGlass => {
+                "This chart or encounter is restricted: open it in F3 and break the glass                  (reason: release of information), then come back."
+            }
+            _ => "Release of information",
+        };
+        if matches!(e, ServiceError::NeedsBreakGlass) {
+            self.set_status(StatusKind::Warning, what);
+        } else {
+            self.on_service_error(e, what);
+        }
+    }
+
     /// The work queue's answers: the list, or an answer recorded (the list is read again:
     /// the query has left it) or refused (the form stays as typed).
     fn on_work(&mut self, answer: crate::ui::screens::work_queue::WorkAnswer) -> Vec<Effect> {
@@ -1558,6 +1704,7 @@ impl App {
                 (View::BreakGlass(f), true) => f.handle_key(&key),
                 (View::BreakGlassReview(r), true) => r.handle_key(&key),
                 (View::WorkQueue(w), true) => w.handle_key(&key),
+                (View::Roi(r), true) => r.handle_key(&key),
                 _ => false,
             };
             if used {
@@ -1707,6 +1854,7 @@ impl App {
                     View::Chart(c) => c.close(),
                     View::BreakGlassReview(r) => r.back(),
                     View::WorkQueue(w) => w.back(),
+                    View::Roi(r) => r.back(),
                     View::CodingQueue(q) => q.back(),
                     View::CodingWorkspace(w) => w.0.back(),
                     _ => false,
@@ -1817,6 +1965,16 @@ impl App {
                         None => Vec::new(),
                     };
                 }
+                if let View::Roi(r) = &mut self.view {
+                    let call = r.on_action(action, SEARCH_PAGE);
+                    if let Some(problem) = r.problem() {
+                        self.set_status(StatusKind::Warning, problem);
+                    }
+                    return call
+                        .map(|c| Effect::Roi(token, Box::new(c)))
+                        .into_iter()
+                        .collect();
+                }
                 if let View::WorkQueue(w) = &mut self.view {
                     use crate::ui::screens::work_queue::WorkRequest;
                     let request = w.on_action(action, SEARCH_PAGE);
@@ -1865,6 +2023,9 @@ impl App {
                         Some(ChartRequest::Codes) => vec![Effect::LoadChartCodes(token, mrn)],
                         Some(ChartRequest::Amendments) => {
                             vec![Effect::LoadAmendments(token, mrn)]
+                        }
+                        Some(ChartRequest::Disclosures(call)) => {
+                            vec![Effect::Disclosures(token, mrn, Box::new(call))]
                         }
                         Some(ChartRequest::SetFlag(r)) => vec![Effect::SetFlag(token, Box::new(r))],
                         Some(ChartRequest::SetHold(r)) => vec![Effect::SetHold(token, Box::new(r))],

@@ -163,7 +163,83 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         }
         Effect::Coding(token, call) => Some(Msg::Coding(Box::new(coding(records, &token, *call)))),
         Effect::Work(token, call) => Some(Msg::Work(work(records, &token, *call))),
+        Effect::Roi(token, call) => Some(Msg::Roi(roi(records, &token, *call))),
+        Effect::Disclosures(token, mrn, call) => Some(disclosures(records, &token, &mrn, *call)),
         Effect::FullRedraw | Effect::Quit => None,
+    }
+}
+
+/// One call of the chart's Disclosures tab.
+fn disclosures(
+    records: &dyn Records,
+    token: &SessionToken,
+    mrn: &str,
+    call: crate::ui::screens::chart_disclosures::DisclosureCall,
+) -> Msg {
+    use crate::ui::screens::chart_disclosures::DisclosureCall;
+    use crate::ui::screens::roi_forms::FormCall;
+    let done = match call {
+        DisclosureCall::Load => {
+            return Msg::DisclosuresLoaded(Box::new(records.chart_disclosures(token, mrn)));
+        }
+        DisclosureCall::Form(FormCall::Disclosure(fields)) => records
+            .record_disclosure(token, mrn, fields)
+            .map(|d| format!("{} recorded in the accounting.", d.id)),
+        DisclosureCall::Form(FormCall::Correct {
+            id,
+            version,
+            fields,
+            entered_in_error,
+            reason,
+        }) => records
+            .correct_disclosure(token, &id, version, fields, entered_in_error, &reason)
+            .map(|d| {
+                format!(
+                    "{} corrected: version {}{}.",
+                    d.id,
+                    d.version,
+                    if d.entered_in_error {
+                        ", entered in error"
+                    } else {
+                        ""
+                    }
+                )
+            }),
+        DisclosureCall::Form(FormCall::Accounting(on)) => {
+            records.provide_accounting(token, mrn, on).map(|a| {
+                format!(
+                    "{}: {} disclosure(s), fee {}, written to {}.",
+                    a.id,
+                    a.listed.len(),
+                    crate::domain::roi::format_cents(a.fee_cents),
+                    a.file
+                )
+            })
+        }
+        DisclosureCall::Form(_) => Err(crate::service::ServiceError::Invalid(
+            "that form does not belong to the Disclosures tab".into(),
+        )),
+    };
+    Msg::DisclosureDone(Box::new(done))
+}
+
+/// One call of the release-of-information desk (F5).
+fn roi(
+    records: &dyn Records,
+    token: &SessionToken,
+    call: crate::ui::screens::roi::RoiCall,
+) -> crate::ui::screens::roi::RoiAnswer {
+    use crate::ui::screens::roi::{RoiAnswer, RoiCall};
+    match call {
+        RoiCall::Desk => RoiAnswer::Desk(Box::new(records.roi_desk(token))),
+        RoiCall::Open(id) => RoiAnswer::Opened(Box::new(records.roi_request(token, &id))),
+        RoiCall::Log(n) => RoiAnswer::Changed(Box::new(records.log_roi_request(token, *n))),
+        RoiCall::Step { id, version, step } => {
+            RoiAnswer::Changed(Box::new(records.roi_step(token, &id, version, *step)))
+        }
+        RoiCall::Release { id, version, input } => {
+            RoiAnswer::Changed(Box::new(records.release_roi(token, &id, version, input)))
+        }
     }
 }
 

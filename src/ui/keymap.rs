@@ -105,6 +105,21 @@ pub enum Action {
     WithdrawQuery,
     PickAnswer,
     ReloadWork,
+    NewRoiRequest,
+    RoiValidate,
+    RoiWait,
+    RoiProcess,
+    RoiAuthorization,
+    RoiPapers,
+    RoiExtend,
+    RoiDeny,
+    RoiCancel,
+    RoiRelease,
+    RoiPick,
+    ReloadRoi,
+    RecordDisclosure,
+    CorrectDisclosure,
+    ProvideAccounting,
 }
 
 /// Where a key means its action. Screen letters (`l` lock, `r` research) mean something only
@@ -126,6 +141,10 @@ pub enum KeyScope {
     Workspace,
     /// F6, my work queue and its answer form.
     WorkQueue,
+    /// F5, the release-of-information desk and a request's page.
+    Roi,
+    /// The chart's Disclosures tab: the chart's keys and the accounting's.
+    Disclosures,
 }
 
 impl KeyScope {
@@ -133,7 +152,9 @@ impl KeyScope {
     /// the chart).
     pub fn parent(self) -> Option<KeyScope> {
         match self {
-            KeyScope::Reader | KeyScope::Amendments => Some(KeyScope::Chart),
+            KeyScope::Reader | KeyScope::Amendments | KeyScope::Disclosures => {
+                Some(KeyScope::Chart)
+            }
             KeyScope::Workspace => Some(KeyScope::Reader),
             _ => None,
         }
@@ -150,7 +171,7 @@ impl KeyScope {
 }
 
 impl Action {
-    pub const ALL: [Action; 84] = [
+    pub const ALL: [Action; 99] = [
         Action::Help,
         Action::Search,
         Action::Chart,
@@ -235,6 +256,21 @@ impl Action {
         Action::WithdrawQuery,
         Action::PickAnswer,
         Action::ReloadWork,
+        Action::NewRoiRequest,
+        Action::RoiValidate,
+        Action::RoiWait,
+        Action::RoiProcess,
+        Action::RoiAuthorization,
+        Action::RoiPapers,
+        Action::RoiExtend,
+        Action::RoiDeny,
+        Action::RoiCancel,
+        Action::RoiRelease,
+        Action::RoiPick,
+        Action::ReloadRoi,
+        Action::RecordDisclosure,
+        Action::CorrectDisclosure,
+        Action::ProvideAccounting,
     ];
 
     /// The screen on which this action's key means it.
@@ -293,6 +329,21 @@ impl Action {
             | Action::QuoteLine
             | Action::WithdrawQuery => KeyScope::Workspace,
             Action::PickAnswer | Action::ReloadWork => KeyScope::WorkQueue,
+            Action::NewRoiRequest
+            | Action::RoiValidate
+            | Action::RoiWait
+            | Action::RoiProcess
+            | Action::RoiAuthorization
+            | Action::RoiPapers
+            | Action::RoiExtend
+            | Action::RoiDeny
+            | Action::RoiCancel
+            | Action::RoiRelease
+            | Action::RoiPick
+            | Action::ReloadRoi => KeyScope::Roi,
+            Action::RecordDisclosure | Action::CorrectDisclosure | Action::ProvideAccounting => {
+                KeyScope::Disclosures
+            }
             _ => KeyScope::Any,
         }
     }
@@ -363,6 +414,21 @@ impl Action {
             Action::ComposeQuery => "compose_query",
             Action::PickAnswer => "pick_answer",
             Action::ReloadWork => "reload_work",
+            Action::NewRoiRequest => "new_roi_request",
+            Action::RoiValidate => "roi_validate",
+            Action::RoiWait => "roi_wait",
+            Action::RoiProcess => "roi_process",
+            Action::RoiAuthorization => "roi_authorization",
+            Action::RoiPapers => "roi_papers",
+            Action::RoiExtend => "roi_extend",
+            Action::RoiDeny => "roi_deny",
+            Action::RoiCancel => "roi_cancel",
+            Action::RoiRelease => "roi_release",
+            Action::RoiPick => "roi_pick",
+            Action::ReloadRoi => "reload_roi",
+            Action::RecordDisclosure => "record_disclosure",
+            Action::CorrectDisclosure => "correct_disclosure",
+            Action::ProvideAccounting => "provide_accounting",
             Action::QuoteLine => "quote_line",
             Action::WithdrawQuery => "withdraw_query",
             Action::TabSummary => "tab_summary",
@@ -453,6 +519,21 @@ impl Action {
             Action::ComposeQuery => "Query",
             Action::PickAnswer => "Pick",
             Action::ReloadWork => "Reload",
+            Action::NewRoiRequest => "New request",
+            Action::RoiValidate => "Validating",
+            Action::RoiWait => "Waiting",
+            Action::RoiProcess => "In processing",
+            Action::RoiAuthorization => "Authorization",
+            Action::RoiPapers => "Papers",
+            Action::RoiExtend => "Extend",
+            Action::RoiDeny => "Deny",
+            Action::RoiCancel => "Cancel",
+            Action::RoiRelease => "Release",
+            Action::RoiPick => "Pick",
+            Action::ReloadRoi => "Reload",
+            Action::RecordDisclosure => "Add",
+            Action::CorrectDisclosure => "Correct",
+            Action::ProvideAccounting => "Accounting",
             Action::QuoteLine => "Quote",
             Action::WithdrawQuery => "Withdraw",
             Action::TabSummary => "Summary",
@@ -552,6 +633,33 @@ impl Action {
             Action::ReturnCoding => "Coding: return to the coder with a note (supervisor)",
             Action::PickAnswer => "Work queue: pick the highlighted answer to a query",
             Action::ReloadWork => "Work queue: read the list again",
+            Action::NewRoiRequest => "Release of information: log a new request (intake)",
+            Action::RoiValidate => "Release of information: move the request to validating",
+            Action::RoiWait => {
+                "Release of information: waiting for authorization, fee or clarification"
+            }
+            Action::RoiProcess => "Release of information: move the request to in processing",
+            Action::RoiAuthorization => {
+                "Release of information: record the authorization, element by element"
+            }
+            Action::RoiPapers => {
+                "Release of information: court order, satisfactory assurance, representative's authority"
+            }
+            Action::RoiExtend => {
+                "Release of information: the one 30-day extension of a patient's request"
+            }
+            Action::RoiDeny => "Release of information: deny the request with its ground",
+            Action::RoiCancel => "Release of information: cancel the request (say why)",
+            Action::RoiRelease => "Release of information: write the packet and record the release",
+            Action::RoiPick => "Release of information: pick or drop the highlighted document",
+            Action::ReloadRoi => "Release of information: read the list again",
+            Action::RecordDisclosure => "Disclosures: record a disclosure made outside chartroom",
+            Action::CorrectDisclosure => {
+                "Disclosures: correct the selected disclosure (a new version, with the reason)"
+            }
+            Action::ProvideAccounting => {
+                "Disclosures: give the patient their accounting of disclosures"
+            }
             Action::ComposeQuery => {
                 "Coding: write a physician query (compliant templates; Ctrl+S sends it)"
             }
@@ -770,7 +878,7 @@ pub struct Keymap {
 }
 
 /// The default table (DESIGN §5 fixes the global keys).
-const DEFAULTS: [(Key, Action); 84] = [
+const DEFAULTS: [(Key, Action); 99] = [
     (Key::plain(KeyCode::F(1)), Action::Help),
     (Key::plain(KeyCode::F(2)), Action::Search),
     (Key::plain(KeyCode::F(3)), Action::Chart),
@@ -855,6 +963,21 @@ const DEFAULTS: [(Key, Action); 84] = [
     (Key::plain(KeyCode::Char('w')), Action::WithdrawQuery),
     (Key::plain(KeyCode::Char(' ')), Action::PickAnswer),
     (Key::plain(KeyCode::Char('r')), Action::ReloadWork),
+    (Key::plain(KeyCode::Char('n')), Action::NewRoiRequest),
+    (Key::plain(KeyCode::Char('v')), Action::RoiValidate),
+    (Key::plain(KeyCode::Char('w')), Action::RoiWait),
+    (Key::plain(KeyCode::Char('p')), Action::RoiProcess),
+    (Key::plain(KeyCode::Char('a')), Action::RoiAuthorization),
+    (Key::plain(KeyCode::Char('g')), Action::RoiPapers),
+    (Key::plain(KeyCode::Char('x')), Action::RoiExtend),
+    (Key::plain(KeyCode::Char('d')), Action::RoiDeny),
+    (Key::plain(KeyCode::Char('c')), Action::RoiCancel),
+    (Key::plain(KeyCode::Char('R')), Action::RoiRelease),
+    (Key::plain(KeyCode::Char(' ')), Action::RoiPick),
+    (Key::plain(KeyCode::Char('r')), Action::ReloadRoi),
+    (Key::plain(KeyCode::Char('m')), Action::RecordDisclosure),
+    (Key::plain(KeyCode::Char('c')), Action::CorrectDisclosure),
+    (Key::plain(KeyCode::Char('A')), Action::ProvideAccounting),
 ];
 
 /// The function-key screens, in footer order.

@@ -98,8 +98,9 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
         View::CodingQueue(q) => v.extend(q.footer_actions()),
         View::CodingWorkspace(w) => v.extend(w.0.footer_actions()),
         View::WorkQueue(w) => v.extend(w.footer_actions()),
+        View::Roi(r) => v.extend(r.footer_actions()),
         View::Duplicates(d) => v.extend(d.footer_actions()),
-        View::Chart(c) if c.amendment_form().is_some() => {
+        View::Chart(c) if c.amendment_form().is_some() || c.disclosure_form_open() => {
             v.extend([(Action::Save, 0), (Action::NextField, 1)]);
         }
         View::Chart(c) if c.typing() => v.push((Action::Submit, 0)),
@@ -128,6 +129,11 @@ pub fn footer_actions(app: &App) -> Vec<(Action, u8)> {
             }
             if c.tab == crate::policy::ChartTab::Documents && !c.chart.documents.is_empty() {
                 v.push((Action::Submit, 0));
+            }
+            if c.tab == crate::policy::ChartTab::Disclosures
+                && let Some(t) = &c.disclosures
+            {
+                v.extend(t.footer_actions());
             }
             if c.tab == crate::policy::ChartTab::Amendments
                 && session.permissions.contains(&Permission::ManageAmendments)

@@ -61,6 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             View::CodingQueue(q) => q.draw(frame, main, &app.theme),
             View::CodingWorkspace(w) => w.0.draw(frame, main, &app.theme),
             View::WorkQueue(w) => w.draw(frame, main, &app.theme),
+            View::Roi(r) => r.draw(frame, main, &app.theme),
             View::Chart(c) => c.draw(frame, main, &app.theme, app.today),
             View::Register(f) => f.draw(frame, main, &app.theme, app.today),
             View::Duplicates(d) => d.draw(frame, main, &app.theme),

@@ -131,3 +131,76 @@ pub fn chf_patient(
         clinical: vec![],
     }
 }
+
+/// A patient with a 2025 clinic visit (progress note), a 2026 stay (discharge summary) and a
+/// 2026 substance-use visit whose encounter compliance flags (Part 2).
+pub fn roi_patient(f: &Fixture, family: &str) -> String {
+    use chartroom::domain::patient::{EncounterClass, NewPatient, Sensitivity, Sex};
+    use chartroom::synth::{SynthDocument, SynthEncounter, SynthPatient};
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let visit = |y, m, d, kind: &str, text: &str| SynthEncounter {
+        class: EncounterClass::Outpatient,
+        admitted: date(y, m, d),
+        discharged: Some(date(y, m, d)),
+        location: "Clinic".into(),
+        attending: "Dr. Test".into(),
+        discharge_status: None,
+        documents: vec![SynthDocument {
+            kind: kind.into(),
+            author: "Dr. Test".into(),
+            written: date(y, m, d),
+            text: text.into(),
+        }],
+    };
+    let mrn = f
+        .records
+        .system_load_synthetic(&[SynthPatient {
+            patient: NewPatient {
+                family_name: family.into(),
+                given_names: vec!["Rosa".into()],
+                dob: date(1971, 5, 9),
+                sex: Sex::Female,
+                address: None,
+                phone: None,
+                ssn: None,
+                details: Default::default(),
+            },
+            deceased: None,
+            sensitivity: None,
+            near_duplicate_of: None,
+            encounters: vec![
+                visit(2025, 6, 2, "Progress note", "Follow-up. BP 128/82."),
+                visit(
+                    2026,
+                    3,
+                    4,
+                    "Discharge summary",
+                    "Admitted for pneumonia.\nHome.",
+                ),
+                visit(2026, 9, 9, "Progress note", "SUD counselling session."),
+            ],
+            clinical: vec![],
+        }])
+        .unwrap()
+        .remove(0);
+    // Compliance flags the third visit as Part 2.
+    let c = f.login("compliance");
+    let chart = f.records.open_chart(&c, &mrn).unwrap();
+    let sud = chart
+        .encounters
+        .iter()
+        .find(|e| e.admitted == date(2026, 9, 9))
+        .unwrap()
+        .clone();
+    f.records
+        .set_encounter_sensitivity(
+            &c,
+            &mrn,
+            &sud.id,
+            sud.version,
+            Some(Sensitivity::SubstanceUseDisorder),
+            "SUD program visit",
+        )
+        .unwrap();
+    mrn
+}

@@ -6,6 +6,7 @@
 use super::chart_access_log::AccessLogTab;
 use super::chart_amendments::AmendmentsTab;
 use super::chart_codes::CodesTab;
+use super::chart_disclosures::{DisclosureCall, DisclosuresTab};
 use super::chart_summary::SummaryTab;
 use super::legal_hold_form::{HoldRequest, LegalHoldForm};
 use super::sensitivity_form::{FlagRequest, FlagTarget, SensitivityForm};
@@ -43,6 +44,9 @@ pub struct ChartView {
     pub access_log: Option<AccessLogTab>,
     pub codes: Option<CodesTab>,
     pub amendments: Option<AmendmentsTab>,
+    pub disclosures: Option<DisclosuresTab>,
+    /// A sentence for the status line from the last key on a tab (a step refused).
+    notice: Option<String>,
     pub summary: SummaryTab,
     /// Compliance's flag form (`f`), over the tab area.
     pub flag_form: Option<SensitivityForm>,
@@ -57,6 +61,7 @@ pub enum ChartRequest {
     AccessLog,
     Codes,
     Amendments,
+    Disclosures(DisclosureCall),
     SetFlag(FlagRequest),
     SetHold(HoldRequest),
 }
@@ -83,6 +88,8 @@ impl ChartView {
             access_log: None,
             codes: None,
             amendments: None,
+            disclosures: None,
+            notice: None,
             summary: SummaryTab::default(),
             flag_form: None,
             hold_form: None,
@@ -136,6 +143,9 @@ impl ChartView {
 
     /// A problem the flag or hold form found with what was typed, for the status line.
     pub fn form_problem(&mut self) -> Option<String> {
+        if let Some(n) = self.notice.take() {
+            return Some(n);
+        }
         self.flag_form
             .as_mut()
             .and_then(SensitivityForm::problem)
@@ -153,6 +163,12 @@ impl ChartView {
             || self.amendment_form().is_some_and(|f| f.typing())
             || self.flag_form.as_ref().is_some_and(SensitivityForm::typing)
             || self.hold_form.is_some()
+            || self.disclosure_form_open()
+    }
+
+    /// A form of the Disclosures tab is open.
+    pub fn disclosure_form_open(&self) -> bool {
+        self.disclosures.as_ref().is_some_and(|t| t.form.is_some())
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
@@ -164,6 +180,11 @@ impl ChartView {
         }
         if let Some(f) = &mut self.find {
             return f.handle_key(key);
+        }
+        if let Some(t) = &mut self.disclosures
+            && t.form.is_some()
+        {
+            return t.handle_key(key);
         }
         self.amendment_form_mut().is_some_and(|f| f.handle_key(key))
     }
@@ -184,6 +205,8 @@ impl ChartView {
             f.paste(text);
         } else if let Some(f) = self.amendment_form_mut() {
             f.paste(text);
+        } else if let Some(t) = &mut self.disclosures {
+            t.paste(text);
         }
     }
 
@@ -236,17 +259,24 @@ impl ChartView {
         self.amendment_form().is_some_and(|f| f.has_input())
             || self.flag_form.as_ref().is_some_and(|f| f.has_input())
             || self.hold_form.as_ref().is_some_and(|f| f.has_input())
+            || self.disclosures.as_ref().is_some_and(|t| t.has_input())
     }
 
     /// Which keys mean something now: none of the chart's letters while a form is open,
     /// find in the reader, the amendment steps on their tab.
     pub fn key_scope(&self) -> KeyScope {
-        if self.amendment_form().is_some() || self.flag_form.is_some() || self.hold_form.is_some() {
+        if self.amendment_form().is_some()
+            || self.flag_form.is_some()
+            || self.hold_form.is_some()
+            || self.disclosure_form_open()
+        {
             KeyScope::Any
         } else if self.viewer.is_some() {
             KeyScope::Reader
         } else if self.tab == ChartTab::Amendments && self.history.is_none() {
             KeyScope::Amendments
+        } else if self.tab == ChartTab::Disclosures && self.history.is_none() {
+            KeyScope::Disclosures
         } else {
             KeyScope::Chart
         }
@@ -267,6 +297,11 @@ impl ChartView {
         }
         if let Some(t) = &mut self.amendments
             && t.form.take().is_some()
+        {
+            return true;
+        }
+        if let Some(t) = &mut self.disclosures
+            && t.close()
         {
             return true;
         }
@@ -296,6 +331,9 @@ impl ChartView {
             ChartTab::AccessLog if self.access_log.is_none() => Some(ChartRequest::AccessLog),
             ChartTab::Codes if self.codes.is_none() => Some(ChartRequest::Codes),
             ChartTab::Amendments if self.amendments.is_none() => Some(ChartRequest::Amendments),
+            ChartTab::Disclosures if self.disclosures.is_none() => {
+                Some(ChartRequest::Disclosures(DisclosureCall::Load))
+            }
             _ => None,
         })
     }
@@ -367,6 +405,14 @@ impl ChartView {
                     t.on_action(action, page);
                 }
             }
+            ChartTab::Disclosures => {
+                if let Some(t) = &mut self.disclosures {
+                    match t.on_action(action, page) {
+                        Ok(call) => return call.map(ChartRequest::Disclosures),
+                        Err(why) => self.notice = Some(why),
+                    }
+                }
+            }
             ChartTab::Summary => self.summary.on_action(action, page),
             ChartTab::Encounters => {
                 crate::ui::list::move_selection(
@@ -376,7 +422,6 @@ impl ChartView {
                     page,
                 );
             }
-            _ => {}
         }
         None
     }
@@ -485,12 +530,10 @@ impl ChartView {
                 Some(t) => t.draw(frame, body, theme),
                 None => placeholder(frame, body, theme, "Loading the codes…"),
             },
-            ChartTab::Disclosures => placeholder(
-                frame,
-                body,
-                theme,
-                "No disclosures recorded for this patient.",
-            ),
+            ChartTab::Disclosures => match &self.disclosures {
+                Some(t) => t.draw(frame, body, theme),
+                None => placeholder(frame, body, theme, "Loading the accounting of disclosures…"),
+            },
         }
         if let Some(v) = &self.viewer {
             frame.render_widget(Clear, body);
