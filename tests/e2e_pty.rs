@@ -468,3 +468,77 @@ fn a_coder_codes_one_encounter_from_the_queue() {
         .unwrap();
     assert_eq!(verify.status.code(), Some(0));
 }
+
+#[test]
+fn a_patients_request_goes_from_intake_to_a_released_packet() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("chartroom").join("demo.redb");
+    let mut t = Pty::spawn(&["demo", "--patients", "200"], home.path());
+    t.wait_for("Sign in to chartroom", 240);
+    t.send(b"roi\troi-demo-password\r");
+    t.wait_for("Welcome", 30);
+    // The patient from search: their chart puts them in context for intake.
+    t.send(b"\x1bOQ"); // F2
+    t.wait_for("Find:", 10);
+    type_slowly(&mut t, "o'brien");
+    t.wait_for("O'BRIEN,", 20);
+    t.send(b"\r");
+    t.wait_for("Chart — ", 10);
+    t.send(b"\x1b[15~"); // F5
+    t.wait_for("Release of information —", 20);
+    t.send(b"n");
+    t.wait_for("New release-of-information request", 10);
+    t.send(b"\t\t"); // requester: the patient (the default); to the name
+    type_slowly(&mut t, "Pat O'Brien");
+    t.send(b"\t");
+    type_slowly(&mut t, "patient portal");
+    t.send(b"\x13"); // Ctrl+S: logged, and its page opens
+    t.wait_for("logged; due", 20);
+    t.wait_for("Checker", 20);
+    t.wait_for("No authorization is needed", 20);
+    let id: String = t
+        .screen()
+        .lines()
+        .find_map(|l| l.split("ROI-").nth(1).map(|r| format!("ROI-{}", &r[..6])))
+        .unwrap();
+    t.send(b"p"); // in processing
+    t.wait_for("in processing", 20);
+    t.send(b"\t"); // the documents pane: what was asked for is picked
+    t.wait_for("picked", 10);
+    t.send(b"R");
+    t.wait_for("flat fee $6.50", 10);
+    t.send(b"\x13");
+    t.wait_for("released:", 30);
+    t.wait_for("Packet:", 10);
+    quit(&mut t);
+
+    let dir = home.path().join("chartroom").join("releases").join(&id);
+    let manifest = chartroom::service::packet::verify_packet(&dir).unwrap();
+    let names: Vec<&str> = manifest.iter().map(|m| m.name.as_str()).collect();
+    for want in ["cover-letter.txt", "invoice.txt", "electronic-copy.json"] {
+        assert!(names.contains(&want), "{names:?}");
+    }
+    assert!(names.iter().any(|n| n.starts_with("001-")), "{names:?}");
+    let cover = std::fs::read_to_string(dir.join("cover-letter.txt")).unwrap();
+    assert!(
+        cover.contains("Pat O'Brien") && cover.contains(&id),
+        "{cover}"
+    );
+    let invoice = std::fs::read_to_string(dir.join("invoice.txt")).unwrap();
+    assert!(invoice.contains("$6.50"), "{invoice}");
+    let events = audit_events(&db);
+    let of = |action: &str| {
+        events
+            .iter()
+            .filter(|e| e["event"]["user"] == "roi" && e["event"]["action"] == action)
+            .count()
+    };
+    assert_eq!(of("roi_logged"), 1);
+    assert_eq!(of("roi_released"), 1);
+    let verify = std::process::Command::new(BIN)
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0));
+}
