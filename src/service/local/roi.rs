@@ -70,6 +70,27 @@ fn release_dir(settings: &Settings, db: &Path) -> Result<PathBuf, StoreError> {
     Ok(dir)
 }
 
+/// The chart's patient as the user may see them now (ViewDemographics, as sensitive as the
+/// chart is), or the refusal; a chart that is not there is `NotFound`.
+fn patient_for(
+    tx: &WriteTx,
+    who: &Actor,
+    now: DateTime<Utc>,
+    mrn: &str,
+    what: &'static str,
+) -> Result<Result<Patient, super::grants::Refused>, StoreError> {
+    let g = match chart_grant(tx, who, now, mrn, Permission::ViewDemographics, what)? {
+        Ok(g) => g,
+        Err(r) => return Ok(Err(r)),
+    };
+    match tx.patient(&g.grant, mrn)? {
+        Some(p) => Ok(Ok(p)),
+        None => Err(StoreError::NotFound {
+            what: format!("patient {mrn}"),
+        }),
+    }
+}
+
 /// Who a chart is, for the desk's list: the name when the user may read the chart now, else
 /// the restricted marker (the MRN is still shown).
 fn name_for(
@@ -424,19 +445,7 @@ impl LocalRecords {
         let by = who.subject.username.clone();
         let mrn = new.mrn.trim().to_string();
         let outcome = self.store.write(|tx| {
-            let g = grant_or_refuse!(chart_grant(
-                tx,
-                &who,
-                now,
-                &mrn,
-                Permission::ViewDemographics,
-                MANAGING
-            )?);
-            let Some(patient) = tx.patient(&g.grant, &mrn)? else {
-                return Err(StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                });
-            };
+            let patient = grant_or_refuse!(patient_for(tx, &who, now, &mrn, MANAGING)?);
             if let Some(into) = &patient.merged_into {
                 return Err(rule(format!(
                     "chart {mrn} was merged into {into}; log the request on {into}, where the \
@@ -934,19 +943,7 @@ impl LocalRecords {
         let today = department_date(now);
         let by = who.subject.username.clone();
         let outcome = self.store.write(|tx| {
-            let g = grant_or_refuse!(chart_grant(
-                tx,
-                &who,
-                now,
-                mrn,
-                Permission::ViewDemographics,
-                MANAGING
-            )?);
-            if tx.patient(&g.grant, mrn)?.is_none() {
-                return Err(StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                });
-            }
+            let _ = grant_or_refuse!(patient_for(tx, &who, now, mrn, MANAGING)?);
             let (on, [recipient, recipient_address, description, purpose]) =
                 fields.check(today).map_err(rule)?;
             let mut d = Disclosure {
@@ -1053,19 +1050,7 @@ impl LocalRecords {
                      future"
                 )));
             }
-            let g = grant_or_refuse!(chart_grant(
-                tx,
-                &who,
-                now,
-                mrn,
-                Permission::ViewDemographics,
-                MANAGING
-            )?);
-            let Some(patient) = tx.patient(&g.grant, mrn)? else {
-                return Err(StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                });
-            };
+            let patient = grant_or_refuse!(patient_for(tx, &who, now, mrn, MANAGING)?);
             let current: Vec<Disclosure> = tx
                 .disclosures_of(&grant, mrn)?
                 .into_iter()
