@@ -904,13 +904,9 @@ pub fn default_fee_schedules() -> Vec<FeeSchedule> {
 /// Hourly rate for the labour of copying, from the settings.
 pub const DEFAULT_LABOR_CENTS_PER_HOUR: u32 = 2_400;
 
-fn money(cents: u32) -> String {
-    format!("${}.{:02}", cents / 100, cents % 100)
-}
-
 /// Dollars and cents, for the invoice and the screens.
 pub fn format_cents(cents: u32) -> String {
-    money(cents)
+    format!("${}.{:02}", cents / 100, cents % 100)
 }
 
 /// The fee for a request of `pages` pages.
@@ -949,7 +945,7 @@ pub fn fee_quote(
                 let mut lines = vec![line(
                     format!(
                         "labour of copying, {labor_minutes} min at {}/hour",
-                        money(labor_cents_per_hour)
+                        format_cents(labor_cents_per_hour)
                     ),
                     labor,
                 )];
@@ -984,13 +980,13 @@ pub fn fee_quote(
         let per_page = s.per_page_cents.saturating_mul(pages);
         if per_page > 0 {
             lines.push(line(
-                format!("{pages} pages at {}", money(s.per_page_cents)),
+                format!("{pages} pages at {}", format_cents(s.per_page_cents)),
                 per_page,
             ));
         }
         let sum = lines.iter().fold(0u32, |a, l| a.saturating_add(l.cents));
         if s.max_cents > 0 && sum > s.max_cents {
-            lines.push(line(format!("capped at {}", money(s.max_cents)), 0));
+            lines.push(line(format!("capped at {}", format_cents(s.max_cents)), 0));
         }
         if lines.is_empty() {
             lines.push(line("no charge".into(), 0));

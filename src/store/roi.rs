@@ -4,7 +4,7 @@
 //! packet goes through the documents' own grant.
 
 use super::tables::{self, meta, names};
-use super::tx::{ReadTx, Versioned, WriteTx, check_version, get_str, require};
+use super::tx::{Versioned, WriteTx, check_version, get_str, require};
 use super::{StoreError, codec};
 use crate::domain::roi::{AccountingRecord, Disclosure, RoiRequest};
 use crate::policy::{Grant, Permission};
@@ -27,7 +27,6 @@ impl Versioned for RoiRequest {
 /// The ROI desk works the requests; compliance and auditors read them.
 const READ_GRANTS: [Permission; 2] = [Permission::ManageDisclosures, Permission::ViewAuditTrail];
 
-type Strs = redb::ReadOnlyMultimapTable<&'static str, &'static str>;
 /// The ids a merge moved: (requests, disclosures, accountings).
 pub type MovedRoi = (Vec<String>, Vec<String>, Vec<String>);
 /// Only these ids (an undo), per kind.
@@ -411,25 +410,5 @@ impl WriteTx {
             names::ROI_REQUESTS,
             mrn,
         )
-    }
-}
-
-impl ReadTx {
-    /// Every request (the desk's list), in id order.
-    pub fn roi_requests(&self, grant: &Grant) -> Result<Vec<RoiRequest>, StoreError> {
-        require(grant, &READ_GRANTS)?;
-        all_requests(&self.tx.open_table(tables::ROI_REQUESTS)?)
-    }
-
-    pub fn disclosures_of(
-        &self,
-        grant: &Grant,
-        mrn: &str,
-    ) -> Result<Vec<Vec<Disclosure>>, StoreError> {
-        require(grant, &READ_GRANTS)?;
-        let index: Strs = self
-            .tx
-            .open_multimap_table(tables::DISCLOSURES_BY_PATIENT)?;
-        patient_disclosures(&index, &self.tx.open_table(tables::DISCLOSURES)?, mrn)
     }
 }

@@ -4,7 +4,7 @@
 //! Every step is one write transaction with its audit entry; the entry names the patient,
 //! the request and what went where, never the records' words.
 
-use super::grants::{chart_grant, content_grant};
+use super::grants::{content_grant, grant_for};
 use super::{Actor, LocalRecords};
 use crate::domain::Settings;
 use crate::domain::audit::{AuditAction, Outcome};
@@ -79,11 +79,11 @@ fn patient_for(
     mrn: &str,
     what: &'static str,
 ) -> Result<Result<Patient, super::grants::Refused>, StoreError> {
-    let g = match chart_grant(tx, who, now, mrn, Permission::ViewDemographics, what)? {
+    let g = match grant_for(tx, who, now, mrn, Permission::ViewDemographics, what)? {
         Ok(g) => g,
         Err(r) => return Ok(Err(r)),
     };
-    match tx.patient(&g.grant, mrn)? {
+    match tx.patient(&g, mrn)? {
         Some(p) => Ok(Ok(p)),
         None => Err(StoreError::NotFound {
             what: format!("patient {mrn}"),
@@ -100,9 +100,9 @@ fn name_for(
     mrn: &str,
 ) -> Result<String, StoreError> {
     Ok(
-        match chart_grant(tx, who, now, mrn, Permission::ViewDemographics, READING)? {
+        match grant_for(tx, who, now, mrn, Permission::ViewDemographics, READING)? {
             Ok(g) => tx
-                .patient(&g.grant, mrn)?
+                .patient(&g, mrn)?
                 .map(|p| p.display_name())
                 .unwrap_or_default(),
             Err(_) => RESTRICTED_NAME.to_string(),
@@ -502,15 +502,7 @@ impl LocalRecords {
             // Reading the request itself needs the list grant; its chart decides the rest.
             let _ = tx.roi_requests_of(&grant, &request.mrn)?;
             let mrn = request.mrn.clone();
-            let demo = grant_or_refuse!(chart_grant(
-                tx,
-                &who,
-                now,
-                &mrn,
-                Permission::ViewDemographics,
-                READING
-            )?);
-            let list = grant_or_refuse!(chart_grant(
+            let list = grant_or_refuse!(grant_for(
                 tx,
                 &who,
                 now,
@@ -518,13 +510,9 @@ impl LocalRecords {
                 Permission::ViewEncounters,
                 READING
             )?);
-            let Some(patient) = tx.patient(&demo.grant, &mrn)? else {
-                return Err(StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                });
-            };
+            let patient = grant_or_refuse!(patient_for(tx, &who, now, &mrn, READING)?);
             let mut documents = Vec::new();
-            for info in tx.document_list(&list.grant, &mrn)? {
+            for info in tx.document_list(&list, &mrn)? {
                 let categories = if info.restricted {
                     Vec::new()
                 } else {
@@ -586,7 +574,7 @@ impl LocalRecords {
         let by = who.subject.username.clone();
         let outcome = self.store.write(|tx| {
             let mut r = tx.roi_request_for_update(id, expected_version)?;
-            let _ = grant_or_refuse!(chart_grant(
+            let _ = grant_or_refuse!(grant_for(
                 tx,
                 &who,
                 now,
@@ -672,15 +660,7 @@ impl LocalRecords {
                 )));
             }
             let mrn = r.mrn.clone();
-            let demo = grant_or_refuse!(chart_grant(
-                tx,
-                &who,
-                now,
-                &mrn,
-                Permission::ViewDemographics,
-                MANAGING
-            )?);
-            let list = grant_or_refuse!(chart_grant(
+            let list = grant_or_refuse!(grant_for(
                 tx,
                 &who,
                 now,
@@ -688,11 +668,7 @@ impl LocalRecords {
                 Permission::ViewEncounters,
                 MANAGING
             )?);
-            let Some(patient) = tx.patient(&demo.grant, &mrn)? else {
-                return Err(StoreError::NotFound {
-                    what: format!("patient {mrn}"),
-                });
-            };
+            let patient = grant_or_refuse!(patient_for(tx, &who, now, &mrn, MANAGING)?);
             let mut ids = input.documents.clone();
             ids.sort();
             ids.dedup();
@@ -792,7 +768,7 @@ impl LocalRecords {
                         .into(),
                 ));
             }
-            let encounters = tx.encounters_for(&list.grant, &mrn)?;
+            let encounters = tx.encounters_for(&list, &mrn)?;
             let parts = PacketParts {
                 org: &settings.organisation,
                 r: &r,
@@ -887,7 +863,7 @@ impl LocalRecords {
         let now = self.now();
         let today = department_date(now);
         let outcome = self.store.write(|tx| {
-            let _ = grant_or_refuse!(chart_grant(
+            let _ = grant_or_refuse!(grant_for(
                 tx,
                 &who,
                 now,
@@ -996,7 +972,7 @@ impl LocalRecords {
                     what: format!("disclosure {id}"),
                 });
             };
-            let _ = grant_or_refuse!(chart_grant(
+            let _ = grant_or_refuse!(grant_for(
                 tx,
                 &who,
                 now,

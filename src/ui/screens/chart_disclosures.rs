@@ -10,7 +10,7 @@ use crate::sanitize::sanitize;
 use crate::service::ChartDisclosures;
 use crate::ui::doc_viewer::truncate;
 use crate::ui::keymap::Action;
-use crate::ui::screens::roi_forms::{FormCall, RoiForm, money};
+use crate::ui::screens::roi_forms::{FormCall, RoiForm};
 use crate::ui::theme::Theme;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -181,7 +181,7 @@ impl DisclosuresTab {
                         "Accounting today: {} listed since {}, fee {}{}",
                         d.accounting_today.len(),
                         crate::domain::roi::accounting_start(d.today),
-                        money(d.next_accounting_fee_cents),
+                        crate::domain::roi::format_cents(d.next_accounting_fee_cents),
                         if d.next_accounting_fee_cents == 0 {
                             " (first in 12 months)"
                         } else {
@@ -206,7 +206,7 @@ impl DisclosuresTab {
                             a.provided_on,
                             a.id,
                             a.listed.len(),
-                            money(a.fee_cents)
+                            crate::domain::roi::format_cents(a.fee_cents)
                         ),
                     },
                     w,

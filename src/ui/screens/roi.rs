@@ -11,7 +11,7 @@ use crate::sanitize::sanitize;
 use crate::service::{RoiDesk, RoiView, ServiceResult};
 use crate::ui::doc_viewer::truncate;
 use crate::ui::keymap::Action;
-use crate::ui::screens::roi_forms::{FormCall, FormKind, RoiForm, money};
+use crate::ui::screens::roi_forms::{FormCall, RoiForm};
 use crate::ui::theme::Theme;
 use chrono::NaiveDate;
 use crossterm::event::KeyEvent;
@@ -913,7 +913,10 @@ fn draw_documents(frame: &mut Frame, area: Rect, theme: &Theme, p: &RequestPage)
         ));
     }
     if let Some(rel) = &v.request.release {
-        sum = format!("  Released: fee {}", money(rel.fee.total_cents));
+        sum = format!(
+            "  Released: fee {}",
+            crate::domain::roi::format_cents(rel.fee.total_cents)
+        );
     }
     frame.render_widget(
         Line::styled(
@@ -922,11 +925,4 @@ fn draw_documents(frame: &mut Frame, area: Rect, theme: &Theme, p: &RequestPage)
         ),
         sum_area,
     );
-}
-
-impl FormKind {
-    /// Whether this form makes a new request (the desk reloads; the page opens it).
-    pub fn is_intake(&self) -> bool {
-        *self == FormKind::Intake
-    }
 }

@@ -4,7 +4,7 @@
 //! domain's own types, and the service checks again.
 
 use crate::domain::roi::{
-    self, AccessFee, Authorization, Delivery, DenialGround, Disclosure, DisclosureFields, Format,
+    AccessFee, Authorization, Delivery, DenialGround, Disclosure, DisclosureFields, Format,
     LegalProcess, NewRoiRequest, Purpose, RecordsWanted, RequestStatus, RequesterType,
     SensitiveCategory, WaitReason,
 };
@@ -746,11 +746,6 @@ fn dollars(what: &str, typed: &str) -> Result<u32, String> {
         .checked_mul(100)
         .and_then(|w| w.checked_add(cents))
         .ok_or_else(bad)
-}
-
-/// Money for the screen.
-pub fn money(cents: u32) -> String {
-    roi::format_cents(cents)
 }
 
 #[cfg(test)]
