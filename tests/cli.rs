@@ -407,3 +407,95 @@ fn code_check_prints_a_sentence_per_code_and_exits_1_on_any_invalid() {
     assert_eq!(junk.status.code(), Some(1), "{}", text(&junk));
     assert!(!String::from_utf8_lossy(&junk.stdout).contains('\u{1b}'));
 }
+
+#[test]
+fn settings_are_shown_changed_with_an_audit_entry_and_bad_values_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = init_db(dir.path());
+    let o = run(&["settings", "show", "--db", &db], "");
+    assert!(o.status.success(), "{}", text(&o));
+    let shown = text(&o);
+    for line in [
+        "roi_due_days.attorney = 30",
+        "roi_due_days.provider = 7",
+        "roi_fees.attorney = 25.00,1.00,0.00",
+        "accounting_fee = 15.00",
+        "idle_timeout_minutes = 15",
+    ] {
+        assert!(shown.contains(line), "{line} missing:\n{shown}");
+    }
+    assert!(
+        !shown.contains("roi_due_days.patient"),
+        "the law's, not ours"
+    );
+    let o = run(
+        &[
+            "settings",
+            "set",
+            "--db",
+            &db,
+            "roi_due_days.attorney",
+            "21",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("roi_due_days.attorney: 30 -> 21"),
+        "{}",
+        text(&o)
+    );
+    let o = run(
+        &[
+            "settings",
+            "set",
+            "--db",
+            &db,
+            "roi_fees.insurer",
+            "12.50,0.75,100",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    // A bad value exits 2, says what is accepted, and changes nothing.
+    for (name, value, says) in [
+        ("roi_due_days.patient", "45", "set by law"),
+        ("idle_timeout_minutes", "60", "from 1 to 15"),
+        ("accounting_fee", "lots", "not an amount"),
+        ("no_such_thing", "1", "settings show"),
+    ] {
+        let o = run(&["settings", "set", "--db", &db, name, value], "");
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(
+            text(&o).contains(says) && text(&o).contains("nothing was changed"),
+            "{}",
+            text(&o)
+        );
+    }
+    let o = run(&["settings", "show", "--db", &db, "--json"], "");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let value = |n: &str| {
+        lines
+            .iter()
+            .find(|l| l["name"] == n)
+            .map(|l| l["value"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(value("roi_due_days.attorney"), "21");
+    assert_eq!(value("roi_fees.insurer"), "12.50,0.75,100.00");
+    assert_eq!(value("idle_timeout_minutes"), "15");
+    // The two changes are in the trail, with old and new values; the chain verifies.
+    let o = run(&["audit", "list", "--db", &db, "--json"], "");
+    let trail = String::from_utf8_lossy(&o.stdout).into_owned();
+    let changes: Vec<&str> = trail
+        .lines()
+        .filter(|l| l.contains("settings_changed"))
+        .collect();
+    assert_eq!(changes.len(), 2, "{trail}");
+    assert!(changes[0].contains("roi_due_days.attorney") && changes[0].contains("21"));
+    let o = run(&["audit", "verify", "--db", &db], "");
+    assert!(o.status.success(), "{}", text(&o));
+}

@@ -11,7 +11,7 @@ use chartroom::domain::break_glass::BreakGlassReason;
 use chartroom::domain::mpi::CaseDecision;
 use chartroom::domain::roi::{
     AccessFee, Authorization, Basis, Delivery, DenialGround, DisclosureFields, Format,
-    LegalProcess, NewRoiRequest, Purpose, RecordsWanted, RequestStatus, RequesterType,
+    LegalProcess, NewRoiRequest, Purpose, RecordsWanted, RequestKind, RequestStatus, RequesterType,
     SensitiveCategory,
 };
 use chartroom::service::packet::verify_packet;
@@ -45,6 +45,7 @@ fn set_output(f: &Fixture, dir: &str) {
 fn intake(mrn: &str, who: RequesterType) -> NewRoiRequest {
     NewRoiRequest {
         mrn: mrn.into(),
+        kind: RequestKind::Copies,
         requester_type: who,
         requester_name: match who {
             RequesterType::Patient => "Rosa Example".into(),
@@ -470,6 +471,138 @@ fn a_court_order_is_accounted_for_and_corrections_are_new_versions() {
 }
 
 #[test]
+fn an_accounting_request_runs_on_its_own_clock_and_is_answered_with_the_accounting() {
+    let f = fixture();
+    let mrn = patient(&f, "Lindqvist");
+    out_dir(&f);
+    let roi = f.login("roi");
+    let manual = f
+        .records
+        .record_disclosure(
+            &roi,
+            &mrn,
+            DisclosureFields {
+                disclosed_on: Some(date(2026, 9, 14)),
+                recipient: "State Cancer Registry".into(),
+                recipient_address: "800 NE Oregon St, Portland".into(),
+                description: "pathology report".into(),
+                purpose: "public health reporting".into(),
+            },
+        )
+        .unwrap();
+    let mut n = intake(&mrn, RequesterType::Patient);
+    n.kind = RequestKind::Accounting;
+    let r = f.records.log_roi_request(&roi, n.clone()).unwrap();
+    assert_eq!(r.kind, RequestKind::Accounting);
+    assert_eq!(r.due_date(), date(2027, 1, 19), "60 days from 2026-11-20");
+    // Only the patient (or a representative) has the right to one.
+    let mut other = n.clone();
+    other.requester_type = RequesterType::Attorney;
+    other.purpose = Purpose::LegalProceeding;
+    let refused = f.records.log_roi_request(&roi, other);
+    assert!(
+        matches!(&refused, Err(ServiceError::Invalid(m)) if m.contains("164.528")),
+        "{refused:?}"
+    );
+    // On the desk with its clock, and its page lists what the accounting will hold.
+    let desk = f.records.roi_desk(&roi).unwrap();
+    let row = desk.rows.iter().find(|x| x.request.id == r.id).unwrap();
+    assert_eq!(row.request.days_left(desk.today), 57);
+    let view = f.records.roi_request(&roi, &r.id).unwrap();
+    assert!(view.documents.is_empty(), "an accounting sends no records");
+    let preview = view
+        .accounting
+        .expect("an accounting request's page lists it");
+    assert_eq!(preview.since, date(2020, 11, 20));
+    assert_eq!(
+        preview
+            .listed
+            .iter()
+            .map(|d| d.id.clone())
+            .collect::<Vec<_>>(),
+        vec![manual.id.clone()]
+    );
+    assert_eq!(preview.fee_cents, 0, "the first in 12 months is free");
+    let denied = f.records.roi_step(
+        &roi,
+        &r.id,
+        1,
+        RoiStep::Deny {
+            ground: DenialGround::PsychotherapyNotesOnly,
+            explanation: "no".into(),
+        },
+    );
+    assert!(
+        matches!(denied, Err(ServiceError::Invalid(_))),
+        "{denied:?}"
+    );
+    let r = f
+        .records
+        .roi_step(
+            &roi,
+            &r.id,
+            1,
+            RoiStep::Extend {
+                reason: "paper records at the county archive".into(),
+                patient_told: date(2026, 11, 22),
+            },
+        )
+        .unwrap();
+    assert_eq!(r.due_date(), date(2027, 2, 18), "one 30-day extension");
+    // Given straight from logged: it needs no papers.
+    let done = f
+        .records
+        .release_roi(
+            &roi,
+            &r.id,
+            r.version,
+            ReleaseInput {
+                documents: Vec::new(),
+                access_fee: AccessFee::NoCharge,
+            },
+        )
+        .unwrap();
+    assert_eq!(done.status, RequestStatus::Released);
+    let given = done.accounting_given.clone().unwrap();
+    assert_eq!((given.listed, given.fee_cents), (1, 0));
+    assert!(done.release.is_none(), "no records went out");
+    let dir = PathBuf::from(&given.dir);
+    verify_packet(&dir).unwrap();
+    let text = std::fs::read_to_string(dir.join("accounting-of-disclosures.txt")).unwrap();
+    assert!(text.contains("State Cancer Registry") && text.contains("Requested: 2026-11-20"));
+    let tab = f.records.chart_disclosures(&roi, &mrn).unwrap();
+    assert_eq!(tab.accountings.len(), 1);
+    assert_eq!(
+        tab.accountings[0].request_id.as_deref(),
+        Some(r.id.as_str())
+    );
+    assert_eq!(
+        tab.next_accounting_fee_cents, 1_500,
+        "a second within 12 months is charged"
+    );
+    let again = f.records.release_roi(
+        &roi,
+        &r.id,
+        done.version,
+        ReleaseInput {
+            documents: Vec::new(),
+            access_fee: AccessFee::NoCharge,
+        },
+    );
+    assert!(matches!(again, Err(ServiceError::Invalid(_))), "{again:?}");
+    let acts = actions(&f);
+    for a in [AuditAction::AccountingProvided, AuditAction::RoiReleased] {
+        assert_eq!(
+            acts.iter()
+                .filter(|(x, o)| *x == a && *o == Outcome::Success)
+                .count(),
+            1,
+            "{a:?}"
+        );
+    }
+}
+
+#[test]
 fn nothing_is_recorded_as_released_when_the_packet_cannot_be_written() {
     let f = fixture();
     let mrn = patient(&f, "Okonkwo");
@@ -636,4 +769,59 @@ fn requests_follow_a_merge_and_a_merged_chart_takes_none() {
         .unwrap_err()
         .to_string();
     assert!(e.contains(&format!("merged into {a}")), "{e}");
+}
+
+#[test]
+fn the_demo_desk_is_seeded_once_with_a_request_of_each_clock() {
+    let f = fixture();
+    for family in ["Abbott", "Baptiste", "Castellanos", "Dufresne", "Eriksen"] {
+        patient(&f, family);
+    }
+    assert_eq!(f.records.system_seed_roi().unwrap(), 5);
+    assert_eq!(f.records.system_seed_roi().unwrap(), 0, "only once");
+    let roi = f.login("roi");
+    let desk = f.records.roi_desk(&roi).unwrap();
+    let today = desk.today;
+    let left: Vec<(RequesterType, RequestKind, i64, RequestStatus)> = desk
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.request.requester_type,
+                r.request.kind,
+                r.request.days_left(today),
+                r.request.status,
+            )
+        })
+        .collect();
+    use RequestStatus as S;
+    use RequesterType as R;
+    assert_eq!(
+        left,
+        vec![
+            (R::Patient, RequestKind::Copies, -5, S::Logged),
+            (R::Provider, RequestKind::Copies, 4, S::Logged),
+            (R::CourtOrder, RequestKind::Copies, 10, S::Logged),
+            (
+                R::Attorney,
+                RequestKind::Copies,
+                20,
+                S::Waiting(chartroom::domain::roi::WaitReason::Authorization)
+            ),
+            (R::Patient, RequestKind::Accounting, 40, S::Logged),
+        ]
+    );
+    assert!(
+        desk.rows
+            .iter()
+            .all(|r| r.request.created_by.starts_with("system:")),
+        "the trail says the system set the desk up"
+    );
+    let accounting = &desk.rows[4].request;
+    let view = f.records.roi_request(&roi, &accounting.id).unwrap();
+    assert_eq!(
+        view.accounting.unwrap().listed.len(),
+        1,
+        "it has a disclosure to list"
+    );
 }

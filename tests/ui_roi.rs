@@ -5,8 +5,8 @@
 mod common;
 
 use chartroom::domain::roi::{
-    Delivery, Format, LegalProcess, NewRoiRequest, Purpose, RecordsWanted, RequestStatus,
-    RequesterType,
+    Delivery, Format, LegalProcess, NewRoiRequest, Purpose, RecordsWanted, RequestKind,
+    RequestStatus, RequesterType,
 };
 use chartroom::service::Records;
 use chartroom::service::packet::verify_packet;
@@ -23,6 +23,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 fn request(mrn: &str, who: RequesterType, received: NaiveDate, name: &str) -> NewRoiRequest {
     NewRoiRequest {
         mrn: mrn.into(),
+        kind: RequestKind::Copies,
         requester_type: who,
         requester_name: name.into(),
         requester_contact: "12 Elm St, Astoria OR 97103".into(),
@@ -224,4 +225,75 @@ fn a_patients_request_goes_from_the_desk_to_a_released_packet() {
         "roi_released",
         s.replace(&dir.display().to_string(), "[packet]")
     );
+}
+
+#[test]
+fn an_accounting_request_is_logged_at_intake_and_answered_from_its_page() {
+    let mut ui = Ui::new(true);
+    let mrn = roi_patient(&ui.f, "Lindqvist");
+    let out = output(&ui);
+    let roi = ui.f.login("roi");
+    ui.f.records
+        .record_disclosure(
+            &roi,
+            &mrn,
+            chartroom::domain::roi::DisclosureFields {
+                disclosed_on: Some(date(2026, 9, 14)),
+                recipient: "State Cancer Registry".into(),
+                recipient_address: "800 NE Oregon St, Portland".into(),
+                description: "pathology report".into(),
+                purpose: "public health reporting".into(),
+            },
+        )
+        .unwrap();
+    ui.log_in("roi");
+    ui.app.context_mrn = Some(mrn.clone());
+    ui.send(key(KeyCode::F(5)));
+    ui.type_text("n");
+    tab(&mut ui, 2);
+    ui.type_text("Rosa Lindqvist");
+    tab(&mut ui, 1);
+    ui.type_text("12 Elm St, Astoria OR");
+    tab(&mut ui, 1);
+    ui.type_text(" ");
+    let s = ui.screen80();
+    assert!(s.contains("‹ an accounting of disclosures ›"), "{s}");
+    ui.send(ctrl('s'));
+    let s = ui.screen80();
+    assert!(s.contains("ROI-000001 logged; due 2027-01-22"), "{s}");
+    assert!(s.contains("accounting"), "{s}");
+    ui.send(key(KeyCode::Enter));
+    ui.send(key(KeyCode::Tab));
+    let s = ui.screen80();
+    assert!(
+        s.contains("Lists 1 disclosure(s) since 2020-11-23") && s.contains("State Cancer Registry"),
+        "{s}"
+    );
+    assert!(
+        s.contains("right to an accounting of disclosures (164.528)"),
+        "{s}"
+    );
+    insta::assert_snapshot!("roi_accounting_request", s);
+    // Denial is not open to it; R gives it.
+    ui.type_text("d");
+    let s = ui.screen80();
+    assert!(s.contains("is not denied"), "{s}");
+    ui.type_text("R");
+    let s = ui.screen80();
+    assert!(
+        s.contains("It lists 1 disclosure(s)") && s.contains("Fee: $0.00"),
+        "{s}"
+    );
+    ui.send(ctrl('s'));
+    let s = ui.screen80();
+    assert!(s.contains("ROI-000001: accounting given, ACC-"), "{s}");
+    assert!(s.contains("Given: ACC-"), "{s}");
+    let acc = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("ACC-"))
+        .expect("the accounting's folder");
+    verify_packet(&acc).unwrap();
+    let desk_view = ui.f.records.roi_desk(&roi).unwrap();
+    assert_eq!(desk_view.rows[0].request.status, RequestStatus::Released);
 }

@@ -71,6 +71,25 @@ pub enum UserCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum SettingsCommand {
+    /// Print every setting as `name = value`, in the form `set` accepts.
+    Show {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change one setting (audited). Amounts are dollars (25.00); a fee schedule is
+    /// `base,per_page,cap` (cap 0 = none), e.g. `roi_fees.attorney 25.00,1.00,0`.
+    Set {
+        #[arg(long)]
+        db: PathBuf,
+        name: String,
+        value: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum DuplicatesCommand {
     /// Scan every patient for likely duplicates (Fellegi-Sunter weights; thresholds are
     /// settings) and print the pairs, best first.
@@ -506,4 +525,34 @@ pub fn duplicates(cmd: DuplicatesCommand) -> Result<i32, String> {
             Ok(0)
         }
     }
+}
+
+pub fn settings(action: SettingsCommand) -> Result<i32, String> {
+    match action {
+        SettingsCommand::Show { db, json } => {
+            let records = super::open_records_read_only(&db)?;
+            let entries = records
+                .system_settings()
+                .map_err(|e| e.to_string())?
+                .entries();
+            for (name, value) in entries {
+                if json {
+                    println!("{}", serde_json::json!({ "name": name, "value": value }));
+                } else {
+                    println!("{name} = {}", sanitize(&value));
+                }
+            }
+        }
+        SettingsCommand::Set { db, name, value } => {
+            let (old, new) = open_records(&db)?
+                .system_change_setting(&name, &value)
+                .map_err(|e| format!("{e}; nothing was changed"))?;
+            println!(
+                "{name}: {} -> {} (recorded in the audit trail)",
+                sanitize(&old),
+                sanitize(&new)
+            );
+        }
+    }
+    Ok(0)
 }

@@ -75,6 +75,8 @@ pub fn build(path: &Path, patients: usize) -> Result<(), String> {
         .map_err(err)?;
     // The holds "query pending" wait on real queries the demo clinician answers in F6.
     records.system_seed_queries().map_err(err)?;
+    // The ROI desk (F5) starts with the requests of the last weeks, one of them overdue.
+    records.system_seed_roi().map_err(err)?;
     // The duplicate work list (F8) starts filled, as after a department's nightly scan.
     records.system_duplicate_scan().map_err(err)?;
     drop(records);

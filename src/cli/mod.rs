@@ -97,6 +97,12 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Department settings: deadlines and fees for release of information, idle logoff,
+    /// lockout, break-the-glass minutes, duplicate thresholds, coding validation.
+    Settings {
+        #[command(subcommand)]
+        action: admin::SettingsCommand,
+    },
     /// Likely duplicate charts (master patient index clean-up).
     Duplicates {
         #[command(subcommand)]
@@ -189,6 +195,7 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
         }) => demo::run(&ui, rebuild, patients, no_ui),
         Some(Command::Init { db, admin }) => admin::init(&db, &admin),
         Some(Command::User { action }) => admin::user(action),
+        Some(Command::Settings { action }) => admin::settings(action),
         Some(Command::Seed {
             db,
             patients,

@@ -79,6 +79,35 @@ impl RequesterType {
     }
 }
 
+/// What a request asks for: copies of the chart (164.524, or a disclosure to someone else), or
+/// the patient's accounting of disclosures (164.528), which runs on its own 60-day clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    #[default]
+    Copies,
+    Accounting,
+}
+
+impl RequestKind {
+    pub const ALL: [RequestKind; 2] = [RequestKind::Copies, RequestKind::Accounting];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RequestKind::Copies => "copies of records",
+            RequestKind::Accounting => "an accounting of disclosures",
+        }
+    }
+
+    /// The one extension a request of this kind may take, in days.
+    pub fn extension_days(self) -> u64 {
+        match self {
+            RequestKind::Copies => ACCESS_EXTENSION_DAYS,
+            RequestKind::Accounting => ACCOUNTING_EXTENSION_DAYS,
+        }
+    }
+}
+
 /// Why the records are wanted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -909,6 +938,27 @@ pub fn format_cents(cents: u32) -> String {
     format!("${}.{:02}", cents / 100, cents % 100)
 }
 
+/// "12.50" as cents.
+pub fn parse_dollars(what: &str, typed: &str) -> Result<u32, String> {
+    let t = typed.trim().trim_start_matches('$');
+    let bad = || format!("{what}: \"{typed}\" is not an amount; write it as 12.50");
+    let (whole, cents) = match t.split_once('.') {
+        Some((w, c)) if c.len() <= 2 => (w, format!("{c:0<2}")),
+        Some(_) => return Err(bad()),
+        None => (t, "00".to_string()),
+    };
+    let whole: u32 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let cents: u32 = cents.parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(cents))
+        .ok_or_else(bad)
+}
+
 /// The fee for a request of `pages` pages.
 pub fn fee_quote(
     requester: RequesterType,
@@ -1196,6 +1246,8 @@ pub struct RoiEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewRoiRequest {
     pub mrn: String,
+    #[serde(default)]
+    pub kind: RequestKind,
     pub requester_type: RequesterType,
     pub requester_name: String,
     pub requester_contact: String,
@@ -1217,6 +1269,8 @@ pub struct NewRoiRequest {
 pub struct RoiRequest {
     pub id: String,
     pub mrn: String,
+    #[serde(default)]
+    pub kind: RequestKind,
     pub requester_type: RequesterType,
     pub requester_name: String,
     pub requester_contact: String,
@@ -1241,6 +1295,9 @@ pub struct RoiRequest {
     pub denial: Option<RoiDenial>,
     #[serde(default)]
     pub release: Option<Release>,
+    /// An accounting request's answer, once given.
+    #[serde(default)]
+    pub accounting_given: Option<AccountingGiven>,
     pub history: Vec<RoiEvent>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
@@ -1278,21 +1335,37 @@ impl RoiRequest {
                 "the records' date range runs backwards ({f} to {t}); swap the dates"
             ));
         }
-        if new.requester_type == RequesterType::Patient
-            && new.purpose != Purpose::AtRequestOfIndividual
-        {
-            return Err("a patient's own request is \"at the request of the individual\"".into());
-        }
-        let days = due_days(new.requester_type, due_table);
+        let (purpose, days) = match new.kind {
+            RequestKind::Accounting if !new.requester_type.is_access() => {
+                return Err(format!(
+                    "an accounting of disclosures is the patient's own right (164.528): log it \
+                     for the patient or a personal representative, not {}",
+                    new.requester_type.label()
+                ));
+            }
+            // 164.528(c)(1): 60 days from receipt, whatever the settings table says.
+            RequestKind::Accounting => (Purpose::AtRequestOfIndividual, ACCOUNTING_DAYS as u32),
+            RequestKind::Copies => {
+                if new.requester_type == RequesterType::Patient
+                    && new.purpose != Purpose::AtRequestOfIndividual
+                {
+                    return Err(
+                        "a patient's own request is \"at the request of the individual\"".into(),
+                    );
+                }
+                (new.purpose, due_days(new.requester_type, due_table))
+            }
+        };
         let note = new.note.trim().to_string();
         let mut r = RoiRequest {
             id: id.to_string(),
             mrn: new.mrn,
+            kind: new.kind,
             requester_type: new.requester_type,
             requester_name,
             requester_contact,
             records: new.records,
-            purpose: new.purpose,
+            purpose,
             format: new.format,
             delivery: new.delivery,
             received: new.received,
@@ -1304,6 +1377,7 @@ impl RoiRequest {
             authorization: None,
             denial: None,
             release: None,
+            accounting_given: None,
             history: Vec::new(),
             version: 0,
             created_at: at,
@@ -1331,7 +1405,7 @@ impl RoiRequest {
 
     pub fn due_date(&self) -> NaiveDate {
         match self.extension {
-            Some(_) => add_days(self.original_due_date(), ACCESS_EXTENSION_DAYS),
+            Some(_) => add_days(self.original_due_date(), self.kind.extension_days()),
             None => self.original_due_date(),
         }
     }
@@ -1468,8 +1542,9 @@ impl RoiRequest {
         Ok(())
     }
 
-    /// The one 30-day extension of a right-of-access request, with the written reason and the
-    /// date the patient was told (before the first 30 days ran out).
+    /// The one 30-day extension of a right-of-access request (164.524(b)(2)) or an accounting
+    /// request (164.528(c)(1)(ii)), with the written reason and the date the patient was told
+    /// (before the first 30, or 60, days ran out).
     pub fn extend(
         &mut self,
         reason: &str,
@@ -1509,8 +1584,9 @@ impl RoiRequest {
         }
         if patient_told > original {
             return Err(format!(
-                "the patient must be told before the first 30 days run out ({original}); told \
-                 on {patient_told} is too late to extend"
+                "the patient must be told before the first {} days run out ({original}); told \
+                 on {patient_told} is too late to extend",
+                self.due_days
             ));
         }
         self.extension = Some(RoiExtension {
@@ -1539,6 +1615,14 @@ impl RoiRequest {
         at: DateTime<Utc>,
     ) -> Result<(), String> {
         self.open("it can be denied")?;
+        if self.kind == RequestKind::Accounting {
+            return Err(
+                "an accounting of disclosures is not denied: give it, leaving out only a \
+                 disclosure a health oversight agency or law enforcement has asked in writing \
+                 to suspend (164.528(a)(2)); cancel it if the patient withdraws"
+                    .into(),
+            );
+        }
         ground.fits(self.requester_type)?;
         let explanation = required(
             "an explanation for the requester",
@@ -1572,6 +1656,13 @@ impl RoiRequest {
 
     /// Records a release whose packet was written completely. Only from in processing.
     pub fn record_release(&mut self, release: Release, by: &str) -> Result<(), String> {
+        if self.kind == RequestKind::Accounting {
+            return Err(
+                "an accounting request is answered with the accounting, not a packet of \
+                        records"
+                    .into(),
+            );
+        }
         if self.status != RequestStatus::InProcessing {
             return Err(format!(
                 "a request is released from \"in processing\"; this one is {}",
@@ -1591,6 +1682,46 @@ impl RoiRequest {
         self.release = Some(release);
         self.record(by, at, to, note);
         Ok(())
+    }
+
+    /// Closes an accounting request with the accounting given.
+    pub fn record_accounting(&mut self, given: AccountingGiven, by: &str) -> Result<(), String> {
+        if self.kind != RequestKind::Accounting {
+            return Err(format!(
+                "{} asks for copies of records; release it with its documents",
+                self.id
+            ));
+        }
+        self.open("the accounting can be given")?;
+        let note = format!("accounting given: {}", given.summary());
+        let at = given.at;
+        self.accounting_given = Some(given);
+        self.record(by, at, RequestStatus::Released, note);
+        Ok(())
+    }
+}
+
+/// What answered an accounting request: the accounting record, what it listed and where the
+/// patient's copy was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountingGiven {
+    pub accounting_id: String,
+    pub on: NaiveDate,
+    pub at: DateTime<Utc>,
+    pub listed: usize,
+    pub fee_cents: u32,
+    pub dir: String,
+}
+
+impl AccountingGiven {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} listing {} disclosure(s) on {}, fee {}",
+            self.accounting_id,
+            self.listed,
+            self.on,
+            format_cents(self.fee_cents)
+        )
     }
 }
 
@@ -1763,6 +1894,9 @@ pub struct AccountingRecord {
     pub at: DateTime<Utc>,
     #[serde(default)]
     pub moved_from: Option<String>,
+    /// The accounting request it answered; None when given at the counter from the chart.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 #[cfg(test)]
@@ -1781,6 +1915,7 @@ mod tests {
     fn new_request(requester: RequesterType, received: &str) -> NewRoiRequest {
         NewRoiRequest {
             mrn: "100004".into(),
+            kind: RequestKind::Copies,
             requester_type: requester,
             requester_name: "Ada Requester".into(),
             requester_contact: "1 Main St, Springfield".into(),
@@ -1839,6 +1974,67 @@ mod tests {
             let r = request(who, received);
             assert_eq!(r.due_date(), d(due), "{who:?} received {received}");
         }
+    }
+
+    #[test]
+    fn an_accounting_request_has_60_days_one_30_day_extension_and_no_denial() {
+        let today = d("2026-12-01");
+        let mut n = new_request(RequesterType::Patient, "2026-11-20");
+        n.kind = RequestKind::Accounting;
+        let mut r = RoiRequest::new("ROI-000009", n.clone(), &[], today, "roi", at()).unwrap();
+        assert_eq!(r.due_date(), d("2027-01-19"), "60 days across the year end");
+        assert_eq!(r.due_date(), accounting_due(r.received, false));
+        // The representative may ask too, and the purpose is always the individual's.
+        let mut rep = n.clone();
+        rep.requester_type = RequesterType::PersonalRepresentative;
+        rep.purpose = Purpose::Other;
+        let rep = RoiRequest::new("ROI-000010", rep, &[], today, "roi", at()).unwrap();
+        assert_eq!(rep.purpose, Purpose::AtRequestOfIndividual);
+        // Nobody else: an accounting is the patient's right.
+        for who in [RequesterType::Attorney, RequesterType::Provider] {
+            let mut other = n.clone();
+            other.requester_type = who;
+            other.purpose = Purpose::usual_for(who);
+            let e = RoiRequest::new("ROI-000011", other, &[], today, "roi", at()).unwrap_err();
+            assert!(e.contains("164.528"), "{who:?}: {e}");
+        }
+        // The table never shortens it.
+        let table = vec![DueDays {
+            requester: RequesterType::Patient,
+            days: 5,
+        }];
+        let tabled = RoiRequest::new("ROI-000012", n, &table, today, "roi", at()).unwrap();
+        assert_eq!(tabled.due_days, 60);
+        // Not denied; answered with the accounting, not with a packet.
+        let e = r
+            .deny(
+                DenialGround::PsychotherapyNotesOnly,
+                "x",
+                today,
+                "roi",
+                at(),
+            )
+            .unwrap_err();
+        assert!(e.contains("not denied"), "{e}");
+        r.extend("records off site", d("2026-11-30"), today, "roi", at())
+            .unwrap();
+        assert_eq!(r.due_date(), d("2027-02-18"));
+        assert_eq!(r.due_date(), accounting_due(r.received, true));
+        let given = AccountingGiven {
+            accounting_id: "ACC-000001".into(),
+            on: today,
+            at: at(),
+            listed: 2,
+            fee_cents: 0,
+            dir: "/tmp/x".into(),
+        };
+        let mut copies = request(RequesterType::Patient, "2026-11-20");
+        assert!(copies.record_accounting(given.clone(), "roi").is_err());
+        r.record_accounting(given.clone(), "roi").unwrap();
+        assert_eq!(r.status, RequestStatus::Released);
+        assert!(!r.is_overdue(d("2027-06-01")));
+        let again = r.record_accounting(given, "roi").unwrap_err();
+        assert!(again.contains("already released"), "{again}");
     }
 
     #[test]

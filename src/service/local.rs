@@ -725,6 +725,37 @@ impl LocalRecords {
         Ok(())
     }
 
+    /// The department's settings (`chartroom settings show`); configuration, not patient data.
+    pub fn system_settings(&self) -> ServiceResult<Settings> {
+        self.settings()
+    }
+
+    /// Changes one setting by name (`chartroom settings set`), audited with the old and new
+    /// value and acknowledged only after the commit. A refused value changes nothing.
+    pub fn system_change_setting(
+        &self,
+        name: &str,
+        value: &str,
+    ) -> ServiceResult<(String, String)> {
+        let who = Self::system();
+        let outcome = self.store.write(|tx| {
+            let mut settings = tx.settings()?;
+            let (old, new) = match settings.set(name, value) {
+                Ok(change) => change,
+                Err(why) => return Ok(Err(why)),
+            };
+            tx.put_settings(&settings)?;
+            tx.append_audit(self.event(
+                &who,
+                AuditAction::SettingsChanged,
+                Outcome::Success,
+                format!("{name}: {old:?} -> {new:?}"),
+            ))?;
+            Ok(Ok((old, new)))
+        })?;
+        outcome.map_err(ServiceError::Invalid)
+    }
+
     // ---- shared bodies -----------------------------------------------------------------
 
     fn add_user_as(&self, who: &Actor, u: NewUser, check_rules: bool) -> ServiceResult<()> {

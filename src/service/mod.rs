@@ -319,6 +319,18 @@ pub struct RoiView {
     pub check: crate::domain::roi::AuthCheck,
     pub documents: Vec<RoiCandidate>,
     pub today: NaiveDate,
+    /// For an accounting request: what the accounting would list if given now.
+    #[serde(default)]
+    pub accounting: Option<AccountingPreview>,
+}
+
+/// An accounting request's accounting before it is given: the disclosures of the six years
+/// before the request that must be accounted for, and its fee.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountingPreview {
+    pub since: NaiveDate,
+    pub listed: Vec<crate::domain::roi::Disclosure>,
+    pub fee_cents: u32,
 }
 
 /// A step on a request other than its release.

@@ -364,6 +364,12 @@ impl WriteTx {
         Ok((moved_requests, moved_disclosures, moved_accountings))
     }
 
+    /// How many requests exist (whoever may see them; for the demo seed).
+    pub fn roi_request_count(&self) -> Result<u64, StoreError> {
+        use redb::ReadableTableMetadata;
+        Ok(self.tx.open_table(tables::ROI_REQUESTS)?.len()?)
+    }
+
     pub fn roi_requests(&self, grant: &Grant) -> Result<Vec<RoiRequest>, StoreError> {
         require(grant, &READ_GRANTS)?;
         all_requests(&self.tx.open_table(tables::ROI_REQUESTS)?)

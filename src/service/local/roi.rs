@@ -10,14 +10,14 @@ use crate::domain::Settings;
 use crate::domain::audit::{AuditAction, Outcome};
 use crate::domain::patient::{Document, Encounter, Patient};
 use crate::domain::roi::{
-    self, AccountingRecord, Disclosure, DisclosureFields, NewRoiRequest, Release, ReleasedDocument,
-    RequestStatus, RoiRequest, SensitiveCategory,
+    self, AccountingGiven, AccountingRecord, Disclosure, DisclosureFields, NewRoiRequest, Release,
+    ReleasedDocument, RequestKind, RequestStatus, RoiRequest, SensitiveCategory,
 };
 use crate::policy::{self, Grant, Permission, Resource};
 use crate::service::packet::{self, Packet, PacketFile};
 use crate::service::{
-    ChartDisclosures, ReleaseInput, RoiCandidate, RoiDesk, RoiRow, RoiStep, RoiView, ServiceResult,
-    SessionToken,
+    AccountingPreview, ChartDisclosures, ReleaseInput, RoiCandidate, RoiDesk, RoiRow, RoiStep,
+    RoiView, ServiceResult, SessionToken,
 };
 use crate::store::{StoreError, WriteTx};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -353,6 +353,34 @@ fn accounting_text(
     s
 }
 
+/// What an accounting request's accounting lists now (as of the day it was asked for).
+fn accounting_preview(
+    tx: &mut WriteTx,
+    grant: &Grant,
+    r: &RoiRequest,
+    fee_cents: u32,
+) -> Result<AccountingPreview, StoreError> {
+    let current: Vec<Disclosure> = tx
+        .disclosures_of(grant, &r.mrn)?
+        .into_iter()
+        .filter_map(|mut v| v.pop())
+        .collect();
+    let listed = roi::accounting(&current, r.received)
+        .into_iter()
+        .cloned()
+        .collect();
+    let earlier: Vec<NaiveDate> = tx
+        .accountings_of(grant, &r.mrn)?
+        .iter()
+        .map(|a| a.requested_on)
+        .collect();
+    Ok(AccountingPreview {
+        since: roi::accounting_start(r.received),
+        listed,
+        fee_cents: roi::accounting_fee(&earlier, r.received, fee_cents),
+    })
+}
+
 impl LocalRecords {
     /// The session's actor if the role holds one of `any_of`; the refusal is audited.
     fn roi_actor(
@@ -439,13 +467,17 @@ impl LocalRecords {
         new: NewRoiRequest,
     ) -> ServiceResult<RoiRequest> {
         let who = self.roi_actor(token, &[Permission::ManageDisclosures], MANAGING)?;
+        self.log_roi_request_by(&who, new)
+    }
+
+    fn log_roi_request_by(&self, who: &Actor, new: NewRoiRequest) -> ServiceResult<RoiRequest> {
         let now = self.now();
         let today = department_date(now);
         let settings = self.settings()?;
         let by = who.subject.username.clone();
         let mrn = new.mrn.trim().to_string();
         let outcome = self.store.write(|tx| {
-            let patient = grant_or_refuse!(patient_for(tx, &who, now, &mrn, MANAGING)?);
+            let patient = grant_or_refuse!(patient_for(tx, who, now, &mrn, MANAGING)?);
             if let Some(into) = &patient.merged_into {
                 return Err(rule(format!(
                     "chart {mrn} was merged into {into}; log the request on {into}, where the \
@@ -466,7 +498,7 @@ impl LocalRecords {
             .map_err(rule)?;
             let id = tx.add_roi_request(&mut r)?;
             let mut ev = self.event(
-                &who,
+                who,
                 AuditAction::RoiLogged,
                 Outcome::Success,
                 format!(
@@ -481,7 +513,7 @@ impl LocalRecords {
             tx.append_audit(ev)?;
             Ok(Ok(r))
         })?;
-        outcome.map_err(|r| self.refused(&who, r))
+        outcome.map_err(|r| self.refused(who, r))
     }
 
     pub(super) fn roi_request_as(&self, token: &SessionToken, id: &str) -> ServiceResult<RoiView> {
@@ -491,6 +523,7 @@ impl LocalRecords {
             READING,
         )?;
         let grant = self.roi_list_grant(&who)?;
+        let settings = self.settings()?;
         let now = self.now();
         let today = department_date(now);
         let outcome = self.store.write(|tx| {
@@ -512,7 +545,22 @@ impl LocalRecords {
             )?);
             let patient = grant_or_refuse!(patient_for(tx, &who, now, &mrn, READING)?);
             let mut documents = Vec::new();
-            for info in tx.document_list(&list, &mrn)? {
+            let mut accounting = None;
+            if request.kind == RequestKind::Accounting {
+                accounting = Some(accounting_preview(
+                    tx,
+                    &grant,
+                    &request,
+                    settings.accounting_fee_cents,
+                )?);
+            }
+            // An accounting request sends no records: its page lists the disclosures instead.
+            let chart_documents = if accounting.is_some() {
+                Vec::new()
+            } else {
+                tx.document_list(&list, &mrn)?
+            };
+            for info in chart_documents {
                 let categories = if info.restricted {
                     Vec::new()
                 } else {
@@ -556,6 +604,7 @@ impl LocalRecords {
                 check,
                 documents,
                 today,
+                accounting,
             }))
         })?;
         outcome.map_err(|r| self.refused(&who, r))
@@ -569,6 +618,16 @@ impl LocalRecords {
         step: RoiStep,
     ) -> ServiceResult<RoiRequest> {
         let who = self.roi_actor(token, &[Permission::ManageDisclosures], MANAGING)?;
+        self.roi_step_by(&who, id, expected_version, step)
+    }
+
+    fn roi_step_by(
+        &self,
+        who: &Actor,
+        id: &str,
+        expected_version: u64,
+        step: RoiStep,
+    ) -> ServiceResult<RoiRequest> {
         let now = self.now();
         let today = department_date(now);
         let by = who.subject.username.clone();
@@ -576,7 +635,7 @@ impl LocalRecords {
             let mut r = tx.roi_request_for_update(id, expected_version)?;
             let _ = grant_or_refuse!(grant_for(
                 tx,
-                &who,
+                who,
                 now,
                 &r.mrn,
                 Permission::ViewDemographics,
@@ -628,12 +687,12 @@ impl LocalRecords {
                 }
             };
             tx.put_roi_request(&mut r, expected_version)?;
-            let mut ev = self.event(&who, AuditAction::RoiChanged, Outcome::Success, what);
+            let mut ev = self.event(who, AuditAction::RoiChanged, Outcome::Success, what);
             ev.patient = Some(r.mrn.clone());
             tx.append_audit(ev)?;
             Ok(Ok(r))
         })?;
-        outcome.map_err(|r| self.refused(&who, r))
+        outcome.map_err(|r| self.refused(who, r))
     }
 
     pub(super) fn release_roi_as(
@@ -649,9 +708,44 @@ impl LocalRecords {
         let settings = self.settings()?;
         let out_dir = release_dir(&settings, self.store.path())?;
         let by = who.subject.username.clone();
+        let grant = self.roi_list_grant(&who)?;
         let mut written: Option<PathBuf> = None;
         let result = self.store.write(|tx| {
             let mut r = tx.roi_request_for_update(id, expected_version)?;
+            if r.kind == RequestKind::Accounting {
+                // Answered with the accounting itself; it needs no papers, so it may go from
+                // any open status.
+                let patient = grant_or_refuse!(patient_for(tx, &who, now, &r.mrn, MANAGING)?);
+                let asked = AccountingAsked {
+                    who: &who,
+                    settings: &settings,
+                    out_dir: &out_dir,
+                    grant: &grant,
+                    patient: &patient,
+                    requested_on: r.received,
+                    request_id: Some(id),
+                    now,
+                };
+                if r.status.is_closed() {
+                    return Err(rule(format!("{id} is already {}", r.status.label())));
+                }
+                let a = self.give_accounting(tx, &asked, &mut written)?;
+                let given = AccountingGiven {
+                    accounting_id: a.id.clone(),
+                    on: a.provided_on,
+                    at: now,
+                    listed: a.listed.len(),
+                    fee_cents: a.fee_cents,
+                    dir: a.file.clone(),
+                };
+                let what = format!("{id}: accounting given, {}", given.summary());
+                r.record_accounting(given, &by).map_err(rule)?;
+                tx.put_roi_request(&mut r, expected_version)?;
+                let mut ev = self.event(&who, AuditAction::RoiReleased, Outcome::Success, what);
+                ev.patient = Some(r.mrn.clone());
+                tx.append_audit(ev)?;
+                return Ok(Ok(r));
+            }
             if r.status != RequestStatus::InProcessing {
                 return Err(rule(format!(
                     "{id} is {}; move it to \"in processing\" once its papers are complete, \
@@ -915,11 +1009,20 @@ impl LocalRecords {
         fields: DisclosureFields,
     ) -> ServiceResult<Disclosure> {
         let who = self.roi_actor(token, &[Permission::ManageDisclosures], MANAGING)?;
+        self.record_disclosure_by(&who, mrn, fields)
+    }
+
+    fn record_disclosure_by(
+        &self,
+        who: &Actor,
+        mrn: &str,
+        fields: DisclosureFields,
+    ) -> ServiceResult<Disclosure> {
         let now = self.now();
         let today = department_date(now);
         let by = who.subject.username.clone();
         let outcome = self.store.write(|tx| {
-            let _ = grant_or_refuse!(patient_for(tx, &who, now, mrn, MANAGING)?);
+            let _ = grant_or_refuse!(patient_for(tx, who, now, mrn, MANAGING)?);
             let (on, [recipient, recipient_address, description, purpose]) =
                 fields.check(today).map_err(rule)?;
             let mut d = Disclosure {
@@ -941,7 +1044,7 @@ impl LocalRecords {
             };
             let id = tx.add_disclosure(&mut d)?;
             let mut ev = self.event(
-                &who,
+                who,
                 AuditAction::DisclosureRecorded,
                 Outcome::Success,
                 format!("{id}: disclosed {on} (entered by hand)"),
@@ -950,7 +1053,7 @@ impl LocalRecords {
             tx.append_audit(ev)?;
             Ok(Ok(d))
         })?;
-        outcome.map_err(|r| self.refused(&who, r))
+        outcome.map_err(|r| self.refused(who, r))
     }
 
     pub(super) fn correct_disclosure_as(
@@ -1013,82 +1116,23 @@ impl LocalRecords {
     ) -> ServiceResult<AccountingRecord> {
         let who = self.roi_actor(token, &[Permission::ManageDisclosures], MANAGING)?;
         let now = self.now();
-        let today = department_date(now);
         let settings = self.settings()?;
         let out_dir = release_dir(&settings, self.store.path())?;
-        let by = who.subject.username.clone();
         let grant = self.roi_list_grant(&who)?;
         let mut written: Option<PathBuf> = None;
         let result = self.store.write(|tx| {
-            if requested_on > today {
-                return Err(rule(format!(
-                    "the date the accounting was asked for ({requested_on}) cannot be in the \
-                     future"
-                )));
-            }
             let patient = grant_or_refuse!(patient_for(tx, &who, now, mrn, MANAGING)?);
-            let current: Vec<Disclosure> = tx
-                .disclosures_of(&grant, mrn)?
-                .into_iter()
-                .filter_map(|mut v| v.pop())
-                .collect();
-            let listed = roi::accounting(&current, requested_on);
-            let earlier: Vec<NaiveDate> = tx
-                .accountings_of(&grant, mrn)?
-                .iter()
-                .map(|a| a.requested_on)
-                .collect();
-            let fee_cents =
-                roi::accounting_fee(&earlier, requested_on, settings.accounting_fee_cents);
-            let mut a = AccountingRecord {
-                id: String::new(),
-                mrn: mrn.to_string(),
+            let given = AccountingAsked {
+                who: &who,
+                settings: &settings,
+                out_dir: &out_dir,
+                grant: &grant,
+                patient: &patient,
                 requested_on,
-                provided_on: today,
-                listed: listed.iter().map(|d| (d.id.clone(), d.version)).collect(),
-                fee_cents,
-                file: String::new(),
-                by: by.clone(),
-                at: now,
-                moved_from: None,
+                request_id: None,
+                now,
             };
-            let id = tx.add_accounting(&mut a)?;
-            let text = accounting_text(
-                &settings.organisation,
-                &patient,
-                requested_on,
-                &listed,
-                fee_cents,
-            );
-            let done = packet::write_packet(
-                &out_dir,
-                &Packet {
-                    request_id: id.clone(),
-                    files: vec![PacketFile {
-                        name: "accounting-of-disclosures.txt".into(),
-                        bytes: text.into_bytes(),
-                    }],
-                },
-            )
-            .map_err(|e| rule(e.to_string()))?;
-            written = Some(done.dir.clone());
-            a.file = done.dir.display().to_string();
-            // The record was added before its folder existed; write it again with the folder.
-            tx.put_accounting(&a)?;
-            let mut ev = self.event(
-                &who,
-                AuditAction::AccountingProvided,
-                Outcome::Success,
-                format!(
-                    "{id}: {} disclosure(s) since {}, fee {}",
-                    a.listed.len(),
-                    roi::accounting_start(requested_on),
-                    roi::format_cents(fee_cents)
-                ),
-            );
-            ev.patient = Some(mrn.to_string());
-            tx.append_audit(ev)?;
-            Ok(Ok(a))
+            Ok(Ok(self.give_accounting(tx, &given, &mut written)?))
         });
         if !matches!(result, Ok(Ok(_)))
             && let Some(dir) = &written
@@ -1096,5 +1140,216 @@ impl LocalRecords {
             let _ = std::fs::remove_dir_all(dir);
         }
         result?.map_err(|r| self.refused(&who, r))
+    }
+
+    /// Lists the accountable disclosures of the 6 years before `requested_on`, writes the
+    /// patient's copy (complete or not at all) and records it with its audit entry, in the
+    /// caller's transaction. `written` names the folder so the caller can remove it if the
+    /// transaction does not commit.
+    fn give_accounting(
+        &self,
+        tx: &mut WriteTx,
+        asked: &AccountingAsked,
+        written: &mut Option<PathBuf>,
+    ) -> Result<AccountingRecord, StoreError> {
+        let today = department_date(asked.now);
+        let requested_on = asked.requested_on;
+        if requested_on > today {
+            return Err(rule(format!(
+                "the date the accounting was asked for ({requested_on}) cannot be in the future"
+            )));
+        }
+        let mrn = asked.patient.mrn.clone();
+        let current: Vec<Disclosure> = tx
+            .disclosures_of(asked.grant, &mrn)?
+            .into_iter()
+            .filter_map(|mut v| v.pop())
+            .collect();
+        let listed = roi::accounting(&current, requested_on);
+        let earlier: Vec<NaiveDate> = tx
+            .accountings_of(asked.grant, &mrn)?
+            .iter()
+            .map(|a| a.requested_on)
+            .collect();
+        let fee_cents =
+            roi::accounting_fee(&earlier, requested_on, asked.settings.accounting_fee_cents);
+        let mut a = AccountingRecord {
+            id: String::new(),
+            mrn: mrn.clone(),
+            requested_on,
+            provided_on: today,
+            listed: listed.iter().map(|d| (d.id.clone(), d.version)).collect(),
+            fee_cents,
+            file: String::new(),
+            by: asked.who.subject.username.clone(),
+            at: asked.now,
+            moved_from: None,
+            request_id: asked.request_id.map(str::to_string),
+        };
+        let id = tx.add_accounting(&mut a)?;
+        let text = accounting_text(
+            &asked.settings.organisation,
+            asked.patient,
+            requested_on,
+            &listed,
+            fee_cents,
+        );
+        let done = packet::write_packet(
+            asked.out_dir,
+            &Packet {
+                request_id: id.clone(),
+                files: vec![PacketFile {
+                    name: "accounting-of-disclosures.txt".into(),
+                    bytes: text.into_bytes(),
+                }],
+            },
+        )
+        .map_err(|e| rule(e.to_string()))?;
+        *written = Some(done.dir.clone());
+        a.file = done.dir.display().to_string();
+        // The record was added before its folder existed; write it again with the folder.
+        tx.put_accounting(&a)?;
+        let mut ev = self.event(
+            asked.who,
+            AuditAction::AccountingProvided,
+            Outcome::Success,
+            format!(
+                "{id}: {} disclosure(s) since {}, fee {}{}",
+                a.listed.len(),
+                roi::accounting_start(requested_on),
+                roi::format_cents(fee_cents),
+                asked
+                    .request_id
+                    .map_or(String::new(), |r| format!(", answering {r}"))
+            ),
+        );
+        ev.patient = Some(mrn);
+        tx.append_audit(ev)?;
+        Ok(a)
+    }
+}
+
+/// What an accounting is given from: who, the department's settings, and for whom.
+struct AccountingAsked<'a> {
+    who: &'a Actor,
+    settings: &'a Settings,
+    out_dir: &'a Path,
+    grant: &'a Grant,
+    patient: &'a Patient,
+    requested_on: NaiveDate,
+    request_id: Option<&'a str>,
+    now: DateTime<Utc>,
+}
+
+impl LocalRecords {
+    /// The demo desk (F5): a few requests as if logged over the last weeks —
+    /// one overdue, one waiting for an authorization, a provider's due soon, a court order
+    /// and an accounting request — so the desk shows its clocks. Does nothing without the
+    /// demo `roi` user or when requests exist.
+    pub fn system_seed_roi(&self) -> ServiceResult<usize> {
+        // The system sets the desk up, in the ROI clerk's role; the trail says so.
+        let mut clerk = Self::system();
+        clerk.subject.roles = vec![crate::domain::Role::Roi];
+        let ready = self
+            .store
+            .write(|tx| Ok(tx.user("roi")?.is_some() && tx.roi_request_count()? == 0))?;
+        if !ready {
+            return Ok(0);
+        }
+        let today = department_date(self.now());
+        let charts = self.store.read(|r| r.patient_mrns())?;
+        let mut logged = 0;
+        // Charts a clerk may open without breaking the glass, in MRN order.
+        let mut open = charts.into_iter().filter_map(|mrn| {
+            let p = self
+                .store
+                .write(|tx| Ok(patient_for(tx, &clerk, self.now(), &mrn, MANAGING)?.ok()))
+                .ok()
+                .flatten()?;
+            (p.merged_into.is_none() && p.legal_hold.is_none()).then_some(p)
+        });
+        use roi::{RequestKind as K, RequesterType as R};
+        let plan = [
+            (R::Patient, K::Copies, 35, "asks for the whole chart"),
+            (R::Attorney, K::Copies, 10, "personal injury claim"),
+            (R::Provider, K::Copies, 3, "continuing care at Coast Clinic"),
+            (
+                R::CourtOrder,
+                K::Copies,
+                4,
+                "Clatsop County Circuit Court case 26-CV-0117",
+            ),
+            (
+                R::Patient,
+                K::Accounting,
+                20,
+                "wants to know who has seen the record",
+            ),
+        ];
+        for (who, kind, days_ago, note) in plan {
+            let Some(p) = open.next() else { break };
+            let received = today - chrono::Days::new(days_ago);
+            let name = match who {
+                R::Patient => format!("{} {}", p.given_names.join(" "), p.family_name),
+                R::Attorney => "Smith & Lee LLP".into(),
+                R::Provider => "Coast Clinic, Dr. Amara Osei".into(),
+                _ => "Clatsop County Circuit Court".into(),
+            };
+            let new = NewRoiRequest {
+                mrn: p.mrn.clone(),
+                kind,
+                requester_type: who,
+                requester_name: name,
+                requester_contact: "749 Commercial St, Astoria OR 97103".into(),
+                records: roi::RecordsWanted::default(),
+                purpose: roi::Purpose::usual_for(who),
+                format: roi::Format::Electronic,
+                delivery: roi::Delivery::SecureElectronic,
+                received,
+                representative_authority: String::new(),
+                legal: roi::LegalProcess {
+                    court_order: who == R::CourtOrder,
+                    satisfactory_assurance: false,
+                },
+                note: note.into(),
+            };
+            if kind == K::Accounting {
+                // Something for the accounting to list: a report made outside chartroom.
+                self.record_disclosure_by(
+                    &clerk,
+                    &p.mrn,
+                    DisclosureFields {
+                        disclosed_on: Some(received - chrono::Days::new(150)),
+                        recipient: "State Cancer Registry".into(),
+                        recipient_address: "800 NE Oregon St, Portland OR 97232".into(),
+                        description: "pathology report and treatment summary".into(),
+                        purpose: "public health reporting required by state law".into(),
+                    },
+                )?;
+            }
+            let r = self.log_roi_request_by(&clerk, new)?;
+            logged += 1;
+            if who == R::Attorney {
+                let r = self.roi_step_by(
+                    &clerk,
+                    &r.id,
+                    r.version,
+                    RoiStep::Move {
+                        to: RequestStatus::Validating,
+                        note: String::new(),
+                    },
+                )?;
+                self.roi_step_by(
+                    &clerk,
+                    &r.id,
+                    r.version,
+                    RoiStep::Move {
+                        to: RequestStatus::Waiting(roi::WaitReason::Authorization),
+                        note: "asked the firm for the client's signed authorization".into(),
+                    },
+                )?;
+            }
+        }
+        Ok(logged)
     }
 }

@@ -6,7 +6,7 @@
 //! show their category), and the history. The steps are forms over the page
 //! (`roi_forms.rs`); the app asks the service and this shows what comes back.
 
-use crate::domain::roi::{RequestStatus, RoiRequest};
+use crate::domain::roi::{RequestKind, RequestStatus, RoiRequest};
 use crate::sanitize::sanitize;
 use crate::service::{RoiDesk, RoiView, ServiceResult};
 use crate::ui::doc_viewer::truncate;
@@ -125,6 +125,22 @@ fn days_cell(r: &RoiRequest, today: NaiveDate, theme: &Theme) -> Span<'static> {
         theme.text
     };
     Span::styled(format!("{left}d"), style)
+}
+
+/// The desk's requester column: an accounting request says so (it is always the patient's).
+fn requester_cell(r: &RoiRequest) -> &'static str {
+    match r.kind {
+        RequestKind::Accounting => "accounting",
+        RequestKind::Copies => r.requester_type.label(),
+    }
+}
+
+/// What the request wants, in the words of its page and the desk's details.
+fn wants(r: &RoiRequest) -> String {
+    match r.kind {
+        RequestKind::Accounting => "an accounting of disclosures (164.528)".into(),
+        RequestKind::Copies => r.purpose.label().to_string(),
+    }
 }
 
 /// "27 days left", "due today", "3 days overdue".
@@ -346,6 +362,18 @@ impl RoiScreen {
                     note: String::new(),
                 });
             }
+            Action::RoiRelease if r.kind == RequestKind::Accounting => match &p.view.accounting {
+                Some(a) => RoiForm::give_accounting(a.listed.len(), a.since, a.fee_cents),
+                None => return Some(RoiCall::Open(id)),
+            },
+            Action::RoiAuthorization | Action::RoiPapers | Action::RoiDeny
+                if r.kind == RequestKind::Accounting =>
+            {
+                self.problem = Some(
+                    "An accounting needs no papers and is not denied (164.528); R gives it.".into(),
+                );
+                return None;
+            }
             Action::RoiWait => RoiForm::wait(),
             Action::RoiCancel => RoiForm::cancel(),
             Action::RoiAuthorization => RoiForm::authorization(r.authorization.as_ref()),
@@ -442,10 +470,17 @@ impl RoiScreen {
         match &self.page {
             Some(p) => {
                 let mut v = vec![(Action::NextField, 1)];
-                if p.pane == Pane::Documents && !p.view.request.status.is_closed() {
+                let accounting = p.view.request.kind == RequestKind::Accounting;
+                if p.pane == Pane::Documents && !p.view.request.status.is_closed() && !accounting {
                     v.push((Action::RoiPick, 0));
                 }
-                if self.may_manage && !p.view.request.status.is_closed() {
+                if self.may_manage && !p.view.request.status.is_closed() && accounting {
+                    v.extend([(Action::RoiRelease, 0), (Action::RoiWait, 2)]);
+                    if p.view.request.extension.is_none() {
+                        v.push((Action::RoiExtend, 3));
+                    }
+                    v.push((Action::RoiCancel, 4));
+                } else if self.may_manage && !p.view.request.status.is_closed() {
                     let s = p.view.request.status;
                     if s == RequestStatus::InProcessing {
                         v.push((Action::RoiRelease, 0));
@@ -484,6 +519,9 @@ impl RoiScreen {
 
     /// What the status line says after the service took a call.
     pub fn done_message(r: &RoiRequest) -> String {
+        if let Some(given) = &r.accounting_given {
+            return format!("{}: accounting given, {}.", r.id, given.summary());
+        }
         match (&r.release, r.status) {
             (Some(rel), RequestStatus::Released | RequestStatus::PartlyReleased) => {
                 format!(
@@ -561,7 +599,7 @@ impl RoiScreen {
                     Cell::from(cut(&r.id, WIDTHS[1])),
                     Cell::from(cut(&r.mrn, WIDTHS[2])),
                     Cell::from(cut(&row.patient_name, WIDTHS[3])),
-                    Cell::from(cut(r.requester_type.label(), WIDTHS[4])),
+                    Cell::from(cut(requester_cell(r), WIDTHS[4])),
                     Cell::from(cut(&r.status.label(), WIDTHS[5])),
                 ])
                 .style(if r.is_overdue(desk.today) {
@@ -592,7 +630,7 @@ impl RoiScreen {
                             "{} ({}): {}",
                             r.requester_name,
                             r.requester_type.label(),
-                            r.purpose.label()
+                            wants(r)
                         )),
                         w,
                         ascii,
@@ -636,16 +674,23 @@ fn draw_page(frame: &mut Frame, area: Rect, theme: &Theme, p: &RequestPage) {
     frame.render_widget(block, area);
     let w = usize::from(inner.width);
     let cut = |s: &str| truncate(&sanitize(s), w, ascii);
+    let who = match (r.kind, r.requester_type) {
+        (RequestKind::Accounting, crate::domain::roi::RequesterType::Patient) => {
+            format!("accounting asked by {}", r.requester_name)
+        }
+        (RequestKind::Accounting, t) => {
+            format!("accounting asked by {} ({})", r.requester_name, t.label())
+        }
+        (RequestKind::Copies, t) => format!(
+            "from {} ({}): {}",
+            r.requester_name,
+            t.label(),
+            r.purpose.label()
+        ),
+    };
     let mut head = vec![
         Line::styled(
-            cut(&format!(
-                "MRN {} · born {} · from {} ({}): {}",
-                r.mrn,
-                v.birth_date,
-                r.requester_name,
-                r.requester_type.label(),
-                r.purpose.label()
-            )),
+            cut(&format!("MRN {} · born {} · {who}", r.mrn, v.birth_date)),
             theme.text,
         ),
         Line::from(vec![Span::styled(
@@ -668,10 +713,7 @@ fn draw_page(frame: &mut Frame, area: Rect, theme: &Theme, p: &RequestPage) {
                 theme.muted
             },
         )]),
-        Line::styled(
-            cut(&format!("Basis: {}", v.check.basis.label())),
-            theme.muted,
-        ),
+        Line::styled(cut(&format!("Basis: {}", basis(v))), theme.muted),
     ];
     if let Some(matter) = &v.legal_hold {
         head.push(Line::styled(
@@ -698,6 +740,16 @@ fn draw_page(frame: &mut Frame, area: Rect, theme: &Theme, p: &RequestPage) {
             theme.muted,
         ));
     }
+    if let Some(given) = &r.accounting_given {
+        head.push(Line::styled(
+            cut(&format!("Given: {}", given.summary())),
+            theme.status_info,
+        ));
+        head.push(Line::styled(
+            cut(&format!("Folder: {} (and MANIFEST.sha256)", given.dir)),
+            theme.muted,
+        ));
+    }
     if let Some(d) = &r.denial {
         head.push(Line::styled(
             cut(&format!(
@@ -716,7 +768,14 @@ fn draw_page(frame: &mut Frame, area: Rect, theme: &Theme, p: &RequestPage) {
     }
     let tabs = [
         (Pane::Checker, "Checker"),
-        (Pane::Documents, "Documents"),
+        (
+            Pane::Documents,
+            if v.accounting.is_some() {
+                "Disclosures"
+            } else {
+                "Documents"
+            },
+        ),
         (Pane::History, "History"),
     ];
     let mut tab_spans = Vec::new();
@@ -740,7 +799,10 @@ fn draw_page(frame: &mut Frame, area: Rect, theme: &Theme, p: &RequestPage) {
     frame.render_widget(Paragraph::new(head), head_area);
     match p.pane {
         Pane::Checker => draw_checker(frame, body, theme, v),
-        Pane::Documents => draw_documents(frame, body, theme, p),
+        Pane::Documents => match &v.accounting {
+            Some(a) => draw_accounting(frame, body, theme, a),
+            None => draw_documents(frame, body, theme, p),
+        },
         Pane::History => {
             let lines: Vec<Line> = r
                 .history
@@ -764,6 +826,60 @@ fn draw_page(frame: &mut Frame, area: Rect, theme: &Theme, p: &RequestPage) {
     }
 }
 
+/// The legal basis in words; an accounting request rests on 164.528, not on the checker's basis.
+fn basis(v: &RoiView) -> String {
+    match v.request.kind {
+        RequestKind::Accounting => {
+            "the individual's right to an accounting of disclosures (164.528)".into()
+        }
+        RequestKind::Copies => v.check.basis.label().to_string(),
+    }
+}
+
+/// An accounting request's Disclosures pane: what the accounting lists, newest first.
+fn draw_accounting(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    a: &crate::service::AccountingPreview,
+) {
+    let ascii = theme.ascii;
+    let w = usize::from(area.width);
+    let mut lines = vec![Line::styled(
+        truncate(
+            &format!(
+                "  Lists {} disclosure(s) since {} · fee {}",
+                a.listed.len(),
+                a.since,
+                crate::domain::roi::format_cents(a.fee_cents)
+            ),
+            w,
+            ascii,
+        ),
+        theme.muted,
+    )];
+    if a.listed.is_empty() {
+        lines.push(Line::styled(
+            "  No disclosure in this period must be accounted for.",
+            theme.muted,
+        ));
+    }
+    for d in a.listed.iter().rev() {
+        lines.push(Line::styled(
+            truncate(
+                &sanitize(&format!(
+                    "  {}  {} — {}",
+                    d.disclosed_on, d.recipient, d.purpose
+                )),
+                w,
+                ascii,
+            ),
+            theme.text,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
 fn draw_checker(frame: &mut Frame, area: Rect, theme: &Theme, v: &RoiView) {
     let ascii = theme.ascii;
     let w = usize::from(area.width);
@@ -776,10 +892,7 @@ fn draw_checker(frame: &mut Frame, area: Rect, theme: &Theme, v: &RoiView) {
     let blocking = v.check.blocking();
     if v.check.items.is_empty() && blocking.is_empty() {
         lines.push(Line::styled(
-            format!(
-                "  {ok} No authorization is needed: {}.",
-                v.check.basis.label()
-            ),
+            format!("  {ok} No authorization is needed: {}.", basis(v)),
             theme.status_info,
         ));
     }

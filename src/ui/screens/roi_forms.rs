@@ -5,8 +5,8 @@
 
 use crate::domain::roi::{
     AccessFee, Authorization, Delivery, DenialGround, Disclosure, DisclosureFields, Format,
-    LegalProcess, NewRoiRequest, Purpose, RecordsWanted, RequestStatus, RequesterType,
-    SensitiveCategory, WaitReason,
+    LegalProcess, NewRoiRequest, Purpose, RecordsWanted, RequestKind, RequestStatus, RequesterType,
+    SensitiveCategory, WaitReason, parse_dollars,
 };
 use crate::sanitize::sanitize;
 use crate::service::{ReleaseInput, RoiStep};
@@ -89,6 +89,12 @@ pub enum FormKind {
     },
     /// The accounting given to the patient.
     Accounting,
+    /// An accounting request answered: what it will list.
+    GiveAccounting {
+        listed: usize,
+        since: NaiveDate,
+        fee_cents: u32,
+    },
 }
 
 /// What a completed form asks for.
@@ -151,6 +157,14 @@ impl RoiForm {
                 ),
                 text("Requester's name", 200, ""),
                 text("Address or contact", 300, ""),
+                choice(
+                    "Request for",
+                    RequestKind::ALL
+                        .iter()
+                        .map(|k| k.label().to_string())
+                        .collect(),
+                    0,
+                ),
                 choice(
                     "Purpose",
                     Purpose::ALL.iter().map(|p| p.label().to_string()).collect(),
@@ -296,6 +310,18 @@ impl RoiForm {
         )
     }
 
+    /// Confirms giving an accounting request's accounting; nothing to fill in.
+    pub fn give_accounting(listed: usize, since: NaiveDate, fee_cents: u32) -> RoiForm {
+        RoiForm::new(
+            FormKind::GiveAccounting {
+                listed,
+                since,
+                fee_cents,
+            },
+            Vec::new(),
+        )
+    }
+
     pub fn disclosure(today: NaiveDate) -> RoiForm {
         RoiForm::new(
             FormKind::Disclosure,
@@ -358,7 +384,9 @@ impl RoiForm {
             FormKind::Correction { .. } => {
                 "Correct a disclosure (a new version; the old one stays)"
             }
-            FormKind::Accounting => "Accounting of disclosures (45 CFR 164.528)",
+            FormKind::Accounting | FormKind::GiveAccounting { .. } => {
+                "Accounting of disclosures (45 CFR 164.528)"
+            }
         }
     }
 
@@ -438,7 +466,7 @@ impl RoiForm {
                 .iter()
                 .position(|p| *p == Purpose::usual_for(r))
                 .unwrap_or(0);
-            if let Some(FormField::Choice { selected, .. }) = self.fields.get_mut(4) {
+            if let Some(FormField::Choice { selected, .. }) = self.fields.get_mut(5) {
                 *selected = p;
             }
         }
@@ -478,34 +506,35 @@ impl RoiForm {
                             .into(),
                     );
                 }
-                let received = parse_date("the date received", self.text_of(7))?;
+                let received = parse_date("the date received", self.text_of(8))?;
                 let kinds: Vec<String> = self
-                    .text_of(10)
+                    .text_of(11)
                     .split(',')
                     .map(|k| k.trim().to_string())
                     .filter(|k| !k.is_empty())
                     .collect();
                 Ok(FormCall::Log(Box::new(NewRoiRequest {
                     mrn,
+                    kind: RequestKind::ALL[self.choice_of(4) % RequestKind::ALL.len()],
                     requester_type: RequesterType::ALL[self.choice_of(1) % 10],
                     requester_name: self.text_of(2).to_string(),
                     requester_contact: self.text_of(3).to_string(),
                     records: RecordsWanted {
-                        from: self.optional_date(8, "records from")?,
-                        to: self.optional_date(9, "records to")?,
+                        from: self.optional_date(9, "records from")?,
+                        to: self.optional_date(10, "records to")?,
                         kinds,
                         encounters: Vec::new(),
                     },
-                    purpose: Purpose::ALL[self.choice_of(4) % Purpose::ALL.len()],
-                    format: Format::ALL[self.choice_of(5) % Format::ALL.len()],
-                    delivery: Delivery::ALL[self.choice_of(6) % Delivery::ALL.len()],
+                    purpose: Purpose::ALL[self.choice_of(5) % Purpose::ALL.len()],
+                    format: Format::ALL[self.choice_of(6) % Format::ALL.len()],
+                    delivery: Delivery::ALL[self.choice_of(7) % Delivery::ALL.len()],
                     received,
-                    representative_authority: self.text_of(11).to_string(),
+                    representative_authority: self.text_of(12).to_string(),
                     legal: LegalProcess {
-                        court_order: self.on(12),
-                        satisfactory_assurance: self.on(13),
+                        court_order: self.on(13),
+                        satisfactory_assurance: self.on(14),
                     },
-                    note: self.text_of(14).to_string(),
+                    note: self.text_of(15).to_string(),
                 })))
             }
             FormKind::Authorization => {
@@ -585,6 +614,10 @@ impl RoiForm {
                 "the date the patient asked",
                 self.text_of(0),
             )?)),
+            FormKind::GiveAccounting { .. } => Ok(FormCall::Release(ReleaseInput {
+                documents: Vec::new(),
+                access_fee: AccessFee::NoCharge,
+            })),
             FormKind::Release { access, .. } => {
                 if picked.is_empty() {
                     return Err("pick at least one document (Space on the Documents pane)".into());
@@ -596,8 +629,8 @@ impl RoiForm {
                             labor_minutes: self.text_of(1).trim().parse().map_err(|_| {
                                 "the labour of copying is whole minutes".to_string()
                             })?,
-                            supplies_cents: dollars("supplies", self.text_of(2))?,
-                            postage_cents: dollars("postage", self.text_of(3))?,
+                            supplies_cents: parse_dollars("supplies", self.text_of(2))?,
+                            postage_cents: parse_dollars("postage", self.text_of(3))?,
                         },
                         _ => AccessFee::NoCharge,
                     }
@@ -633,6 +666,33 @@ impl RoiForm {
                     theme.muted,
                 ));
             }
+        }
+        if let FormKind::GiveAccounting {
+            listed,
+            since,
+            fee_cents,
+        } = &self.kind
+        {
+            intro.push(Line::styled(
+                format!("  It lists {listed} disclosure(s) made since {since}."),
+                theme.text,
+            ));
+            intro.push(Line::styled(
+                format!(
+                    "  Fee: {}{}",
+                    crate::domain::roi::format_cents(*fee_cents),
+                    if *fee_cents == 0 {
+                        " (the first accounting in 12 months is free)"
+                    } else {
+                        ""
+                    }
+                ),
+                theme.text,
+            ));
+            intro.push(Line::styled(
+                "  It is written to the release folder in full, then recorded; Ctrl+S gives it.",
+                theme.muted,
+            ));
         }
         // Rows for the fields: what is left after the intro, the problem and the help.
         let room = usize::from(inner.height).saturating_sub(intro.len() + 2);
@@ -727,27 +787,6 @@ fn deny_grounds(access: bool) -> Vec<DenialGround> {
         .collect()
 }
 
-/// "12.50" as cents.
-fn dollars(what: &str, typed: &str) -> Result<u32, String> {
-    let t = typed.trim().trim_start_matches('$');
-    let bad = || format!("{what}: \"{typed}\" is not an amount; write it as 12.50");
-    let (whole, cents) = match t.split_once('.') {
-        Some((w, c)) if c.len() <= 2 => (w, format!("{c:0<2}")),
-        Some(_) => return Err(bad()),
-        None => (t, "00".to_string()),
-    };
-    let whole: u32 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| bad())?
-    };
-    let cents: u32 = cents.parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(100)
-        .and_then(|w| w.checked_add(cents))
-        .ok_or_else(bad)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -767,7 +806,7 @@ mod tests {
             ("1.234", None),
             ("abc", None),
         ] {
-            assert_eq!(dollars("x", typed).ok(), want, "{typed}");
+            assert_eq!(parse_dollars("x", typed).ok(), want, "{typed}");
         }
     }
 
@@ -790,7 +829,14 @@ mod tests {
         assert_eq!(n.purpose, Purpose::Treatment);
         assert_eq!(n.received, today);
         assert_eq!(n.mrn, "10000004");
-        f.focus = 8;
+        assert_eq!(n.kind, RequestKind::Copies);
+        f.focus = 4;
+        f.handle_key(&key(KeyCode::Char(' ')));
+        let FormCall::Log(n) = f.call(&[]).unwrap() else {
+            panic!("not a log call");
+        };
+        assert_eq!(n.kind, RequestKind::Accounting);
+        f.focus = 9;
         f.paste("2026-02-30");
         assert!(f.call(&[]).unwrap_err().contains("not a date"));
     }
