@@ -825,3 +825,48 @@ fn the_demo_desk_is_seeded_once_with_a_request_of_each_clock() {
         "it has a disclosure to list"
     );
 }
+
+#[test]
+fn a_request_may_name_encounters_and_only_the_charts_own() {
+    let f = fixture();
+    let mrn = patient(&f, "Nakamura");
+    let roi = f.login("roi");
+    // What the chart holds, from an unrestricted request.
+    let all = f
+        .records
+        .log_roi_request(&roi, intake(&mrn, RequesterType::Patient))
+        .unwrap();
+    let view = f.records.roi_request(&roi, &all.id).unwrap();
+    let encounter = view
+        .documents
+        .iter()
+        .find(|d| !d.info.restricted)
+        .map(|d| d.info.encounter_id.clone())
+        .unwrap();
+    let mut n = intake(&mrn, RequesterType::Patient);
+    n.records.encounters = vec![encounter.clone()];
+    let one = f.records.log_roi_request(&roi, n.clone()).unwrap();
+    let view = f.records.roi_request(&roi, &one.id).unwrap();
+    let wanted: Vec<&str> = view
+        .documents
+        .iter()
+        .filter(|d| d.wanted)
+        .map(|d| d.info.encounter_id.as_str())
+        .collect();
+    assert!(
+        !wanted.is_empty() && wanted.iter().all(|e| *e == encounter),
+        "{wanted:?}"
+    );
+    assert!(
+        view.documents
+            .iter()
+            .any(|d| d.info.encounter_id != encounter),
+        "the others are listed, not picked"
+    );
+    n.records.encounters = vec![encounter, "ENC-NOT-HERE".into()];
+    let refused = f.records.log_roi_request(&roi, n);
+    assert!(
+        matches!(&refused, Err(ServiceError::Invalid(m)) if m.contains("ENC-NOT-HERE is not in chart")),
+        "{refused:?}"
+    );
+}

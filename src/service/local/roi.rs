@@ -484,6 +484,26 @@ impl LocalRecords {
                      records now are"
                 )));
             }
+            if !new.records.encounters.is_empty() {
+                let list = grant_or_refuse!(grant_for(
+                    tx,
+                    who,
+                    now,
+                    &mrn,
+                    Permission::ViewEncounters,
+                    MANAGING
+                )?);
+                let known: Vec<String> = tx
+                    .encounters_for(&list, &mrn)?
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect();
+                if let Some(e) = new.records.encounters.iter().find(|e| !known.contains(e)) {
+                    return Err(rule(format!(
+                        "encounter {e} is not in chart {mrn}; the chart's encounters are on F3"
+                    )));
+                }
+            }
             let mut r = RoiRequest::new(
                 "",
                 NewRoiRequest {

@@ -187,6 +187,7 @@ impl RoiForm {
                 text("Records from (optional)", 10, ""),
                 text("Records to (optional)", 10, ""),
                 text("Document kinds (, )", 200, ""),
+                text("Encounters (, )", 200, ""),
                 text("Representative authority", 300, ""),
                 toggle("Court order attached", false),
                 toggle("Satisfactory assurance", false),
@@ -507,12 +508,13 @@ impl RoiForm {
                     );
                 }
                 let received = parse_date("the date received", self.text_of(8))?;
-                let kinds: Vec<String> = self
-                    .text_of(11)
-                    .split(',')
-                    .map(|k| k.trim().to_string())
-                    .filter(|k| !k.is_empty())
-                    .collect();
+                let list = |i: usize| -> Vec<String> {
+                    self.text_of(i)
+                        .split(',')
+                        .map(|k| k.trim().to_string())
+                        .filter(|k| !k.is_empty())
+                        .collect()
+                };
                 Ok(FormCall::Log(Box::new(NewRoiRequest {
                     mrn,
                     kind: RequestKind::ALL[self.choice_of(4) % RequestKind::ALL.len()],
@@ -522,19 +524,19 @@ impl RoiForm {
                     records: RecordsWanted {
                         from: self.optional_date(9, "records from")?,
                         to: self.optional_date(10, "records to")?,
-                        kinds,
-                        encounters: Vec::new(),
+                        kinds: list(11),
+                        encounters: list(12),
                     },
                     purpose: Purpose::ALL[self.choice_of(5) % Purpose::ALL.len()],
                     format: Format::ALL[self.choice_of(6) % Format::ALL.len()],
                     delivery: Delivery::ALL[self.choice_of(7) % Delivery::ALL.len()],
                     received,
-                    representative_authority: self.text_of(12).to_string(),
+                    representative_authority: self.text_of(13).to_string(),
                     legal: LegalProcess {
-                        court_order: self.on(13),
-                        satisfactory_assurance: self.on(14),
+                        court_order: self.on(14),
+                        satisfactory_assurance: self.on(15),
                     },
-                    note: self.text_of(15).to_string(),
+                    note: self.text_of(16).to_string(),
                 })))
             }
             FormKind::Authorization => {
@@ -836,6 +838,12 @@ mod tests {
             panic!("not a log call");
         };
         assert_eq!(n.kind, RequestKind::Accounting);
+        f.focus = 12;
+        f.paste("E1, E2,");
+        let FormCall::Log(n) = f.call(&[]).unwrap() else {
+            panic!("not a log call");
+        };
+        assert_eq!(n.records.encounters, ["E1", "E2"]);
         f.focus = 9;
         f.paste("2026-02-30");
         assert!(f.call(&[]).unwrap_err().contains("not a date"));
