@@ -478,17 +478,7 @@ fn an_accounting_request_runs_on_its_own_clock_and_is_answered_with_the_accounti
     let roi = f.login("roi");
     let manual = f
         .records
-        .record_disclosure(
-            &roi,
-            &mrn,
-            DisclosureFields {
-                disclosed_on: Some(date(2026, 9, 14)),
-                recipient: "State Cancer Registry".into(),
-                recipient_address: "800 NE Oregon St, Portland".into(),
-                description: "pathology report".into(),
-                purpose: "public health reporting".into(),
-            },
-        )
+        .record_disclosure(&roi, &mrn, common::registry_report())
         .unwrap();
     let mut n = intake(&mrn, RequesterType::Patient);
     n.kind = RequestKind::Accounting;

@@ -234,17 +234,7 @@ fn an_accounting_request_is_logged_at_intake_and_answered_from_its_page() {
     let out = output(&ui);
     let roi = ui.f.login("roi");
     ui.f.records
-        .record_disclosure(
-            &roi,
-            &mrn,
-            chartroom::domain::roi::DisclosureFields {
-                disclosed_on: Some(date(2026, 9, 14)),
-                recipient: "State Cancer Registry".into(),
-                recipient_address: "800 NE Oregon St, Portland".into(),
-                description: "pathology report".into(),
-                purpose: "public health reporting".into(),
-            },
-        )
+        .record_disclosure(&roi, &mrn, common::registry_report())
         .unwrap();
     ui.log_in("roi");
     ui.app.context_mrn = Some(mrn.clone());

@@ -132,6 +132,18 @@ pub fn chf_patient(
     }
 }
 
+/// A report to the state cancer registry on 2026-09-14, made outside chartroom: a disclosure
+/// an accounting must list.
+pub fn registry_report() -> chartroom::domain::roi::DisclosureFields {
+    chartroom::domain::roi::DisclosureFields {
+        disclosed_on: chrono::NaiveDate::from_ymd_opt(2026, 9, 14),
+        recipient: "State Cancer Registry".into(),
+        recipient_address: "800 NE Oregon St, Portland".into(),
+        description: "pathology report".into(),
+        purpose: "public health reporting".into(),
+    }
+}
+
 /// A patient with a 2025 clinic visit (progress note), a 2026 stay (discharge summary) and a
 /// 2026 substance-use visit whose encounter compliance flags (Part 2).
 pub fn roi_patient(f: &Fixture, family: &str) -> String {
