@@ -8,6 +8,7 @@ pub mod cli;
 pub mod codes;
 pub mod domain;
 pub mod policy;
+pub mod remote;
 pub mod sanitize;
 pub mod service;
 pub mod store;

@@ -118,6 +118,27 @@ pub enum Command {
         #[command(subcommand)]
         action: codes::CodeCommand,
     },
+    /// Own the database and serve it to `chartroom attach` sessions on a Unix socket (mode
+    /// 0660). Stops cleanly on SIGTERM.
+    Serve {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        socket: PathBuf,
+        /// Group allowed to connect (the clerks' group); default: the daemon's own group.
+        #[arg(long)]
+        group: Option<String>,
+        /// Most connections at once; more are told to try again.
+        #[arg(long, default_value_t = 256)]
+        max_connections: usize,
+    },
+    /// The workstation on a database served by `chartroom serve` (the sshd ForceCommand).
+    Attach {
+        #[arg(long)]
+        socket: PathBuf,
+        #[command(flatten)]
+        ui: UiArgs,
+    },
     /// Check every page of the database file (needs the file to yourself).
     Check {
         #[arg(long)]
@@ -196,6 +217,28 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
         Some(Command::Init { db, admin }) => admin::init(&db, &admin),
         Some(Command::User { action }) => admin::user(action),
         Some(Command::Settings { action }) => admin::settings(action),
+        Some(Command::Serve {
+            db,
+            socket,
+            group,
+            max_connections,
+        }) => {
+            let mut opts = crate::remote::ServeOptions::new(&db, &socket);
+            opts.group = group;
+            opts.max_connections = max_connections.max(1);
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            crate::remote::serve(&opts, stop, &mut |p| {
+                eprintln!("chartroom serve: {} on {}", db.display(), p.display())
+            })?;
+            Ok(0)
+        }
+        Some(Command::Attach { socket, ui }) => {
+            // Themes and keymaps are checked before connecting or taking the screen.
+            let (keymap, theme) = load_ui_config(&ui)?;
+            let remote = crate::remote::RemoteRecords::connect(&socket)?;
+            crate::ui::run(&remote, keymap, theme)?;
+            Ok(0)
+        }
         Some(Command::Seed {
             db,
             patients,

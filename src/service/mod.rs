@@ -513,6 +513,10 @@ pub enum ServiceError {
     PasswordChangeRequired,
     #[error("your session has ended; log in again")]
     SessionExpired,
+    /// Only from `chartroom attach`: the daemon restarted since this session logged in, so the
+    /// session is gone but the screen (and what was typed) is not.
+    #[error("the chartroom server restarted; enter your password to go on (your screen is kept)")]
+    ServerRestarted,
     #[error("not permitted: {0}")]
     NotPermitted(String),
     #[error("this chart is restricted; opening it needs a break-the-glass reason")]
