@@ -298,8 +298,13 @@ pub struct Resume {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     ConfirmQuit,
+    /// The daemon restarted under `chartroom attach`: the password again, screen kept
+    /// (the typed password is `App::reauth`).
+    Reauth,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -326,6 +331,8 @@ pub struct App {
     /// service, which checks again) if the same user logs back in.
     pub resume: Option<Resume>,
     pub overlay: Option<Overlay>,
+    /// The password being typed on the `Reauth` overlay.
+    pub reauth: Option<crate::ui::input::TextInput>,
     pub status: Option<Status>,
     /// Label of the patient in context, chosen in patient search.
     pub patient_in_context: Option<String>,
@@ -354,6 +361,7 @@ impl App {
             view: View::Home,
             resume: None,
             overlay: None,
+            reauth: None,
             status: None,
             patient_in_context: None,
             context_mrn: None,
@@ -1509,6 +1517,13 @@ impl App {
             ServiceError::SessionExpired => {
                 self.end_session("Your session has ended. Log in again.")
             }
+            // The server came back without our session: ask for the password over the screen
+            // as it is, so nothing typed is lost.
+            ServiceError::ServerRestarted if self.session.is_some() => {
+                self.overlay = Some(Overlay::Reauth);
+                self.reauth = Some(crate::ui::input::TextInput::masked(128));
+                self.set_status(StatusKind::Warning, e.to_string());
+            }
             ServiceError::NotPermitted(_) => self.set_status(
                 StatusKind::Error,
                 format!("{what}: not permitted for your role (the attempt is recorded)."),
@@ -1585,11 +1600,16 @@ impl App {
         self.context_mrn = None;
         self.last_search = None;
         self.overlay = None;
+        self.reauth = None;
         self.warned = false;
         self.set_status(StatusKind::Warning, message);
     }
 
     fn on_logged_in(&mut self, result: Result<LoginOk, ServiceError>, now: Instant) -> Vec<Effect> {
+        if self.overlay == Some(Overlay::Reauth) {
+            self.on_reauthed(result, now);
+            return Vec::new();
+        }
         let ok = match result {
             Ok(ok) => ok,
             Err(e) => {
@@ -1625,8 +1645,81 @@ impl App {
         effects
     }
 
+    /// The login from the `Reauth` overlay came back: the same user goes on where they were.
+    fn on_reauthed(&mut self, result: Result<LoginOk, ServiceError>, now: Instant) {
+        let same_user = |ok: &LoginOk, s: &Option<LoginOk>| {
+            s.as_ref().is_some_and(|s| s.username == ok.username)
+        };
+        match result {
+            Ok(ok) if same_user(&ok, &self.session) && !ok.must_change_password => {
+                self.session = Some(ok);
+                self.overlay = None;
+                self.reauth = None;
+                self.idle_since = now;
+                self.warned = false;
+                self.set_status(
+                    StatusKind::Info,
+                    "Logged in again after the server restart; your screen is as you left it. \
+                     Do again what had not gone through.",
+                );
+            }
+            Ok(ok) => {
+                // A reset password must be changed first: that is a fresh start.
+                self.overlay = None;
+                self.reauth = None;
+                self.end_session("Log in again: your password must be changed first.");
+                let _ = ok;
+            }
+            Err(e) => {
+                if let Some(p) = &mut self.reauth {
+                    p.clear();
+                }
+                self.set_status(StatusKind::Error, e.to_string());
+            }
+        }
+    }
+
+    fn on_reauth_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let action = self
+            .keymap
+            .action_for(&Key::from_event(&key), KeyScope::Any);
+        match (key.code, action) {
+            (_, Some(Action::Quit)) => self.request_quit(),
+            (KeyCode::Esc, _) => {
+                self.overlay = None;
+                self.reauth = None;
+                self.end_session("Logged out: the server restarted and you chose not to go on.");
+                Vec::new()
+            }
+            (KeyCode::Enter, _) => {
+                let password = self.reauth.as_ref().map(|p| p.value().to_string());
+                let username = self.session.as_ref().map(|s| s.username.clone());
+                match (username, password) {
+                    (Some(username), Some(p)) if !p.is_empty() => vec![Effect::Login {
+                        username,
+                        password: p.into(),
+                    }],
+                    _ => {
+                        self.set_status(StatusKind::Warning, "Type your password, then Enter.");
+                        Vec::new()
+                    }
+                }
+            }
+            _ => {
+                if let Some(p) = &mut self.reauth {
+                    p.handle_key(&key);
+                }
+                Vec::new()
+            }
+        }
+    }
+
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         match self.overlay {
+            Some(Overlay::Reauth) => {
+                self.dirty = true;
+                return self.on_reauth_key(key);
+            }
             Some(Overlay::ConfirmQuit) => {
                 match key.code {
                     KeyCode::Char('y' | 'Y') => return self.quit_now(),

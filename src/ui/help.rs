@@ -33,6 +33,44 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     );
 }
 
+/// The password again after the daemon restarted; the screen underneath stays as it was.
+pub fn draw_reauth(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let width = 62.min(area.width);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + area.height.saturating_sub(6) / 2,
+        width,
+        height: 6.min(area.height),
+    };
+    let user = app
+        .session
+        .as_ref()
+        .map(|s| crate::sanitize::sanitize(&s.username).into_owned())
+        .unwrap_or_default();
+    let typed = app
+        .reauth
+        .as_ref()
+        .map(|p| p.masked_text('*'))
+        .unwrap_or_default();
+    let block = t.alert_panel("The server restarted");
+    let lines = vec![
+        Line::styled("Your screen is kept. Log in again to go on.", t.text),
+        Line::from(vec![
+            Span::styled(format!("Password for {user}: "), t.text),
+            Span::styled(typed, t.focus),
+        ]),
+        Line::from(vec![
+            Span::styled(" Enter ", t.footer_key),
+            Span::styled(" log in   ", t.text),
+            Span::styled(" Esc ", t.footer_key),
+            Span::styled(" log out", t.text),
+        ]),
+    ];
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
 pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let width = 50.min(area.width);

@@ -81,6 +81,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.overlay {
         Some(Overlay::Help { scroll }) => help::draw(frame, main, app, scroll),
         Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, main, app),
+        Some(Overlay::Reauth) => help::draw_reauth(frame, main, app),
         None => {}
     }
 }
