@@ -366,3 +366,106 @@ fn a_second_daemon_on_the_same_file_or_socket_is_refused() {
         .unwrap();
     assert!(e.contains("is `chartroom serve` running?"), "{e}");
 }
+
+const BIN: &str = env!("CARGO_BIN_EXE_chartroom");
+
+/// `chartroom serve` as its own process, waiting until the socket answers.
+fn spawn_daemon(db: &Path, socket: &Path) -> std::process::Child {
+    let child = std::process::Command::new(BIN)
+        .args(["serve", "--db"])
+        .arg(db)
+        .arg("--socket")
+        .arg(socket)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while RemoteRecords::connect(socket).is_err() {
+        assert!(Instant::now() < until, "the daemon did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn fixture_db() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let common::Fixture { dir, records, .. } = common::fixture();
+    drop(records);
+    let db = dir.path().join("test.redb");
+    let socket = dir.path().join("chartroom.sock");
+    (dir, db, socket)
+}
+
+#[test]
+fn a_daemon_killed_during_writes_keeps_every_acknowledged_one() {
+    let (_dir, db, socket) = fixture_db();
+    let mut daemon = spawn_daemon(&db, &socket);
+    let acknowledged = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for c in 0..4 {
+            let (socket, acknowledged) = (&socket, &acknowledged);
+            s.spawn(move || {
+                let r = RemoteRecords::connect(socket).unwrap();
+                let reg = login(&r, "registrar");
+                for i in 0..1000 {
+                    match r.register_patient(&reg, new_patient(c, i % 26), Some("crash".into())) {
+                        Ok(p) => acknowledged.lock().unwrap().push(p.mrn),
+                        Err(_) => return,
+                    }
+                }
+            });
+        }
+        // Let writes flow, then kill the daemon without warning.
+        let until = Instant::now() + Duration::from_secs(60);
+        while acknowledged.lock().unwrap().len() < 40 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        daemon.kill().unwrap();
+        daemon.wait().unwrap();
+    });
+    let acknowledged = acknowledged.into_inner().unwrap();
+    assert!(acknowledged.len() >= 40, "{}", acknowledged.len());
+    let records = reopen(&db);
+    let stored = records.store().read(|r| r.patient_mrns()).unwrap();
+    for mrn in &acknowledged {
+        assert!(stored.contains(mrn), "acknowledged {mrn} survived SIGKILL");
+    }
+    assert!(matches!(
+        records.system_verify_audit().unwrap(),
+        AuditVerdict::Intact(_)
+    ));
+}
+
+#[test]
+fn sigterm_finishes_closes_the_database_and_exits_0() {
+    let (_dir, db, socket) = fixture_db();
+    let mut daemon = spawn_daemon(&db, &socket);
+    let r = RemoteRecords::connect(&socket).unwrap();
+    let reg = login(&r, "registrar");
+    let p = r
+        .register_patient(&reg, new_patient(2, 2), Some("test".into()))
+        .unwrap();
+    // A second daemon on the same file is refused in words while the first runs.
+    let second = std::process::Command::new(BIN)
+        .args(["serve", "--db"])
+        .arg(&db)
+        .arg("--socket")
+        .arg(db.with_extension("sock2"))
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already open"));
+    // SAFETY: kill on our own child's pid.
+    unsafe { libc::kill(i32::try_from(daemon.id()).unwrap(), libc::SIGTERM) };
+    let status = daemon.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(!socket.exists());
+    // The file is free again and holds the write.
+    let records = reopen(&db);
+    assert!(
+        records
+            .store()
+            .read(|r| r.patient_mrns())
+            .unwrap()
+            .contains(&p.mrn)
+    );
+}
