@@ -93,6 +93,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         page: usize,
     },
+    /// Acknowledged durable writes per second through `chartroom serve`, with N sessions
+    /// writing at once over their own connections (each registers W patients).
+    Commit {
+        #[arg(long, default_value_t = 20)]
+        sessions: usize,
+        #[arg(long, default_value_t = 100)]
+        writes: usize,
+    },
     /// Argon2id time per login verification.
     Login {
         #[arg(long, default_value_t = 20)]
@@ -312,6 +320,9 @@ pub fn run(which: BenchCommand) -> Result<i32, String> {
         },
         BenchCommand::Startup { db, runs } => bench_startup(&db, runs),
         BenchCommand::Chart { encounters, runs } => bench_chart(encounters, runs),
+        BenchCommand::Commit { sessions, writes } => {
+            super::bench_remote::bench_commit(sessions, writes)
+        }
         BenchCommand::Codes { loads, lists, seed } => {
             super::bench_codes::bench_codes(loads, lists, seed)
         }

@@ -4,6 +4,7 @@
 mod admin;
 pub mod bench;
 mod bench_codes;
+mod bench_remote;
 mod codes;
 mod demo;
 
