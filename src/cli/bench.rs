@@ -101,6 +101,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         writes: usize,
     },
+    /// Bytes written to an 80×24 terminal per step of a scripted session on a demo
+    /// database of N patients (log in, a 10-letter search, moves, a chart, a document, idle).
+    Terminal {
+        #[arg(long, default_value_t = 5_000)]
+        patients: usize,
+        #[arg(long, default_value_t = 30)]
+        idle_secs: u64,
+    },
     /// Argon2id time per login verification.
     Login {
         #[arg(long, default_value_t = 20)]
@@ -320,6 +328,10 @@ pub fn run(which: BenchCommand) -> Result<i32, String> {
         },
         BenchCommand::Startup { db, runs } => bench_startup(&db, runs),
         BenchCommand::Chart { encounters, runs } => bench_chart(encounters, runs),
+        BenchCommand::Terminal {
+            patients,
+            idle_secs,
+        } => super::bench_terminal::bench_terminal(patients, idle_secs),
         BenchCommand::Commit { sessions, writes } => {
             super::bench_remote::bench_commit(sessions, writes)
         }

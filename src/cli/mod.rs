@@ -5,6 +5,7 @@ mod admin;
 pub mod bench;
 mod bench_codes;
 mod bench_remote;
+mod bench_terminal;
 mod codes;
 mod demo;
 
