@@ -1,6 +1,7 @@
 //! Shared test set-up: a fresh database with one user per role.
 #![allow(dead_code)]
 
+pub mod pty;
 pub mod ui;
 
 use chartroom::domain::Role;
