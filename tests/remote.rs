@@ -469,3 +469,46 @@ fn sigterm_finishes_closes_the_database_and_exits_0() {
             .contains(&p.mrn)
     );
 }
+
+#[test]
+fn attach_rides_out_a_daemon_restart_keeping_what_was_typed() {
+    let (dir, db, socket) = fixture_db();
+    let mut daemon = spawn_daemon(&db, &socket);
+    let home = dir.path().to_string_lossy().into_owned();
+    let mut t = common::pty::Pty::program(
+        BIN,
+        &["attach", "--socket", socket.to_str().unwrap()],
+        &[("XDG_CONFIG_HOME", &home)],
+    );
+    t.wait_for("Sign in to chartroom", 60);
+    t.send(b"registrar\tregistrar-demo-password\r");
+    t.wait_for("Welcome", 30);
+    t.send(b"\x1bOQ"); // F2
+    t.wait_for("Find:", 10);
+    for c in b"quin" {
+        t.send(&[*c]);
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    t.wait_for("Find: quin", 10);
+    // SIGTERM: the daemon goes; the next search finds it gone.
+    // SAFETY: kill on our own child's pid.
+    unsafe { libc::kill(i32::try_from(daemon.id()).unwrap(), libc::SIGTERM) };
+    assert_eq!(daemon.wait().unwrap().code(), Some(0));
+    t.send(b"t");
+    t.wait_for("reconnecting…", 20);
+    // Back again: the client finds it by itself and asks for the password over the screen.
+    let mut daemon = spawn_daemon(&db, &socket);
+    t.wait_for("The server restarted", 60);
+    assert!(t.screen().contains("Find: quint"), "{}", t.screen());
+    t.send(b"registrar-demo-password\r");
+    t.wait_for("Logged in again", 20);
+    assert!(t.screen().contains("Find: quint"), "what was typed is kept:\n{}", t.screen());
+    t.send(b"\x11"); // Ctrl+Q
+    let until = Instant::now() + Duration::from_secs(20);
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < until, "attach did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
+}

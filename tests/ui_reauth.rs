@@ -60,3 +60,36 @@ fn esc_on_the_password_logs_out() {
     assert_eq!(ui.app.overlay, None);
     assert!(ui.screen80().contains("Sign in to chartroom"));
 }
+
+#[test]
+fn an_unreachable_server_is_tried_again_on_a_growing_wait_until_it_answers() {
+    use std::time::{Duration, Instant};
+    let mut ui = Ui::new(true);
+    ui.log_in("coder");
+    let lost = || {
+        Msg::ServiceFailed(ServiceError::Unavailable(
+            chartroom::remote::client::RECONNECTING.into(),
+        ))
+    };
+    ui.send(lost());
+    let (_, first) = ui.app.reconnect_at.unwrap();
+    ui.send(lost());
+    let (at, second) = ui.app.reconnect_at.unwrap();
+    assert_eq!(second, first * 2, "each failure waits longer");
+    assert!(
+        ui.app.next_deadline().unwrap() <= at,
+        "the loop wakes for it"
+    );
+    assert!(ui.screen80().contains("reconnecting…"));
+    // The retry is due: a probe goes out and, answered, the status says so.
+    ui.app.reconnect_at = Some((Instant::now() - Duration::from_millis(1), second));
+    ui.send(Msg::Tick);
+    assert_eq!(ui.app.reconnect_at, None);
+    assert!(
+        ui.screen80()
+            .contains("Connected to the chartroom server again."),
+        "{}",
+        ui.screen80()
+    );
+    assert!(ui.app.session.is_some(), "the session went on");
+}

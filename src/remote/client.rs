@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 /// How long an answer may take (a full-text search of a large database is well inside it).
 const ANSWER_WITHIN: Duration = Duration::from_secs(120);
 /// What the status line says while the daemon is away.
-pub const RECONNECTING: &str = "connection to the chartroom server lost; reconnecting…";
+pub const RECONNECTING: &str = "reconnecting… (the chartroom server is not answering)";
 
 pub struct RemoteRecords {
     socket: PathBuf,
@@ -66,7 +66,9 @@ impl RemoteRecords {
                         link.stream = Some(s);
                         link.connections += 1;
                     }
-                    Err(e) => return Err(ServiceError::Unavailable(format!("{RECONNECTING} {e}"))),
+                    Err(e) => {
+                        return Err(ServiceError::Unavailable(format!("{RECONNECTING}: {e}")));
+                    }
                 }
             }
             let Some(stream) = link.stream.as_mut() else {
@@ -78,7 +80,7 @@ impl RemoteRecords {
                 if attempt == 0 {
                     continue;
                 }
-                return Err(ServiceError::Unavailable(format!("{RECONNECTING} ({e})")));
+                return Err(ServiceError::Unavailable(format!("{RECONNECTING}: {e}")));
             }
             let started = Instant::now();
             let answer = protocol::read_message::<Reply>(stream, MAX_REPLY_BYTES, &mut |_| {
@@ -98,8 +100,8 @@ impl RemoteRecords {
                 Err(e) => {
                     link.stream = None;
                     Err(ServiceError::Unavailable(format!(
-                        "the server did not answer ({e}); {} may or may not have been done — \
-                         look before trying again. Reconnecting…",
+                        "reconnecting… the server did not answer, so {} may or may not have \
+                         been done: look before trying again ({e})",
                         call.name()
                     )))
                 }

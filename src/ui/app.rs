@@ -26,6 +26,9 @@ use std::time::{Duration, Instant};
 
 /// How long before the idle logoff the warning shows (half the limit when that is shorter).
 pub const IDLE_WARNING: Duration = Duration::from_secs(60);
+/// After the service was unreachable: the first wait before trying again, and the longest.
+const RECONNECT_FIRST: Duration = Duration::from_secs(1);
+const RECONNECT_MAX: Duration = Duration::from_secs(15);
 /// Rows moved by PgUp/PgDn in lists at 80×24.
 const USERS_PAGE: usize = 15;
 const SEARCH_PAGE: usize = 15;
@@ -86,6 +89,8 @@ pub enum Msg {
     Roi(crate::ui::screens::roi::RoiAnswer),
     /// A background call (keep-alive) failed.
     ServiceFailed(ServiceError),
+    /// The answer to a reconnection probe (`Effect::Reconnect`).
+    Reconnected(Result<(), ServiceError>),
 }
 
 /// A call of the coding queue or workspace.
@@ -151,6 +156,8 @@ pub enum Effect {
     Logout(SessionToken),
     IdleLogoff(SessionToken),
     KeepAlive(SessionToken),
+    /// After the service was unreachable: try it again (reconnecting under `attach`).
+    Reconnect(SessionToken),
     OpenScreen(SessionToken, Screen),
     ChangePassword {
         token: SessionToken,
@@ -333,6 +340,8 @@ pub struct App {
     pub overlay: Option<Overlay>,
     /// The password being typed on the `Reauth` overlay.
     pub reauth: Option<crate::ui::input::TextInput>,
+    /// The service was unreachable: when to try again, and the wait after that.
+    pub reconnect_at: Option<(Instant, Duration)>,
     pub status: Option<Status>,
     /// Label of the patient in context, chosen in patient search.
     pub patient_in_context: Option<String>,
@@ -362,6 +371,7 @@ impl App {
             resume: None,
             overlay: None,
             reauth: None,
+            reconnect_at: None,
             status: None,
             patient_in_context: None,
             context_mrn: None,
@@ -388,7 +398,8 @@ impl App {
         self.session.as_ref()?;
         let limit = self.idle_limit();
         let warn = limit.saturating_sub(IDLE_WARNING).max(limit / 2);
-        Some(self.idle_since + if self.warned { limit } else { warn })
+        let idle = self.idle_since + if self.warned { limit } else { warn };
+        Some(self.reconnect_at.map_or(idle, |(at, _)| at.min(idle)))
     }
 
     /// The screen to return to after the session ends without a logout.
@@ -1062,6 +1073,20 @@ impl App {
                 self.on_service_error(&e, "");
                 Vec::new()
             }
+            Msg::Reconnected(result) => {
+                self.dirty = true;
+                match result {
+                    Ok(()) => {
+                        self.reconnect_at = None;
+                        self.set_status(
+                            StatusKind::Info,
+                            "Connected to the chartroom server again.",
+                        );
+                    }
+                    Err(e) => self.on_service_error(&e, ""),
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -1520,6 +1545,7 @@ impl App {
             // The server came back without our session: ask for the password over the screen
             // as it is, so nothing typed is lost.
             ServiceError::ServerRestarted if self.session.is_some() => {
+                self.reconnect_at = None;
                 self.overlay = Some(Overlay::Reauth);
                 self.reauth = Some(crate::ui::input::TextInput::masked(128));
                 self.set_status(StatusKind::Warning, e.to_string());
@@ -1528,6 +1554,15 @@ impl App {
                 StatusKind::Error,
                 format!("{what}: not permitted for your role (the attempt is recorded)."),
             ),
+            // Unreachable (the daemon restarting): try again on our own, a little later each
+            // time, so the password is asked for as soon as it is back.
+            ServiceError::Unavailable(_) if self.session.is_some() => {
+                let wait = self
+                    .reconnect_at
+                    .map_or(RECONNECT_FIRST, |(_, w)| (w * 2).min(RECONNECT_MAX));
+                self.reconnect_at = Some((Instant::now() + wait, wait));
+                self.set_status(StatusKind::Error, e.to_string());
+            }
             other => self.set_status(StatusKind::Error, other.to_string()),
         }
     }
@@ -1549,6 +1584,14 @@ impl App {
     }
 
     fn on_tick(&mut self, now: Instant) -> Vec<Effect> {
+        if let Some((at, wait)) = self.reconnect_at
+            && at <= now
+            && let Some(token) = self.token()
+        {
+            // Keep the back-off until an answer says the service is there again.
+            self.reconnect_at = Some((now + wait, wait));
+            return vec![Effect::Reconnect(token)];
+        }
         let Some(deadline) = self.next_deadline() else {
             return Vec::new();
         };
@@ -1601,6 +1644,7 @@ impl App {
         self.last_search = None;
         self.overlay = None;
         self.reauth = None;
+        self.reconnect_at = None;
         self.warned = false;
         self.set_status(StatusKind::Warning, message);
     }
@@ -1655,6 +1699,7 @@ impl App {
                 self.session = Some(ok);
                 self.overlay = None;
                 self.reauth = None;
+                self.reconnect_at = None;
                 self.idle_since = now;
                 self.warned = false;
                 self.set_status(

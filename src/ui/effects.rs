@@ -17,6 +17,7 @@ pub fn perform(records: &dyn Records, effect: Effect) -> Option<Msg> {
         Effect::Logout(token) => records.logout(&token).err().map(Msg::ServiceFailed),
         Effect::IdleLogoff(token) => records.idle_logoff(&token).err().map(Msg::ServiceFailed),
         Effect::KeepAlive(token) => records.keep_alive(&token).err().map(Msg::ServiceFailed),
+        Effect::Reconnect(token) => Some(Msg::Reconnected(records.keep_alive(&token))),
         Effect::OpenScreen(token, screen) => Some(Msg::ScreenOpened(
             screen,
             records.open_screen(&token, screen),
