@@ -502,7 +502,11 @@ fn attach_rides_out_a_daemon_restart_keeping_what_was_typed() {
     assert!(t.screen().contains("Find: quint"), "{}", t.screen());
     t.send(b"registrar-demo-password\r");
     t.wait_for("Logged in again", 20);
-    assert!(t.screen().contains("Find: quint"), "what was typed is kept:\n{}", t.screen());
+    assert!(
+        t.screen().contains("Find: quint"),
+        "what was typed is kept:\n{}",
+        t.screen()
+    );
     t.send(b"\x11"); // Ctrl+Q
     let until = Instant::now() + Duration::from_secs(20);
     while t.child.try_wait().unwrap().is_none() {
