@@ -400,14 +400,20 @@ fn a_daemon_killed_during_writes_keeps_every_acknowledged_one() {
     let (_dir, db, socket) = fixture_db();
     let mut daemon = spawn_daemon(&db, &socket);
     let acknowledged = std::sync::Mutex::new(Vec::new());
+    // Sessions first, so the kill falls among writes and not among logins.
+    let sessions: Vec<_> = (0..4)
+        .map(|_| {
+            let r = RemoteRecords::connect(&socket).unwrap();
+            let reg = login(&r, "registrar");
+            (r, reg)
+        })
+        .collect();
     std::thread::scope(|s| {
-        for c in 0..4 {
-            let (socket, acknowledged) = (&socket, &acknowledged);
+        for (c, (r, reg)) in sessions.iter().enumerate() {
+            let acknowledged = &acknowledged;
             s.spawn(move || {
-                let r = RemoteRecords::connect(socket).unwrap();
-                let reg = login(&r, "registrar");
                 for i in 0..1000 {
-                    match r.register_patient(&reg, new_patient(c, i % 26), Some("crash".into())) {
+                    match r.register_patient(reg, new_patient(c, i % 26), Some("crash".into())) {
                         Ok(p) => acknowledged.lock().unwrap().push(p.mrn),
                         Err(_) => return,
                     }

@@ -12,6 +12,10 @@ use crossterm::event::KeyCode;
 #[test]
 fn after_a_server_restart_the_password_again_keeps_the_screen() {
     let mut ui = Ui::new(true);
+    // The index ready first, so the screen underneath is the same every run.
+    ui.f.records
+        .wait_for_search_index(std::time::Duration::from_secs(60))
+        .unwrap();
     ui.log_in("registrar");
     ui.send(key(KeyCode::F(2)));
     ui.type_text("quintero 1971");
