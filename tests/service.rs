@@ -986,3 +986,32 @@ fn the_duplicate_check_is_audited_like_a_search() {
         last.event.reason
     );
 }
+
+#[test]
+fn the_daemons_sweep_ends_sessions_whose_clients_vanished() {
+    let f = fixture();
+    let token = f.login("registrar");
+    f.clock.advance(chrono::Duration::minutes(14));
+    f.records.system_sweep_idle().unwrap();
+    assert!(
+        f.records.keep_alive(&token).is_ok(),
+        "not idle long enough yet"
+    );
+    f.clock.advance(chrono::Duration::minutes(16));
+    f.records.system_sweep_idle().unwrap();
+    let ended = f
+        .records
+        .system_audit_entries(1, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.action == AuditAction::IdleLogoff && e.event.user == "registrar")
+        .count();
+    assert_eq!(
+        ended, 1,
+        "ended and audited without any call from the client"
+    );
+    assert_eq!(
+        f.records.keep_alive(&token),
+        Err(ServiceError::SessionExpired)
+    );
+}

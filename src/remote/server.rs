@@ -46,6 +46,8 @@ impl ServeOptions {
     }
 }
 
+/// How often sessions idle past their limit are ended (and audited) when no call comes.
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// How often a waiting connection looks at the stop flag.
 const POLL: Duration = Duration::from_millis(200);
 
@@ -80,8 +82,15 @@ pub fn serve(
         .map_err(|e| format!("cannot set up {}: {e}", opts.socket.display()))?;
     ready(&opts.socket);
     let active = AtomicUsize::new(0);
+    let mut swept = Instant::now();
     std::thread::scope(|scope| {
         while !stop.load(Ordering::SeqCst) {
+            if swept.elapsed() >= SWEEP_EVERY {
+                swept = Instant::now();
+                if let Err(e) = records.system_sweep_idle() {
+                    eprintln!("chartroom serve: ending idle sessions failed: {e}");
+                }
+            }
             match listener.accept() {
                 Ok((stream, _)) => {
                     if active.load(Ordering::SeqCst) >= opts.max_connections {

@@ -439,6 +439,12 @@ impl LocalRecords {
         Ok(())
     }
 
+    /// The daemon's periodic sweep: sessions whose clients vanished are ended and audited
+    /// within a minute of their idle limit, not at the next login.
+    pub fn system_sweep_idle(&self) -> ServiceResult<()> {
+        self.sweep_idle()
+    }
+
     /// Ends and audits every session idle past the limit, even if its client never returns.
     fn sweep_idle(&self) -> ServiceResult<()> {
         let limit = self.idle_limit()?;
