@@ -6,7 +6,7 @@
 mod common;
 
 use common::pty::Pty;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_chartroom");
 
@@ -51,18 +51,7 @@ fn coder_is_refused_release_of_information_and_quits_cleanly() {
     t.send(b"\x1b[15~"); // F5
     t.wait_for("not permitted", 10);
     t.send(b"\x11"); // Ctrl+Q
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(s) = t.child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "did not quit; screen:\n{}",
-            t.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = t.wait_exit(20, "did not quit");
     assert!(status.success(), "{status:?}");
     std::thread::sleep(Duration::from_millis(200));
     // Terminal restored: alternate screen left, cursor shown again.
@@ -102,11 +91,7 @@ fn a_hang_up_logs_the_session_out() {
     let pid = t.child.process_id().unwrap() as i32;
     // The SSH link drops: the terminal sends SIGHUP.
     unsafe { libc::kill(pid, libc::SIGHUP) };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "still running after SIGHUP");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    t.wait_exit(20, "still running after SIGHUP");
     let db = home.path().join("chartroom").join("demo.redb");
     let actions: Vec<String> = audit_events(&db)
         .into_iter()
@@ -135,11 +120,7 @@ fn typing_a_search_finds_the_patient_and_puts_them_in_context() {
     let header = t.screen().lines().next().unwrap_or_default().to_string();
     assert!(header.contains("O'BRIEN"), "{header}");
     t.send(b"\x11");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    t.wait_exit(20, "did not quit");
     let db = home.path().join("chartroom").join("demo.redb");
     let searches: Vec<String> = audit_events(&db)
         .into_iter()
@@ -177,15 +158,7 @@ fn a_sensitive_patient(db: &std::path::Path) -> (String, String) {
 
 fn quit(t: &mut Pty) {
     t.send(b"\x11");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "did not quit; screen:\n{}",
-            t.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    t.wait_exit(20, "did not quit");
 }
 
 fn type_slowly(t: &mut Pty, text: &str) {

@@ -200,14 +200,7 @@ fn a_clerk_over_ssh_gets_chartroom_and_never_a_shell() {
     t.wait_for("matches", 20);
     assert!(t.screen().contains("SMITH,"), "{}", t.screen());
     t.send(b"\x11"); // Ctrl+Q: the session ends and so does the ssh connection.
-    let until = Instant::now() + Duration::from_secs(20);
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(
-            Instant::now() < until,
-            "ssh did not end after quitting chartroom"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    t.wait_exit(20, "ssh did not end after quitting chartroom");
 
     // Asking for a shell command still runs chartroom, never the command.
     let marker = dir.path().join("shell-was-reached");

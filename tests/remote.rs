@@ -514,11 +514,7 @@ fn attach_rides_out_a_daemon_restart_keeping_what_was_typed() {
         t.screen()
     );
     t.send(b"\x11"); // Ctrl+Q
-    let until = Instant::now() + Duration::from_secs(20);
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < until, "attach did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    t.wait_exit(20, "attach did not quit");
     daemon.kill().unwrap();
     let _ = daemon.wait();
 }

@@ -33,16 +33,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     );
 }
 
+/// A small alert box centred in `area` (never larger than it).
+fn alert_area(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + area.height.saturating_sub(height) / 2,
+        width,
+        height: height.min(area.height),
+    }
+}
+
 /// The password again after the daemon restarted; the screen underneath stays as it was.
 pub fn draw_reauth(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let width = 62.min(area.width);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + area.height.saturating_sub(6) / 2,
-        width,
-        height: 6.min(area.height),
-    };
+    let popup = alert_area(area, 62, 6);
     let user = app
         .session
         .as_ref()
@@ -73,13 +78,7 @@ pub fn draw_reauth(frame: &mut Frame, area: Rect, app: &App) {
 
 pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let width = 50.min(area.width);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + area.height.saturating_sub(5) / 2,
-        width,
-        height: 5.min(area.height),
-    };
+    let popup = alert_area(area, 50, 5);
     let block = t.alert_panel("Quit?");
     let lines = vec![
         Line::styled("What you typed here is not saved.", t.text),

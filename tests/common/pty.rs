@@ -85,6 +85,22 @@ impl Pty {
         panic!("timed out waiting for {text:?}; screen:\n{}", self.screen());
     }
 
+    /// Waits for the program to end; panics with `what` and the screen if it does not.
+    pub fn wait_exit(&mut self, secs: u64, what: &str) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).unwrap();
         self.writer.flush().unwrap();
