@@ -353,31 +353,33 @@ fn accounting_text(
     s
 }
 
-/// What an accounting request's accounting lists now (as of the day it was asked for).
+/// What an accounting asked for on `requested_on` lists (the current version of each
+/// accountable disclosure of the six years before) and what it costs.
 fn accounting_preview(
     tx: &mut WriteTx,
     grant: &Grant,
-    r: &RoiRequest,
+    mrn: &str,
+    requested_on: NaiveDate,
     fee_cents: u32,
 ) -> Result<AccountingPreview, StoreError> {
     let current: Vec<Disclosure> = tx
-        .disclosures_of(grant, &r.mrn)?
+        .disclosures_of(grant, mrn)?
         .into_iter()
         .filter_map(|mut v| v.pop())
         .collect();
-    let listed = roi::accounting(&current, r.received)
+    let listed = roi::accounting(&current, requested_on)
         .into_iter()
         .cloned()
         .collect();
     let earlier: Vec<NaiveDate> = tx
-        .accountings_of(grant, &r.mrn)?
+        .accountings_of(grant, mrn)?
         .iter()
         .map(|a| a.requested_on)
         .collect();
     Ok(AccountingPreview {
-        since: roi::accounting_start(r.received),
+        since: roi::accounting_start(requested_on),
         listed,
-        fee_cents: roi::accounting_fee(&earlier, r.received, fee_cents),
+        fee_cents: roi::accounting_fee(&earlier, requested_on, fee_cents),
     })
 }
 
@@ -570,7 +572,8 @@ impl LocalRecords {
                 accounting = Some(accounting_preview(
                     tx,
                     &grant,
-                    &request,
+                    &mrn,
+                    request.received,
                     settings.accounting_fee_cents,
                 )?);
             }
@@ -735,6 +738,9 @@ impl LocalRecords {
             if r.kind == RequestKind::Accounting {
                 // Answered with the accounting itself; it needs no papers, so it may go from
                 // any open status.
+                if r.status.is_closed() {
+                    return Err(rule(format!("{id} is already {}", r.status.label())));
+                }
                 let patient = grant_or_refuse!(patient_for(tx, &who, now, &r.mrn, MANAGING)?);
                 let asked = AccountingAsked {
                     who: &who,
@@ -746,9 +752,6 @@ impl LocalRecords {
                     request_id: Some(id),
                     now,
                 };
-                if r.status.is_closed() {
-                    return Err(rule(format!("{id} is already {}", r.status.label())));
-                }
                 let a = self.give_accounting(tx, &asked, &mut written)?;
                 let given = AccountingGiven {
                     accounting_id: a.id.clone(),
@@ -1180,19 +1183,16 @@ impl LocalRecords {
             )));
         }
         let mrn = asked.patient.mrn.clone();
-        let current: Vec<Disclosure> = tx
-            .disclosures_of(asked.grant, &mrn)?
-            .into_iter()
-            .filter_map(|mut v| v.pop())
-            .collect();
-        let listed = roi::accounting(&current, requested_on);
-        let earlier: Vec<NaiveDate> = tx
-            .accountings_of(asked.grant, &mrn)?
-            .iter()
-            .map(|a| a.requested_on)
-            .collect();
-        let fee_cents =
-            roi::accounting_fee(&earlier, requested_on, asked.settings.accounting_fee_cents);
+        let AccountingPreview {
+            listed, fee_cents, ..
+        } = accounting_preview(
+            tx,
+            asked.grant,
+            &mrn,
+            requested_on,
+            asked.settings.accounting_fee_cents,
+        )?;
+        let listed: Vec<&Disclosure> = listed.iter().collect();
         let mut a = AccountingRecord {
             id: String::new(),
             mrn: mrn.clone(),
