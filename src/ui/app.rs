@@ -1691,11 +1691,14 @@ impl App {
 
     /// The login from the `Reauth` overlay came back: the same user goes on where they were.
     fn on_reauthed(&mut self, result: Result<LoginOk, ServiceError>, now: Instant) {
-        let same_user = |ok: &LoginOk, s: &Option<LoginOk>| {
-            s.as_ref().is_some_and(|s| s.username == ok.username)
-        };
         match result {
-            Ok(ok) if same_user(&ok, &self.session) && !ok.must_change_password => {
+            Ok(ok)
+                if !ok.must_change_password
+                    && self
+                        .session
+                        .as_ref()
+                        .is_some_and(|s| s.username == ok.username) =>
+            {
                 self.session = Some(ok);
                 self.overlay = None;
                 self.reauth = None;
@@ -1708,13 +1711,8 @@ impl App {
                      Do again what had not gone through.",
                 );
             }
-            Ok(ok) => {
-                // A reset password must be changed first: that is a fresh start.
-                self.overlay = None;
-                self.reauth = None;
-                self.end_session("Log in again: your password must be changed first.");
-                let _ = ok;
-            }
+            // A reset password must be changed first: that is a fresh start.
+            Ok(_) => self.end_session("Log in again: your password must be changed first."),
             Err(e) => {
                 if let Some(p) = &mut self.reauth {
                     p.clear();
@@ -1731,8 +1729,6 @@ impl App {
         match (key.code, action) {
             (_, Some(Action::Quit)) => self.request_quit(),
             (KeyCode::Esc, _) => {
-                self.overlay = None;
-                self.reauth = None;
                 self.end_session("Logged out: the server restarted and you chose not to go on.");
                 Vec::new()
             }
