@@ -449,16 +449,25 @@ fn bench_clinical(
 fn fresh_with_coder(
     name: &str,
 ) -> Result<(PathBuf, PathBuf, crate::service::LocalRecords), String> {
+    fresh_with_user(name, crate::domain::Role::Coder)
+}
+
+/// A new database in a temporary folder with one user named after `role`, password
+/// `bench-<role>-password`.
+pub(super) fn fresh_with_user(
+    name: &str,
+    role: crate::domain::Role,
+) -> Result<(PathBuf, PathBuf, crate::service::LocalRecords), String> {
     let dir = std::env::temp_dir().join(format!("chartroom-bench-{name}-{}", std::process::id()));
     let db = dir.join(format!("{name}.redb"));
     let records = crate::service::LocalRecords::new(Store::create(&db).map_err(|e| e.to_string())?);
     records
         .system_add_user(
             crate::service::NewUser {
-                username: "coder".into(),
-                full_name: "Bench Coder".into(),
-                roles: vec![crate::domain::Role::Coder],
-                password: "bench-coder-password".into(),
+                username: role.as_str().into(),
+                full_name: format!("Bench {}", role.title()),
+                roles: vec![role],
+                password: format!("bench-{}-password", role.as_str()).into(),
                 must_change_password: false,
             },
             false,

@@ -5,8 +5,7 @@
 use super::bench::{machine, percentile};
 use crate::domain::patient::{NewPatient, Sex};
 use crate::remote::{RemoteRecords, ServeOptions, serve};
-use crate::service::{LocalRecords, LoginRequest, NewUser, Records};
-use crate::store::Store;
+use crate::service::{LoginRequest, Records};
 use chrono::NaiveDate;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,25 +13,11 @@ use std::time::{Duration, Instant};
 
 pub fn bench_commit(sessions: usize, writes: usize) -> Result<i32, String> {
     let sessions = sessions.max(1);
-    let dir = std::env::temp_dir().join(format!("chartroom-bench-commit-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let db = dir.join("commit.redb");
+    let (dir, db, records) =
+        super::bench::fresh_with_user("commit", crate::domain::Role::Registrar)?;
+    // The daemon must own the file.
+    drop(records);
     let socket = dir.join("chartroom.sock");
-    {
-        let records = LocalRecords::new(Store::create(&db).map_err(|e| e.to_string())?);
-        records
-            .system_add_user(
-                NewUser {
-                    username: "registrar".into(),
-                    full_name: "Bench Registrar".into(),
-                    roles: vec![crate::domain::Role::Registrar],
-                    password: "bench-registrar-password".into(),
-                    must_change_password: false,
-                },
-                false,
-            )
-            .map_err(|e| e.to_string())?;
-    }
     let stop = Arc::new(AtomicBool::new(false));
     let (ready_tx, ready) = std::sync::mpsc::channel();
     let opts = ServeOptions::new(&db, &socket);
