@@ -26,24 +26,58 @@ fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-/// Applies the messages, draws one frame if anything changed, and returns the bytes it wrote.
-fn step(
-    app: &mut App,
-    records: &LocalRecords,
-    term: &mut Term,
-    sink: &FrameSink,
-    msgs: Vec<Msg>,
-) -> Result<usize, String> {
-    for m in msgs {
-        apply(app, records, m);
+/// What a step is, for the budgets: a whole new screen, a key in the search box, a move in a
+/// list, a page of a document, or something else (a tab within a screen).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StepKind {
+    Screen,
+    Keystroke,
+    Move,
+    Scroll,
+    Other,
+}
+
+/// The workstation on a counting terminal; each step's bytes are kept by name and kind.
+struct Session<'a> {
+    app: App,
+    records: &'a LocalRecords,
+    term: Term,
+    sink: FrameSink,
+    steps: Vec<(String, StepKind, usize)>,
+}
+
+impl Session<'_> {
+    /// Applies the messages, draws one frame if anything changed, and returns the bytes it
+    /// wrote.
+    fn frame(&mut self, msgs: Vec<Msg>) -> Result<usize, String> {
+        for m in msgs {
+            apply(&mut self.app, self.records, m);
+        }
+        if self.app.dirty {
+            let app = &self.app;
+            self.term
+                .draw(|f| view::draw(f, app))
+                .map_err(|e| e.to_string())?;
+            self.app.dirty = false;
+        }
+        let mut out = Vec::new();
+        self.sink.commit(&mut out).map_err(|e| e.to_string())
     }
-    if app.dirty {
-        term.draw(|f| view::draw(f, app))
-            .map_err(|e| e.to_string())?;
-        app.dirty = false;
+
+    fn step(&mut self, name: &str, kind: StepKind, msgs: Vec<Msg>) -> Result<(), String> {
+        let n = self.frame(msgs)?;
+        self.steps.push((name.to_string(), kind, n));
+        Ok(())
     }
-    let mut out = Vec::new();
-    sink.commit(&mut out).map_err(|e| e.to_string())
+
+    fn largest(&self, kind: StepKind) -> usize {
+        self.steps
+            .iter()
+            .filter(|(_, k, _)| *k == kind)
+            .map(|(_, _, b)| *b)
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 fn typed(s: &str) -> Vec<Msg> {
@@ -62,7 +96,6 @@ pub fn bench_terminal(patients: usize, idle_secs: u64) -> Result<i32, String> {
         .map_err(|e| e.to_string())?;
     let info = crate::service::Records::server_info(&records).map_err(|e| e.to_string())?;
     let theme = Theme::load("default", false, false)?;
-    let mut app = App::new(info, Keymap::default(), theme, Instant::now());
     let sink = FrameSink::default();
     let mut term = Terminal::with_options(
         GapFill::new(CrosstermBackend::new(sink.clone())),
@@ -73,104 +106,57 @@ pub fn bench_terminal(patients: usize, idle_secs: u64) -> Result<i32, String> {
     .map_err(|e| e.to_string())?;
     // As the real loop starts: one clear, after which the backend knows what is shown.
     ratatui::backend::Backend::clear(term.backend_mut()).map_err(|e| e.to_string())?;
-    let mut steps: Vec<(String, usize)> = Vec::new();
-    let mut run = |name: &str,
-                   msgs: Vec<Msg>,
-                   app: &mut App,
-                   steps: &mut Vec<(String, usize)>|
-     -> Result<usize, String> {
-        let n = step(app, &records, &mut term, &sink, msgs)?;
-        steps.push((name.to_string(), n));
-        Ok(n)
+    let mut s = Session {
+        app: App::new(info, Keymap::default(), theme, Instant::now()),
+        records: &records,
+        term,
+        sink,
+        steps: Vec::new(),
     };
-    run("login_screen", Vec::new(), &mut app, &mut steps)?;
+    use StepKind::{Keystroke, Move, Other, Screen, Scroll};
+    s.step("login_screen", Screen, Vec::new())?;
     let mut login = typed("coder");
     login.push(key(KeyCode::Tab));
     login.extend(typed("coder-demo-password"));
     login.push(key(KeyCode::Enter));
-    run("log_in", login, &mut app, &mut steps)?;
-    run(
-        "open_search",
-        vec![key(KeyCode::F(2))],
-        &mut app,
-        &mut steps,
-    )?;
-    let mut keystrokes = Vec::new();
+    s.step("log_in", Screen, login)?;
+    s.step("open_search", Screen, vec![key(KeyCode::F(2))])?;
     for c in "williamson".chars() {
-        keystrokes.push(run(
-            &format!("type_{c}"),
-            typed(&c.to_string()),
-            &mut app,
-            &mut steps,
-        )?);
+        s.step(&format!("type_{c}"), Keystroke, typed(&c.to_string()))?;
     }
-    let mut moves = Vec::new();
     for i in 0..5 {
-        moves.push(run(
-            &format!("down_{i}"),
-            vec![key(KeyCode::Down)],
-            &mut app,
-            &mut steps,
-        )?);
+        s.step(&format!("down_{i}"), Move, vec![key(KeyCode::Down)])?;
     }
-    run(
-        "open_chart",
-        vec![key(KeyCode::Enter)],
-        &mut app,
-        &mut steps,
-    )?;
-    run(
-        "documents_tab",
-        vec![key(KeyCode::Char('3'))],
-        &mut app,
-        &mut steps,
-    )?;
-    run(
-        "open_document",
-        vec![key(KeyCode::Enter)],
-        &mut app,
-        &mut steps,
-    )?;
-    let mut scrolls = Vec::new();
+    s.step("open_chart", Screen, vec![key(KeyCode::Enter)])?;
+    s.step("documents_tab", Other, vec![key(KeyCode::Char('3'))])?;
+    s.step("open_document", Screen, vec![key(KeyCode::Enter)])?;
     for i in 0..3 {
-        scrolls.push(run(
+        s.step(
             &format!("page_down_{i}"),
+            Scroll,
             vec![key(KeyCode::PageDown)],
-            &mut app,
-            &mut steps,
-        )?);
+        )?;
     }
     // Idle: the real loop wakes only for a deadline (the idle warning, minutes away).
     let idle_from = Instant::now();
     let mut idle = 0;
     while idle_from.elapsed() < Duration::from_secs(idle_secs) {
         std::thread::sleep(Duration::from_millis(250));
-        let msgs = if app.next_deadline().is_some_and(|d| d <= Instant::now()) {
+        let msgs = if s.app.next_deadline().is_some_and(|d| d <= Instant::now()) {
             vec![Msg::Tick]
         } else {
             Vec::new()
         };
-        idle += step(&mut app, &records, &mut term, &sink, msgs)?;
+        idle += s.frame(msgs)?;
     }
-    steps.push((format!("idle_{idle_secs}s"), idle));
-    let whole = steps
+    let whole = s.largest(Screen);
+    let worst_key = s.largest(Keystroke);
+    let mut per_step: serde_json::Map<String, serde_json::Value> = s
+        .steps
         .iter()
-        .filter(|(n, _)| {
-            matches!(
-                n.as_str(),
-                "login_screen" | "log_in" | "open_search" | "open_chart" | "open_document"
-            )
-        })
-        .map(|(_, b)| *b)
-        .max()
-        .unwrap_or(0);
-    let worst_key = keystrokes.iter().copied().max().unwrap_or(0);
-    drop(records);
-    let _ = std::fs::remove_dir_all(&dir);
-    let per_step: serde_json::Map<String, serde_json::Value> = steps
-        .into_iter()
-        .map(|(n, b)| (n, serde_json::json!(b)))
+        .map(|(n, _, b)| (n.clone(), serde_json::json!(b)))
         .collect();
+    per_step.insert(format!("idle_{idle_secs}s"), serde_json::json!(idle));
     println!(
         "{}",
         serde_json::json!({
@@ -180,12 +166,15 @@ pub fn bench_terminal(patients: usize, idle_secs: u64) -> Result<i32, String> {
             "steps": per_step,
             "largest_screen_bytes": whole,
             "largest_keystroke_bytes": worst_key,
-            "largest_move_bytes": moves.iter().copied().max().unwrap_or(0),
-            "largest_scroll_bytes": scrolls.iter().copied().max().unwrap_or(0),
+            "largest_move_bytes": s.largest(Move),
+            "largest_scroll_bytes": s.largest(Scroll),
             "idle_bytes": idle,
             "within_budget": whole <= 3072 && worst_key <= 1024 && idle == 0,
             "machine": machine(),
         })
     );
+    drop(s);
+    drop(records);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(0)
 }
